@@ -1,0 +1,31 @@
+// Builds bale: type-checks and emits dist/ with tsc, then bundles the runtime
+// extractor (the JS embedded in every archive) into one small minified file.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, chmodSync, existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+rmSync(join(root, "dist"), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], {
+  stdio: "inherit",
+});
+const extractorSrc = join(root, "src/runtime-stub/extractor.ts");
+if (existsSync(extractorSrc)) {
+  mkdirSync(join(root, "dist/runtime-stub"), { recursive: true });
+  const outfile = join(root, "dist/runtime-stub/extractor.min.js");
+  await esbuild.build({
+    entryPoints: [extractorSrc],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node20",
+    format: "iife",
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  process.stdout.write(`extractor: ${statSync(outfile).size} bytes\n`);
+}
+chmodSync(join(root, "dist/cli/main.js"), 0o755);

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** bale's command line: parses flags, calls the library, prints, exits. */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { commands } from "./commands/index.js";
+import { EXIT_USAGE, err, reportError } from "./output.js";
+import { VERSION } from "../version.js";
+
+export async function main(argv: string[]): Promise<number> {
+  let usageError: string | undefined;
+  const parser = yargs(argv)
+    .scriptName("bale")
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, "Name a command; `bale --help` lists them.")
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, e) => {
+      if (e) throw e;
+      usageError = msg;
+    })
+    .exitProcess(false);
+  for (const c of commands) parser.command(c);
+  try {
+    const result = await parser.parseAsync();
+    if (usageError !== undefined) {
+      err(`bale: usage error: ${usageError}`);
+      err("Run `bale --help` (or `bale <command> --help`) for usage.");
+      return EXIT_USAGE;
+    }
+    const code = (result as { exitCode?: unknown }).exitCode;
+    return typeof code === "number" ? code : (process.exitCode as number | undefined) ?? 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.exitCode = reportError(e);
+  },
+);

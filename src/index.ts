@@ -1,0 +1,6 @@
+/**
+ * bale's public library API. The CLI is a thin shell over these functions;
+ * every flag maps 1:1 onto an option here.
+ */
+export { BaleError, BaleErrors, isBaleError } from "./errors.js";
+export { VERSION } from "./version.js";
