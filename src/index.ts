@@ -4,3 +4,6 @@
  */
 export { BaleError, BaleErrors, isBaleError } from "./errors.js";
 export { VERSION } from "./version.js";
+export * from "./pack/index.js";
+export * from "./config-compiler/index.js";
+export * from "./bindings/index.js";

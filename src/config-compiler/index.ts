@@ -1,0 +1,1 @@
+export type { Manifest, ManifestArtifact, ManifestSchema, ServiceDefinition, ServiceMethod } from "./types.js";
