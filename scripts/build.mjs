@@ -15,17 +15,22 @@ const extractorSrc = join(root, "src/runtime-stub/extractor.ts");
 if (existsSync(extractorSrc)) {
   mkdirSync(join(root, "dist/runtime-stub"), { recursive: true });
   const outfile = join(root, "dist/runtime-stub/extractor.min.js");
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: [extractorSrc],
     outfile,
     bundle: true,
     minify: true,
     platform: "node",
     target: "node20",
-    format: "iife",
+    format: "cjs",
+    define: { BALE_EXTRACTOR_MAIN: "true" },
     legalComments: "none",
     logLevel: "warning",
+    write: false,
   });
+  // The bootstrap in the prelude evaluates this text and calls it with `require`.
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(outfile, `(function(require){var module={exports:{}},exports=module.exports;${result.outputFiles[0].text}})`);
   process.stdout.write(`extractor: ${statSync(outfile).size} bytes\n`);
 }
 chmodSync(join(root, "dist/cli/main.js"), 0o755);

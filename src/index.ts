@@ -7,3 +7,7 @@ export { VERSION } from "./version.js";
 export * from "./pack/index.js";
 export * from "./config-compiler/index.js";
 export * from "./bindings/index.js";
+export { inspect, verify, extract, cacheList, cachePrune } from "./archive/admin.js";
+export type { InspectOptions, InspectResult, VerifyResult, ExtractOptions, CacheEntry, PruneResult } from "./archive/admin.js";
+export { readIndex, type ArchiveIndex } from "./archive/format.js";
+export { cacheRoot } from "./archive/cache.js";

@@ -1,10 +1,41 @@
 import type { CommandModule } from "yargs";
-import { BaleError } from "../../errors.js";
+import { inspect } from "../../archive/admin.js";
+import { formatBytes, out, printJson } from "../output.js";
 
-export const inspectCommand: CommandModule<object, object> = {
-  command: "inspect",
-  describe: "(not yet implemented)",
-  handler: () => {
-    throw new BaleError("not-implemented", "bale inspect is not implemented yet");
+interface Args {
+  archive: string;
+  files: boolean;
+  json: boolean;
+}
+
+export const inspectCommand: CommandModule<object, Args> = {
+  command: "inspect <archive>",
+  describe: "Show what an archive holds (reads only its index unless --files)",
+  builder: (y) =>
+    y
+      .positional("archive", { type: "string", demandOption: true })
+      .option("files", { type: "boolean", default: false, describe: "list every file in the payload" })
+      .option("json", { type: "boolean", default: false, describe: "print as JSON" }) as never,
+  handler: (a) => {
+    const r = inspect({ archive: a.archive, files: a.files });
+    if (a.json) return printJson(r);
+    const i = r.index;
+    const s = i.segments;
+    out(`${a.archive}: bale archive, format ${i.format}`);
+    out(`  app        ${i.name}`);
+    out(`  app id     ${i.appId}`);
+    out(`  entry      ${i.entry}`);
+    out(`  node       ${i.node}${i.nodeOptions.length ? `  (options: ${i.nodeOptions.join(" ")})` : ""}`);
+    out(`  config     ${i.configDir ?? "(none)"}`);
+    out(`  size       ${formatBytes(r.size)} = prelude ${s.prelude.length} B + extractor ${formatBytes(s.extractor.length)} + payload ${formatBytes(s.payload.length)} + index`);
+    out(`  payload    ${i.payload.files} files, ${formatBytes(i.payload.unpackedSize)} unpacked, zstd level ${i.payload.level} (${(s.payload.length / Math.max(1, i.payload.unpackedSize) * 100).toFixed(1)}%)`);
+    out(`  built by   bale ${i.build.bale}, SOURCE_DATE_EPOCH ${i.build.sourceDateEpoch}`);
+    if (r.files) {
+      out("");
+      for (const f of r.files) {
+        const size = f.type === "file" ? String(f.size).padStart(10) : "".padStart(10);
+        out(`  ${f.mode} ${size}  ${f.path}${f.type === "directory" ? "/" : ""}${f.target ? ` -> ${f.target}` : ""}`);
+      }
+    }
   },
 };

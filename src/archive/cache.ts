@@ -1,0 +1,249 @@
+/**
+ * The content-addressed cache that archives extract into.
+ *
+ *   <cache>/CACHEDIR.TAG
+ *   <cache>/<app id>/            a complete extraction (published by rename)
+ *   <cache>/<app id>/.bale-ok    marker: app id, then a JSON line of metadata
+ *   <cache>/<app id>.lock        held while one process extracts
+ *   <cache>/.work-<app id>-<pid>-<rand>/   private, in-progress extraction
+ *
+ * Correctness never depends on the lock: an extraction is built in a private
+ * work dir and published with one rename(2), which fails if another process
+ * published first. The lock only keeps concurrent first runs from all doing
+ * the same work; a lock left by a dead process is broken.
+ */
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Stats } from "node:fs";
+import { BaleError } from "../errors.js";
+
+export const MARKER = ".bale-ok";
+export const CACHEDIR_TAG =
+  "Signature: 8a477f597d28d172789f06886806bc55\n" +
+  "# This file is a cache directory tag created by bale (extracted executable archives).\n" +
+  "# For information about cache directory tags, see https://bford.info/cachedir/\n";
+
+export type Env = Record<string, string | undefined>;
+
+/** The cache root, computed exactly as the sh prelude computes it. */
+export function cacheRoot(env: Env = process.env): string {
+  if (env.BALE_CACHE_DIR) return env.BALE_CACHE_DIR;
+  if (env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith("/")) return `${env.XDG_CACHE_HOME}/bale`;
+  if (env.HOME) return `${env.HOME}/.cache/bale`;
+  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+  return `${env.TMPDIR || "/tmp"}/bale-${uid}`;
+}
+
+function unsafe(dir: string, what: string, fix: string): BaleError {
+  return new BaleError("cache-unsafe", `refusing to use the cache directory: ${what}`, { file: dir, fix });
+}
+
+/**
+ * Makes sure the cache root exists and is safe: a real directory (not a
+ * symlink), owned by us, not writable by group or others. Creates it 0700
+ * (with CACHEDIR.TAG) when missing.
+ */
+export function ensureCacheRoot(dir: string): void {
+  let st: Stats | null = lstatOrNull(dir);
+  if (st === null) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new BaleError("cache-unwritable", `cannot create the cache directory (${(e as NodeJS.ErrnoException).code ?? e})`, {
+        file: dir,
+        fix: "set BALE_CACHE_DIR to a directory you can write",
+      });
+    }
+    st = lstatSync(dir);
+  }
+  const fix = "remove it (bale recreates it safely) or set BALE_CACHE_DIR to a private directory you own";
+  if (st.isSymbolicLink()) throw unsafe(dir, "it is a symlink", fix);
+  if (!st.isDirectory()) throw unsafe(dir, "it is not a directory", fix);
+  const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
+  if (st.uid !== uid) throw unsafe(dir, `it is owned by uid ${st.uid}, not by you (uid ${uid})`, fix);
+  if (st.mode & 0o022) {
+    throw unsafe(dir, `it is writable by ${st.mode & 0o020 ? "group" : "others"} (mode ${(st.mode & 0o777).toString(8)})`, `run \`chmod 700 ${dir}\`, or ${fix}`);
+  }
+  const tag = join(dir, "CACHEDIR.TAG");
+  if (lstatOrNull(tag) === null) writeFileAtomic(tag, CACHEDIR_TAG);
+}
+
+export function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+let seq = 0;
+export function uniqueSuffix(): string {
+  return `${process.pid}-${Date.now().toString(36)}${(seq++).toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}`;
+}
+
+export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+  const tmp = `${path}.tmp-${uniqueSuffix()}`;
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export interface MarkerInfo {
+  appId: string;
+  name: string;
+  entry: string;
+  extractedAt: number;
+  bale: string;
+}
+
+/** Reads the marker of `<root>/<id>`; null unless the entry is complete, ours and for this id. */
+export function readMarker(root: string, appId: string): MarkerInfo | null {
+  const dir = join(root, appId);
+  const st = lstatOrNull(dir);
+  if (!st || !st.isDirectory()) return null;
+  if (typeof process.getuid === "function" && st.uid !== process.getuid()) return null;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, MARKER), "utf8");
+  } catch {
+    return null;
+  }
+  const [first, second] = text.split("\n");
+  if (first !== appId) return null;
+  try {
+    const meta = JSON.parse(second ?? "{}") as Partial<MarkerInfo>;
+    return { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
+  } catch {
+    return { appId, name: "", entry: "", extractedAt: 0, bale: "" };
+  }
+}
+
+export function markerText(info: MarkerInfo): string {
+  return `${info.appId}\n${JSON.stringify({ name: info.name, entry: info.entry, extractedAt: info.extractedAt, bale: info.bale })}\n`;
+}
+
+// ---- process liveness (for locks and work dirs left by dead processes) ----
+
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 (starttime) counts from the end of the parenthesised command name, which may contain spaces.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** "pid starttime" identifies a process even across PID reuse (Linux); elsewhere just the pid. */
+export function selfToken(): string {
+  return `${process.pid} ${startTime(process.pid) ?? "-"}`;
+}
+
+export function isAlive(token: string): boolean {
+  const [pidText, start] = token.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  if (start && start !== "-") {
+    const now = startTime(pid);
+    if (now !== null && now !== start) return false; // the pid was reused
+  }
+  return true;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export function sleepMs(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+export interface Lock {
+  path: string;
+  release(): void;
+}
+
+/**
+ * Takes `<path>` as an exclusive lock file holding our process token.
+ * While another live process holds it, polls until it is released or
+ * `stop()` returns true (then returns null: the holder did the work).
+ * A lock whose holder died is removed and taken over.
+ */
+export function acquireLock(path: string, stop: () => boolean, onWait?: () => void): Lock | null {
+  let delay = 2;
+  let waited = 0;
+  let announced = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      try {
+        writeSync(fd, selfToken() + "\n");
+      } finally {
+        closeSync(fd);
+      }
+      return {
+        path,
+        release() {
+          try {
+            unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (stop()) return null;
+    let holder = "";
+    let age = 0;
+    try {
+      holder = readFileSync(path, "utf8");
+      age = Date.now() - statSync(path).mtimeMs;
+    } catch {
+      continue; // released between our open and read: try again at once
+    }
+    // An empty lock file is a holder that died between creating and writing it (or is about to write).
+    const dead = holder.trim() === "" ? age > 2000 : !isAlive(holder);
+    if (dead) {
+      try {
+        unlinkSync(path);
+      } catch {
+        /* someone else broke it first */
+      }
+      continue;
+    }
+    if (!announced && waited > 3000 && onWait) {
+      announced = true;
+      onWait();
+    }
+    sleepMs(delay);
+    waited += delay;
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** Removes in-progress work dirs and trash left in `root` by dead processes (for `appId`, or all). */
+export function cleanStale(root: string, appId?: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = /^\.(work|trash)-([0-9a-f]{64})-(\d+)-/.exec(name);
+    if (!m || (appId !== undefined && m[2] !== appId)) continue;
+    if (isAlive(m[3] as string)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}

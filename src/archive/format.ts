@@ -1,0 +1,177 @@
+/**
+ * The executable archive format, version 1:
+ *
+ *   [ prelude: #!/bin/sh text ][ extractor: JS text ][ payload: tar.zst ][ index: JSON ][ trailer: 16 bytes ]
+ *   trailer = u64 LE byte length of the index JSON + 8 bytes magic "BALE\0IX1"
+ *
+ * Readers only ever read the tail (trailer, then index): O(1) in archive size.
+ * This module is shared by the packer, the embedded extractor and inspect/verify,
+ * so it must stay small and import nothing heavy.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { BaleError } from "../errors.js";
+
+export const FORMAT_VERSION = 1;
+export const MAGIC = Buffer.from("BALE\0IX1", "latin1");
+export const TRAILER_SIZE = 16;
+/** The index of a real archive is a few hundred bytes; refuse absurd lengths before allocating. */
+const MAX_INDEX_SIZE = 1 << 20;
+
+export interface Segment {
+  offset: number;
+  length: number;
+}
+
+export interface ArchiveIndex {
+  format: 1;
+  /** The app's name (from --name, the package name or the entry file name). */
+  name: string;
+  /** Identity of the app = sha256 (hex) of the payload bytes; names its cache directory. */
+  appId: string;
+  /** Path of the entry module inside the payload (POSIX), e.g. "app/main.cjs". */
+  entry: string;
+  /** Node.js versions the app runs on, as a semver range (">=20"). */
+  node: string;
+  /** Options passed to node before the entry (e.g. ["--enable-source-maps"]). */
+  nodeOptions: string[];
+  /** Where compiled configs live inside the payload ("config"), or null when none were packed. */
+  configDir: string | null;
+  segments: {
+    prelude: Segment;
+    extractor: Segment & { sha256: string };
+    payload: Segment & { sha256: string };
+  };
+  payload: {
+    compression: "zstd";
+    level: number;
+    /** Regular files, directories and symlinks in the tar. */
+    entries: number;
+    files: number;
+    /** Sum of regular file sizes. */
+    unpackedSize: number;
+  };
+  build: {
+    bale: string;
+    sourceDateEpoch: number;
+  };
+}
+
+export function encodeTrailer(indexLength: number): Buffer {
+  const t = Buffer.alloc(TRAILER_SIZE);
+  t.writeBigUInt64LE(BigInt(indexLength), 0);
+  MAGIC.copy(t, 8);
+  return t;
+}
+
+export interface OpenedArchive {
+  index: ArchiveIndex;
+  /** Total size of the archive file in bytes. */
+  size: number;
+  /** Where the index JSON starts. */
+  indexOffset: number;
+}
+
+function corrupt(file: string, what: string): BaleError {
+  return new BaleError("archive-corrupt", `not a valid bale archive: ${what}`, {
+    file,
+    fix: "rebuild it with `bale pack`, or copy it again if it was damaged in transfer",
+  });
+}
+
+function readExactly(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/** Reads and checks the trailer and index of the archive open as `fd`. */
+export function readIndexFromFd(fd: number, file: string): OpenedArchive {
+  const size = fstatSync(fd).size;
+  if (size < TRAILER_SIZE) throw corrupt(file, "the file is too short to hold a trailer (truncated?)");
+  const trailer = readExactly(fd, TRAILER_SIZE, size - TRAILER_SIZE);
+  if (!trailer.subarray(8).equals(MAGIC)) throw corrupt(file, "the trailer magic is missing (truncated or not an archive)");
+  const indexLength = Number(trailer.readBigUInt64LE(0));
+  if (indexLength <= 0 || indexLength > MAX_INDEX_SIZE || indexLength > size - TRAILER_SIZE) {
+    throw corrupt(file, `the trailer gives an impossible index length (${indexLength})`);
+  }
+  const indexOffset = size - TRAILER_SIZE - indexLength;
+  const raw = readExactly(fd, indexLength, indexOffset);
+  let index: unknown;
+  try {
+    index = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw corrupt(file, "the index is not valid JSON (corrupted)");
+  }
+  checkIndex(index, file, indexOffset);
+  return { index, size, indexOffset };
+}
+
+export function readIndex(file: string): OpenedArchive {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    throw new BaleError("archive-unreadable", `cannot open the archive: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      file,
+      fix: "check the path and that you may read the file",
+    });
+  }
+  try {
+    return readIndexFromFd(fd, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function isSegment(s: unknown): s is Segment {
+  const o = s as Segment | null;
+  return (
+    typeof o === "object" && o !== null && Number.isSafeInteger(o.offset) && Number.isSafeInteger(o.length) && o.offset >= 0 && o.length >= 0
+  );
+}
+
+/** Validates the index shape and that the segments tile the file exactly. */
+function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is ArchiveIndex {
+  const i = v as Partial<ArchiveIndex> | null;
+  if (typeof i !== "object" || i === null) throw corrupt(file, "the index is not an object");
+  if (i.format !== FORMAT_VERSION) {
+    throw new BaleError("archive-format", `archive format ${String(i.format)} is not supported by this bale (reads format ${FORMAT_VERSION})`, {
+      file,
+      fix: "use the bale version that built it, or rebuild the archive",
+    });
+  }
+  const s = i.segments;
+  if (
+    typeof i.appId !== "string" ||
+    !HEX64.test(i.appId) ||
+    typeof i.entry !== "string" ||
+    typeof i.name !== "string" ||
+    typeof i.node !== "string" ||
+    !Array.isArray(i.nodeOptions) ||
+    !s ||
+    !isSegment(s.prelude) ||
+    !isSegment(s.extractor) ||
+    !isSegment(s.payload) ||
+    typeof s.payload.sha256 !== "string" ||
+    typeof s.extractor.sha256 !== "string" ||
+    typeof i.payload !== "object"
+  ) {
+    throw corrupt(file, "the index is missing fields (corrupted)");
+  }
+  if (
+    s.prelude.offset !== 0 ||
+    s.extractor.offset !== s.prelude.length ||
+    s.payload.offset !== s.extractor.offset + s.extractor.length ||
+    s.payload.offset + s.payload.length !== indexOffset
+  ) {
+    throw corrupt(file, "the segments recorded in the index do not match the file (truncated or corrupted)");
+  }
+  if (s.payload.sha256 !== i.appId) throw corrupt(file, "the index's app id does not match its payload hash");
+}

@@ -1,0 +1,113 @@
+/**
+ * Writes an archive: prelude + extractor + payload + index + trailer, into a
+ * temp file beside the output, fsynced, mode 0755, then renamed into place —
+ * an earlier good archive at that path survives any failure.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ArchiveIndex, encodeTrailer, FORMAT_VERSION } from "../archive/format.js";
+import { uniqueSuffix } from "../archive/cache.js";
+import { renderPrelude } from "../runtime-stub/prelude.js";
+import { VERSION } from "../version.js";
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+let extractorCache: Buffer | undefined;
+/** The built extractor: beside this module in dist/, or in dist/ when running from src/ (tests). */
+export function extractorCode(): Buffer {
+  if (extractorCache) return extractorCache;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, "../runtime-stub/extractor.min.js"), join(here, "../../dist/runtime-stub/extractor.min.js")];
+  for (const c of candidates) {
+    if (existsSync(c)) return (extractorCache = readFileSync(c));
+  }
+  throw new Error(`internal: the runtime extractor is not built (looked in ${candidates.join(", ")}); run \`npm run build\``);
+}
+
+export interface AssembleInput {
+  name: string;
+  entry: string;
+  node: string;
+  nodeOptions: string[];
+  configDir: string | null;
+  payload: Buffer;
+  level: number;
+  entries: number;
+  files: number;
+  unpackedSize: number;
+  sourceDateEpoch: number;
+}
+
+export interface Assembled {
+  index: ArchiveIndex;
+  parts: Buffer[];
+  size: number;
+}
+
+export function assemble(a: AssembleInput): Assembled {
+  const extractor = extractorCode();
+  const appId = sha256(a.payload);
+  const preludeFor = (offset: number): Buffer =>
+    Buffer.from(
+      renderPrelude({
+        name: a.name,
+        appId,
+        entry: a.entry,
+        nodeOptions: a.nodeOptions,
+        configDir: a.configDir,
+        extractorOffset: offset,
+        extractorLength: extractor.length,
+        extractorSha256: sha256(extractor),
+      }),
+      "utf8",
+    );
+  const probe = preludeFor(0);
+  const prelude = preludeFor(probe.length);
+  if (prelude.length !== probe.length) throw new Error("internal: prelude length depends on its offsets");
+  const payloadOffset = prelude.length + extractor.length;
+  const index: ArchiveIndex = {
+    format: FORMAT_VERSION,
+    name: a.name,
+    appId,
+    entry: a.entry,
+    node: a.node,
+    nodeOptions: a.nodeOptions,
+    configDir: a.configDir,
+    segments: {
+      prelude: { offset: 0, length: prelude.length },
+      extractor: { offset: prelude.length, length: extractor.length, sha256: sha256(extractor) },
+      payload: { offset: payloadOffset, length: a.payload.length, sha256: appId },
+    },
+    payload: { compression: "zstd", level: a.level, entries: a.entries, files: a.files, unpackedSize: a.unpackedSize },
+    build: { bale: VERSION, sourceDateEpoch: a.sourceDateEpoch },
+  };
+  const indexBytes = Buffer.from(JSON.stringify(index), "utf8");
+  const parts = [prelude, extractor, a.payload, indexBytes, encodeTrailer(indexBytes.length)];
+  return { index, parts, size: parts.reduce((n, p) => n + p.length, 0) };
+}
+
+/** Writes `parts` to `output` atomically with mode 0755. */
+export function writeExecutable(output: string, parts: Buffer[]): void {
+  const tmp = join(dirname(output), `.${basename(output)}.tmp-${uniqueSuffix()}`);
+  const fd = openSync(tmp, "wx", 0o755);
+  try {
+    for (const p of parts) {
+      let off = 0;
+      while (off < p.length) off += writeSync(fd, p, off, p.length - off);
+    }
+    fchmodSync(fd, 0o755); // whatever the umask
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, output);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Bundles the app's code with esbuild into one CommonJS file placed where the
+ * entry was (so `__dirname`-relative reads of files next to the entry still
+ * work), with a linked source map so stack traces point at the user's TS.
+ * An entry graph with top-level await is bundled as ESM instead.
+ */
+import { readFileSync } from "node:fs";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import * as esbuild from "esbuild";
+import { BaleError } from "../errors.js";
+
+export interface BundleOptions {
+  entryFile: string;
+  /** Package names kept external (resolved at run time from node_modules). */
+  external: string[];
+  sourcemap: boolean;
+  /** esbuild target, e.g. "node20". */
+  target: string;
+}
+
+export interface BundleResult {
+  /** Absolute path the bundle stands for (beside the entry). */
+  file: string;
+  code: Buffer;
+  map: Buffer | null;
+  format: "cjs" | "esm";
+  /** Absolute paths of `.node` files the code loads by relative path (packed at their own paths). */
+  nativeFiles: Set<string>;
+  /** Absolute paths of every source file in the bundle. */
+  inputs: string[];
+}
+
+const CJS_BANNER = 'var __bale_import_meta_url=require("url").pathToFileURL(__filename).href;';
+const ESM_BANNER =
+  'import{createRequire as __bale_cr}from"node:module";import{fileURLToPath as __bale_fu}from"node:url";' +
+  'import{dirname as __bale_dn}from"node:path";const require=__bale_cr(import.meta.url);' +
+  "const __bale_filename=__bale_fu(import.meta.url),__bale_dirname=__bale_dn(__bale_filename);";
+
+function firstError(e: unknown, entry: string): BaleError {
+  const errors = (e as esbuild.BuildFailure).errors;
+  const m = errors?.[0];
+  if (!m) return new BaleError("pack-bundle-failed", `bundling failed: ${(e as Error).message}`, { file: entry });
+  const loc = m.location;
+  const init: { file: string; line?: number; column?: number; fix: string; details: string[] } = {
+    file: loc?.file ?? entry,
+    fix: /Could not resolve "([^"]+)"/.test(m.text)
+      ? "install the package (npm install), or fix the import path"
+      : "fix the code at that location",
+    details: errors.slice(1, 5).map((x) => `${x.location ? `${x.location.file}:${x.location.line}:${x.location.column + 1}: ` : ""}${x.text}`),
+  };
+  if (loc) {
+    init.line = loc.line;
+    init.column = loc.column + 1;
+  }
+  return new BaleError("pack-bundle-failed", m.text, init);
+}
+
+export async function bundle(o: BundleOptions): Promise<BundleResult> {
+  try {
+    return await build(o, "cjs");
+  } catch (e) {
+    const tla = (e as esbuild.BuildFailure).errors?.some((m) => /Top-level await is currently not supported/.test(m.text));
+    if (!tla) throw firstError(e, o.entryFile);
+    try {
+      return await build(o, "esm");
+    } catch (e2) {
+      throw firstError(e2, o.entryFile);
+    }
+  }
+}
+
+async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleResult> {
+  const dir = dirname(o.entryFile);
+  const ext = extname(o.entryFile);
+  const stem = ext ? basename(o.entryFile, ext) : basename(o.entryFile);
+  const outfile = join(dir, `${stem}.${format === "cjs" ? "cjs" : "mjs"}`);
+  const nativeFiles = new Set<string>();
+  const nativePlugin: esbuild.Plugin = {
+    name: "bale-native",
+    setup(b) {
+      // Addons stay where they are; the require path is rewritten relative to the bundle.
+      b.onResolve({ filter: /\.node$/ }, (args) => {
+        if (!args.path.startsWith(".") && !isAbsolute(args.path)) return { path: args.path, external: true };
+        const abs = resolve(args.resolveDir, args.path);
+        nativeFiles.add(abs);
+        let rel = relative(dir, abs).split("\\").join("/");
+        if (!rel.startsWith(".")) rel = "./" + rel;
+        return { path: rel, external: true };
+      });
+    },
+  };
+  const hasExt = /\.[cm]?[jt]sx?$/.test(o.entryFile);
+  const entry: Pick<esbuild.BuildOptions, "entryPoints" | "stdin"> = hasExt
+    ? { entryPoints: [o.entryFile] }
+    : {
+        // Extension-less scripts (e.g. `bin/tsc`) are JavaScript.
+        stdin: { contents: readFileSync(o.entryFile, "utf8").replace(/^#!.*/, ""), resolveDir: dir, sourcefile: o.entryFile, loader: "js" },
+      };
+  const result = await esbuild.build({
+    ...entry,
+    bundle: true,
+    platform: "node",
+    target: o.target,
+    format,
+    outfile,
+    write: false,
+    metafile: true,
+    sourcemap: o.sourcemap ? "linked" : false,
+    sourcesContent: false,
+    external: o.external.flatMap((n) => [n, `${n}/*`]),
+    plugins: [nativePlugin],
+    logLevel: "silent",
+    legalComments: "none",
+    banner: { js: format === "cjs" ? CJS_BANNER : ESM_BANNER },
+    define:
+      format === "cjs"
+        ? { "import.meta.url": "__bale_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename" }
+        : { __dirname: "__bale_dirname", __filename: "__bale_filename" },
+  });
+  let code: Buffer | undefined;
+  let map: Buffer | null = null;
+  for (const f of result.outputFiles) {
+    if (f.path.endsWith(".map")) map = Buffer.from(f.contents);
+    else code = Buffer.from(f.contents);
+  }
+  if (!code) throw new Error("internal: esbuild produced no bundle");
+  const cwd = process.cwd();
+  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(cwd, p.replace(/^[a-z-]+:/, "")));
+  return { file: outfile, code, map, format, nativeFiles, inputs };
+}

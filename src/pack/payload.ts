@@ -1,0 +1,120 @@
+/**
+ * The payload tree and its reproducible tar: entries sorted by path, explicit
+ * parent directories, mtime fixed to SOURCE_DATE_EPOCH (or 0), uid/gid 0, no
+ * user/group names, modes normalised to 0644/0755. Same inputs, same bytes.
+ */
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pack as tarPack } from "tar-stream";
+import { BaleError } from "../errors.js";
+import { checkLinkTarget, safeEntryPath } from "../archive/tar.js";
+
+export type PayloadEntry =
+  | { type: "file"; source: string | Buffer; executable: boolean }
+  | { type: "symlink"; target: string };
+
+/** Archive path (POSIX, relative) -> entry. */
+export class PayloadTree {
+  readonly entries = new Map<string, PayloadEntry>();
+
+  add(path: string, entry: PayloadEntry, origin?: string): void {
+    const clean = safeEntryPath(path, origin ?? path);
+    const prev = this.entries.get(clean);
+    if (prev) {
+      const same =
+        (prev.type === "file" && entry.type === "file" && prev.source === entry.source) ||
+        (prev.type === "symlink" && entry.type === "symlink" && prev.target === entry.target);
+      if (same) return;
+      throw new BaleError("pack-duplicate-path", `two different files want the same place in the archive: ${clean}`, {
+        file: origin ?? clean,
+        fix: "rename one of them, or drop the --include that collides",
+      });
+    }
+    if (entry.type === "symlink") checkLinkTarget(clean, entry.target, origin ?? clean);
+    this.entries.set(clean, entry);
+  }
+
+  addFile(path: string, abs: string): void {
+    const st = statSync(abs);
+    this.add(path, { type: "file", source: abs, executable: (st.mode & 0o111) !== 0 }, abs);
+  }
+
+  /** Adds a directory tree from disk. `skip(name, abs)` prunes children. */
+  addTree(path: string, abs: string, skip?: (name: string, abs: string) => boolean): void {
+    for (const name of readdirSync(abs).sort()) {
+      const childAbs = join(abs, name);
+      if (skip?.(name, childAbs)) continue;
+      const child = path ? `${path}/${name}` : name;
+      const st = lstatSync(childAbs);
+      if (st.isSymbolicLink()) {
+        const target = readlinkSync(childAbs);
+        let ok = !target.startsWith("/");
+        if (ok) {
+          try {
+            checkLinkTarget(child, target, childAbs);
+          } catch {
+            ok = false;
+          }
+        }
+        if (ok) this.add(child, { type: "symlink", target }, childAbs);
+        else if (statSync(childAbs, { throwIfNoEntry: false })?.isFile()) this.addFile(child, childAbs); // dereference
+      } else if (st.isDirectory()) this.addTree(child, childAbs, skip);
+      else if (st.isFile()) this.add(child, { type: "file", source: childAbs, executable: (st.mode & 0o111) !== 0 }, childAbs);
+    }
+  }
+}
+
+export interface TarResult {
+  tar: Buffer;
+  entries: number;
+  files: number;
+  unpackedSize: number;
+}
+
+export async function writeTar(tree: PayloadTree, sourceDateEpoch: number): Promise<TarResult> {
+  const mtime = new Date(sourceDateEpoch * 1000);
+  const all = new Map<string, PayloadEntry | { type: "directory" }>();
+  for (const [p, e] of tree.entries) {
+    all.set(p, e);
+    const parts = p.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      const existing = all.get(d);
+      if (existing && existing.type !== "directory") {
+        throw new BaleError("pack-duplicate-path", `${d} is both a file and a directory in the archive`, { file: d, fix: "rename one of them" });
+      }
+      all.set(d, { type: "directory" });
+    }
+  }
+  const names = [...all.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const pack = tarPack();
+  const chunks: Buffer[] = [];
+  pack.on("data", (c: unknown) => void chunks.push(c as Buffer));
+  const done = new Promise<void>((res, rej) => {
+    pack.on("end", () => res());
+    pack.on("error", rej);
+  });
+  let files = 0;
+  let unpackedSize = 0;
+  const base = { mtime, uid: 0, gid: 0, uname: "", gname: "" };
+  for (const name of names) {
+    const e = all.get(name) as PayloadEntry | { type: "directory" };
+    if (e.type === "directory") {
+      pack.entry({ ...base, name, type: "directory", mode: 0o755 });
+    } else if (e.type === "symlink") {
+      pack.entry({ ...base, name, type: "symlink", linkname: e.target, mode: 0o777 });
+    } else {
+      const data = typeof e.source === "string" ? readFileSync(e.source) : e.source;
+      files++;
+      unpackedSize += data.length;
+      await new Promise<void>((res, rej) =>
+        pack.entry({ ...base, name, type: "file", size: data.length, mode: e.executable ? 0o755 : 0o644 }, data, (err) =>
+          err ? rej(err) : res(),
+        ),
+      );
+    }
+  }
+  pack.finalize();
+  await done;
+  return { tar: Buffer.concat(chunks), entries: names.length, files, unpackedSize };
+}

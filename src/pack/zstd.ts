@@ -1,0 +1,96 @@
+/**
+ * zstd compression for payloads.
+ *
+ * Every archive is compressed by the same zstd library version (1.5.7) with the
+ * same parameters, so the output is byte-identical whichever Node packs it:
+ * zstd-napi's one-shot ZSTD_compress2 when it is installed (any Node), else
+ * Node's built-in zlib zstd (Node >= 22.15, same library version, streamed:
+ * a few hundred bytes different, still deterministic on that Node), else the
+ * wasm build (no long-distance matching). The frame always records its
+ * content size; long-distance matching with a 2^27 window finds the repeats
+ * that node_modules-like payloads are full of.
+ */
+import { createRequire } from "node:module";
+import * as zlib from "node:zlib";
+import { BaleError } from "../errors.js";
+
+const require = createRequire(import.meta.url);
+export const DEFAULT_LEVEL = 12;
+const WINDOW_LOG = 27;
+
+export interface Compressed {
+  data: Buffer;
+  /** Which implementation compressed it (recorded nowhere in the archive; for diagnostics and benches). */
+  implementation: "zstd-napi" | "node-zlib" | "zstd-wasm";
+}
+
+interface NapiBinding {
+  CCtx: new () => { setParameter(p: number, v: number): void; compress2(dst: Uint8Array, src: Uint8Array): number };
+  CParameter: Record<string, number>;
+  compressBound(n: number): number;
+}
+
+function loadNapi(): NapiBinding | undefined {
+  if (process.env.BALE_ZSTD_IMPL && process.env.BALE_ZSTD_IMPL !== "zstd-napi") return undefined;
+  try {
+    return require("zstd-napi/binding") as NapiBinding;
+  } catch {
+    return undefined;
+  }
+}
+
+export function checkLevel(level: number): void {
+  if (!Number.isInteger(level) || level < 1 || level > 19) {
+    throw new BaleError("pack-bad-level", `compression level ${level} is out of range`, {
+      fix: "pass --level with a whole number from 1 (fastest) to 19 (smallest)",
+    });
+  }
+}
+
+export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Compressed> {
+  checkLevel(level);
+  const napi = loadNapi();
+  if (napi) {
+    const cctx = new napi.CCtx();
+    const P = napi.CParameter;
+    cctx.setParameter(P.compressionLevel as number, level);
+    cctx.setParameter(P.windowLog as number, WINDOW_LOG);
+    cctx.setParameter(P.enableLongDistanceMatching as number, 1);
+    cctx.setParameter(P.checksumFlag as number, 0);
+    cctx.setParameter(P.contentSizeFlag as number, 1);
+    const dst = Buffer.allocUnsafe(napi.compressBound(src.length));
+    const n = cctx.compress2(dst, src);
+    return { data: Buffer.from(dst.subarray(0, n)), implementation: "zstd-napi" };
+  }
+  const z = zlib as unknown as {
+    zstdCompress?: (b: Buffer, o: object, cb: (e: Error | null, r: Buffer) => void) => void;
+    constants: Record<string, number>;
+  };
+  if (typeof z.zstdCompress === "function" && process.env.BALE_ZSTD_IMPL !== "zstd-wasm") {
+    const C = z.constants;
+    const fn = z.zstdCompress;
+    const data = await new Promise<Buffer>((resolve, reject) =>
+      fn(
+        src,
+        {
+          pledgedSrcSize: src.length,
+          params: {
+            [C.ZSTD_c_compressionLevel as number]: level,
+            [C.ZSTD_c_windowLog as number]: WINDOW_LOG,
+            [C.ZSTD_c_enableLongDistanceMatching as number]: 1,
+            [C.ZSTD_c_checksumFlag as number]: 0,
+            [C.ZSTD_c_contentSizeFlag as number]: 1,
+          },
+        },
+        (e, r) => (e ? reject(e) : resolve(r)),
+      ),
+    );
+    return { data, implementation: "node-zlib" };
+  }
+  const wasm = (await import("@bokuweb/zstd-wasm")) as unknown as {
+    init(): Promise<void>;
+    compress(b: Uint8Array, level: number): Uint8Array;
+  };
+  await wasm.init();
+  return { data: Buffer.from(wasm.compress(src, level)), implementation: "zstd-wasm" };
+}

@@ -1,0 +1,98 @@
+/**
+ * The extractor embedded in every archive (built to one small minified file).
+ *
+ * The sh prelude runs it only on a cold start, as
+ *   node -e <bootstrap> <archive> <cache root> <app id>
+ * where the bootstrap reads these bytes by offset, checks their sha256 and
+ * calls the function this file compiles to with `require`. It extracts the
+ * payload into <cache root>/<app id> atomically and exits; the prelude then
+ * execs node on the app. It never touches stdin or stdout.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, fsyncSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { BaleError } from "../errors.js";
+import { readIndexFromFd } from "../archive/format.js";
+import { extractPayload, syncPath } from "../archive/extract.js";
+import { acquireLock, cleanStale, ensureCacheRoot, lstatOrNull, MARKER, markerText, readMarker, uniqueSuffix } from "../archive/cache.js";
+import { satisfies } from "./node-version.js";
+
+export async function extractToCache(archive: string, root: string, expectedId: string): Promise<"extracted" | "present"> {
+  const fd = openSync(archive, "r");
+  try {
+    const { index } = readIndexFromFd(fd, archive);
+    if (index.appId !== expectedId) {
+      throw new BaleError("archive-corrupt", "not a valid bale archive: the prelude and the index name different apps", {
+        file: archive,
+        fix: "copy the archive again or rebuild it with `bale pack`",
+      });
+    }
+    if (!satisfies(process.versions.node, index.node)) {
+      throw new BaleError("node-version", `${index.name} needs Node.js ${index.node}, but this is ${process.version}`, {
+        file: archive,
+        fix: `install a matching Node.js or point BALE_NODE at one`,
+      });
+    }
+    ensureCacheRoot(root);
+    const id = index.appId;
+    if (readMarker(root, id)) return "present";
+    const lock = acquireLock(
+      join(root, `${id}.lock`),
+      () => readMarker(root, id) !== null,
+      () => process.stderr.write(`bale: waiting for another process to finish extracting ${index.name}\n`),
+    );
+    if (lock === null) return "present";
+    try {
+      if (readMarker(root, id)) return "present";
+      cleanStale(root, id);
+      const final = join(root, id);
+      if (lstatOrNull(final) !== null) {
+        // Present but incomplete or not ours to trust: move it aside and start over.
+        const trash = join(root, `.trash-${id}-${uniqueSuffix()}`);
+        renameSync(final, trash);
+        rmSync(trash, { recursive: true, force: true });
+      }
+      const work = join(root, `.work-${id}-${uniqueSuffix()}`);
+      mkdirSync(work, { mode: 0o700 });
+      try {
+        await extractPayload(fd, index, work, archive, { fsync: process.env.BALE_NO_FSYNC !== "1" });
+        const m = openSync(join(work, MARKER), "wx", 0o600);
+        writeSync(m, markerText({ appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale }));
+        fsyncSync(m);
+        closeSync(m);
+        syncPath(work);
+        renameSync(work, final);
+        syncPath(root);
+      } catch (e) {
+        rmSync(work, { recursive: true, force: true });
+        throw e;
+      }
+      return "extracted";
+    } finally {
+      lock.release();
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fail(e: unknown): void {
+  if (e instanceof BaleError) {
+    process.stderr.write(`bale: ${e.oneLine()}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`bale: internal error in the archive extractor: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write("This is a bug in bale; please report it with the output above.\n");
+    process.exitCode = 70;
+  }
+}
+
+// When bundled as the embedded extractor, BALE_EXTRACTOR_MAIN is defined true and this runs.
+declare const BALE_EXTRACTOR_MAIN: boolean;
+if (typeof BALE_EXTRACTOR_MAIN !== "undefined" && BALE_EXTRACTOR_MAIN) {
+  const [archive, root, id] = process.argv.slice(1);
+  if (!archive || !root || !id) {
+    fail(new BaleError("extractor-usage", "the archive extractor was started without its arguments", { fix: "run the archive itself, not its extractor" }));
+  } else {
+    extractToCache(archive, root, id).catch(fail);
+  }
+}
