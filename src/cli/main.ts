@@ -6,8 +6,10 @@ import { commands } from "./commands/index.js";
 import { EXIT_USAGE, err, reportError } from "./output.js";
 import { VERSION } from "../version.js";
 
+/** Thrown from yargs' fail handler so that no command runs after a usage error. */
+class UsageError extends Error {}
+
 export async function main(argv: string[]): Promise<number> {
-  let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName("bale")
     .version(VERSION)
@@ -17,20 +19,20 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, e) => {
       if (e) throw e;
-      usageError = msg;
+      throw new UsageError(msg);
     })
     .exitProcess(false);
   for (const c of commands) parser.command(c);
   try {
     const result = await parser.parseAsync();
-    if (usageError !== undefined) {
-      err(`bale: usage error: ${usageError}`);
-      err("Run `bale --help` (or `bale <command> --help`) for usage.");
-      return EXIT_USAGE;
-    }
     const code = (result as { exitCode?: unknown }).exitCode;
     return typeof code === "number" ? code : (process.exitCode as number | undefined) ?? 0;
   } catch (e) {
+    if (e instanceof UsageError) {
+      err(`bale: usage error: ${e.message}`);
+      err("Run `bale --help` (or `bale <command> --help`) for usage.");
+      return EXIT_USAGE;
+    }
     return reportError(e);
   }
 }

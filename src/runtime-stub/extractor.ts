@@ -16,7 +16,13 @@ import { extractPayload, syncPath } from "../archive/extract.js";
 import { acquireLock, cleanStale, ensureCacheRoot, lstatOrNull, MARKER, markerText, readMarker, uniqueSuffix } from "../archive/cache.js";
 import { satisfies } from "./node-version.js";
 
+/** With BALE_TRACE=1 the runtime says what it did on stderr. */
+function trace(msg: string): void {
+  if (process.env.BALE_TRACE === "1") process.stderr.write(`bale: ${msg}\n`);
+}
+
 export async function extractToCache(archive: string, root: string, expectedId: string): Promise<"extracted" | "present"> {
+  const t0 = performance.now();
   const fd = openSync(archive, "r");
   try {
     const { index } = readIndexFromFd(fd, archive);
@@ -54,14 +60,25 @@ export async function extractToCache(archive: string, root: string, expectedId: 
       const work = join(root, `.work-${id}-${uniqueSuffix()}`);
       mkdirSync(work, { mode: 0o700 });
       try {
-        await extractPayload(fd, index, work, archive, { fsync: process.env.BALE_NO_FSYNC !== "1" });
+        const stats = await extractPayload(fd, index, work, archive, { fsync: process.env.BALE_NO_FSYNC !== "1" });
         const m = openSync(join(work, MARKER), "wx", 0o600);
         writeSync(m, markerText({ appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale }));
         fsyncSync(m);
         closeSync(m);
         syncPath(work);
-        renameSync(work, final);
+        try {
+          renameSync(work, final);
+        } catch (e) {
+          // Only possible if a lock was broken while its holder lived: someone else published first.
+          const code = (e as NodeJS.ErrnoException).code;
+          if ((code === "ENOTEMPTY" || code === "EEXIST") && readMarker(root, id)) {
+            rmSync(work, { recursive: true, force: true });
+            return "present";
+          }
+          throw e;
+        }
         syncPath(root);
+        trace(`extracted ${index.name} (${stats.files} files, ${stats.bytes} bytes, decoder ${stats.decoder}) into ${final} in ${Math.round(performance.now() - t0)} ms`);
       } catch (e) {
         rmSync(work, { recursive: true, force: true });
         throw e;
@@ -93,6 +110,6 @@ if (typeof BALE_EXTRACTOR_MAIN !== "undefined" && BALE_EXTRACTOR_MAIN) {
   if (!archive || !root || !id) {
     fail(new BaleError("extractor-usage", "the archive extractor was started without its arguments", { fix: "run the archive itself, not its extractor" }));
   } else {
-    extractToCache(archive, root, id).catch(fail);
+    extractToCache(archive, root, id).then((r) => r === "present" && trace(`${root}/${id} was extracted by another process`), fail);
   }
 }

@@ -1,0 +1,96 @@
+/** Shared test helpers: temp dirs, running the built CLI and packed archives as real processes. */
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
+
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+export const CLI = join(ROOT, "dist/cli/main.js");
+export const NODE22 = join(ROOT, "test/node-versions/node_modules/node22/bin/node");
+export const NODE24 = join(ROOT, "test/node-versions/node_modules/node24/bin/node");
+
+if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
+
+const dirs: string[] = [];
+after(() => {
+  if (process.env.BALE_KEEP_TMP) return;
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test file ends (set BALE_KEEP_TMP=1 to keep). */
+export function tmp(prefix = "bale-test-"): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+/** The environment archives and the CLI run with: no CA certs overhead, given cache dir. */
+export function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete e.NODE_EXTRA_CA_CERTS;
+  delete e.NODE_OPTIONS;
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete e[k];
+  return e;
+}
+
+export interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function toRun(r: SpawnSyncReturns<string>): Run {
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `bale <args>` (the built CLI) synchronously. */
+export function bale(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string } = {}): Run {
+  return toRun(
+    spawnSync(opts.node ?? process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? env(),
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    }),
+  );
+}
+
+/** Runs a program (e.g. a packed archive) synchronously. */
+export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Run {
+  return toRun(
+    spawnSync(file, args, {
+      env: opts.env ?? env(),
+      encoding: "utf8",
+      input: opts.input ?? "",
+      cwd: opts.cwd ?? ROOT,
+      maxBuffer: 64 << 20,
+    }),
+  );
+}
+
+/** Runs a program asynchronously; resolves when it exits. */
+export function runAsync(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(file, args, { env: opts.env ?? env(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    p.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    p.on("error", reject);
+    p.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+}
+
+/** Packs `entry` into `output` with the built CLI and asserts it worked. */
+export function packOk(entry: string, output: string, extra: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string } = {}): Run {
+  const r = bale(["pack", entry, "-o", output, ...extra], opts);
+  if (r.status !== 0) throw new Error(`bale pack failed (${r.status}):\n${r.stderr}${r.stdout}`);
+  return r;
+}
+
+export function which(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
