@@ -199,10 +199,11 @@ export async function extractPayload(
     } else {
       decoder = "fzstd";
       const d = new Decompress((chunk) => tar.push(chunk));
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
       let pos = 0;
       while (pos < length) {
-        const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, length - pos), offset + pos);
+        // A fresh buffer per read: fzstd keeps references to input it has not decoded yet.
+        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - pos));
+        const n = readSync(fd, buf, 0, buf.length, offset + pos);
         if (n === 0) throw payloadError(label, "it ends early (truncated)");
         pos += n;
         const chunk = buf.subarray(0, n);

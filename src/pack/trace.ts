@@ -162,7 +162,8 @@ export async function traceApp(entryFile: string, extraEntries: string[] = []): 
   }
   for (const w of result.warnings) {
     const m = w.message.split("\n")[0] ?? "";
-    if (!/^Failed to resolve dependency/.test(m)) warnings.push(m);
+    // Optional platform packages that are not installed, and binaries nft tried to parse, are expected.
+    if (!/^Failed to (resolve dependency|parse .* as (script|module))/.test(m)) warnings.push(m);
   }
   return { externalPackages, ownAssets, symlinks, warnings };
 }
