@@ -8,12 +8,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { Decompress } from "fzstd";
 import * as zlib from "node:zlib";
 import { BaleError } from "../errors.js";
-import { type ArchiveIndex, readIndexFromFd } from "./format.js";
+import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd } from "./format.js";
 import { extractPayload } from "./extract.js";
 import { TarReader, type TarEntry } from "./tar.js";
 import { acquireLock, cacheRoot, cleanStale, type Env, isAlive, lstatOrNull, readMarker, uniqueSuffix } from "./cache.js";
 
-function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size: number) => T): T {
+function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size: number, indexSha256: string) => T): T {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -24,8 +24,8 @@ function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size
     });
   }
   try {
-    const { index, size } = readIndexFromFd(fd, file);
-    return fn(fd, index, size);
+    const { index, size, indexSha256 } = readIndexFromFd(fd, file);
+    return fn(fd, index, size, indexSha256);
   } finally {
     closeSync(fd);
   }
@@ -110,16 +110,17 @@ export interface VerifyResult {
 /** Full integrity check: structure, extractor hash, payload hash, and that the tar reads back cleanly. */
 export function verify(o: { archive: string }): VerifyResult {
   try {
-    return withArchive(o.archive, (fd, index) => {
+    return withArchive(o.archive, (fd, index, _size, indexSha256) => {
       const problems: string[] = [];
       const ex = index.segments.extractor;
       const exBuf = Buffer.alloc(ex.length);
       readSync(fd, exBuf, 0, ex.length, ex.offset);
       if (createHash("sha256").update(exBuf).digest("hex") !== ex.sha256) problems.push("the embedded extractor does not match its sha256 (damaged)");
-      const prelude = Buffer.alloc(Math.min(index.segments.prelude.length, 4096));
+      const prelude = Buffer.alloc(Math.min(index.segments.prelude.length, 1 << 16));
       readSync(fd, prelude, 0, prelude.length, 0);
       const text = prelude.toString("utf8");
       if (!text.startsWith("#!/bin/sh\n") || !text.includes(`_bale_id=${index.appId}\n`)) problems.push("the sh prelude does not match the index (damaged)");
+      else if (pinnedIndexSha256(text) !== indexSha256) problems.push("the index does not match the hash its prelude pins (tampered or damaged)");
       const payload = readPayload(fd, index, o.archive);
       if (createHash("sha256").update(payload).digest("hex") !== index.segments.payload.sha256) {
         problems.push("the payload does not match its sha256 (tampered or damaged)");

@@ -8,6 +8,7 @@
  * This module is shared by the packer, the embedded extractor and inspect/verify,
  * so it must stay small and import nothing heavy.
  */
+import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { BaleError } from "../errors.js";
 
@@ -65,6 +66,8 @@ export function encodeTrailer(indexLength: number): Buffer {
 
 export interface OpenedArchive {
   index: ArchiveIndex;
+  /** sha256 (hex) of the index JSON bytes, which the prelude pins. */
+  indexSha256: string;
   /** Total size of the archive file in bytes. */
   size: number;
   /** Where the index JSON starts. */
@@ -108,7 +111,7 @@ export function readIndexFromFd(fd: number, file: string): OpenedArchive {
     throw corrupt(file, "the index is not valid JSON (corrupted)");
   }
   checkIndex(index, file, indexOffset);
-  return { index, size, indexOffset };
+  return { index, indexSha256: createHash("sha256").update(raw).digest("hex"), size, indexOffset };
 }
 
 export function readIndex(file: string): OpenedArchive {
@@ -174,4 +177,9 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
     throw corrupt(file, "the segments recorded in the index do not match the file (truncated or corrupted)");
   }
   if (s.payload.sha256 !== i.appId) throw corrupt(file, "the index's app id does not match its payload hash");
+}
+
+/** The index hash the prelude pins (4th argument of the extractor call), or null if not found. */
+export function pinnedIndexSha256(prelude: string): string | null {
+  return /"\$_bale_id" ([0-9a-f]{64}) \|\| exit/.exec(prelude)?.[1] ?? null;
 }

@@ -49,7 +49,7 @@ export interface Assembled {
 export function assemble(a: AssembleInput): Assembled {
   const extractor = extractorCode();
   const appId = sha256(a.payload);
-  const preludeFor = (offset: number): Buffer =>
+  const preludeFor = (offset: number, indexSha256: string): Buffer =>
     Buffer.from(
       renderPrelude({
         name: a.name,
@@ -60,13 +60,13 @@ export function assemble(a: AssembleInput): Assembled {
         extractorOffset: offset,
         extractorLength: extractor.length,
         extractorSha256: sha256(extractor),
+        indexSha256,
       }),
       "utf8",
     );
-  const probe = preludeFor(0);
-  const prelude = preludeFor(probe.length);
-  if (prelude.length !== probe.length) throw new Error("internal: prelude length depends on its offsets");
-  const payloadOffset = prelude.length + extractor.length;
+  // Numbers and hashes in the prelude have fixed widths, so its length is known before its content.
+  const preludeLength = preludeFor(0, "0".repeat(64)).length;
+  const payloadOffset = preludeLength + extractor.length;
   const index: ArchiveIndex = {
     format: FORMAT_VERSION,
     name: a.name,
@@ -76,14 +76,16 @@ export function assemble(a: AssembleInput): Assembled {
     nodeOptions: a.nodeOptions,
     configDir: a.configDir,
     segments: {
-      prelude: { offset: 0, length: prelude.length },
-      extractor: { offset: prelude.length, length: extractor.length, sha256: sha256(extractor) },
+      prelude: { offset: 0, length: preludeLength },
+      extractor: { offset: preludeLength, length: extractor.length, sha256: sha256(extractor) },
       payload: { offset: payloadOffset, length: a.payload.length, sha256: appId },
     },
     payload: { compression: "zstd", level: a.level, entries: a.entries, files: a.files, unpackedSize: a.unpackedSize },
     build: { bale: VERSION, sourceDateEpoch: a.sourceDateEpoch },
   };
   const indexBytes = Buffer.from(JSON.stringify(index), "utf8");
+  const prelude = preludeFor(preludeLength, sha256(indexBytes));
+  if (prelude.length !== preludeLength) throw new Error("internal: prelude length depends on its content");
   const parts = [prelude, extractor, a.payload, indexBytes, encodeTrailer(indexBytes.length)];
   return { index, parts, size: parts.reduce((n, p) => n + p.length, 0) };
 }

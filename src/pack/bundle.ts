@@ -98,6 +98,9 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
       };
   const result = await esbuild.build({
     ...entry,
+    // Paths in the bundle's comments and metafile are relative to this: the entry's directory, not the
+    // caller's cwd, so the output does not depend on where bale was run from.
+    absWorkingDir: dir,
     bundle: true,
     platform: "node",
     target: o.target,
@@ -124,7 +127,6 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
     else code = Buffer.from(f.contents);
   }
   if (!code) throw new Error("internal: esbuild produced no bundle");
-  const cwd = process.cwd();
-  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(cwd, p.replace(/^[a-z-]+:/, "")));
+  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(dir, p.replace(/^[a-z-]+:/, "")));
   return { file: outfile, code, map, format, nativeFiles, inputs };
 }

@@ -21,11 +21,17 @@ function trace(msg: string): void {
   if (process.env.BALE_TRACE === "1") process.stderr.write(`bale: ${msg}\n`);
 }
 
-export async function extractToCache(archive: string, root: string, expectedId: string): Promise<"extracted" | "present"> {
+export async function extractToCache(archive: string, root: string, expectedId: string, indexSha256: string): Promise<"extracted" | "present"> {
   const t0 = performance.now();
   const fd = openSync(archive, "r");
   try {
-    const { index } = readIndexFromFd(fd, archive);
+    const { index, indexSha256: actualIndexSha } = readIndexFromFd(fd, archive);
+    if (actualIndexSha !== indexSha256) {
+      throw new BaleError("archive-corrupt", "not a valid bale archive: its index does not match the hash its prelude pins (tampered or damaged)", {
+        file: archive,
+        fix: "copy the archive again or rebuild it with `bale pack`",
+      });
+    }
     if (index.appId !== expectedId) {
       throw new BaleError("archive-corrupt", "not a valid bale archive: the prelude and the index name different apps", {
         file: archive,
@@ -106,10 +112,10 @@ function fail(e: unknown): void {
 // When bundled as the embedded extractor, BALE_EXTRACTOR_MAIN is defined true and this runs.
 declare const BALE_EXTRACTOR_MAIN: boolean;
 if (typeof BALE_EXTRACTOR_MAIN !== "undefined" && BALE_EXTRACTOR_MAIN) {
-  const [archive, root, id] = process.argv.slice(1);
-  if (!archive || !root || !id) {
+  const [archive, root, id, indexSha] = process.argv.slice(1);
+  if (!archive || !root || !id || !indexSha) {
     fail(new BaleError("extractor-usage", "the archive extractor was started without its arguments", { fix: "run the archive itself, not its extractor" }));
   } else {
-    extractToCache(archive, root, id).then((r) => r === "present" && trace(`${root}/${id} was extracted by another process`), fail);
+    extractToCache(archive, root, id, indexSha).then((r) => r === "present" && trace(`${root}/${id} was extracted by another process`), fail);
   }
 }

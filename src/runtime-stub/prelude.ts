@@ -25,6 +25,8 @@ export interface PreludeOptions {
   extractorOffset: number;
   extractorLength: number;
   extractorSha256: string;
+  /** sha256 of the index JSON: the extractor refuses an index that does not match. */
+  indexSha256: string;
 }
 
 /** Quotes a string for sh: single quotes, with embedded quotes spliced. */
@@ -76,7 +78,7 @@ export function renderPrelude(o: PreludeOptions): string {
     `  read -r _bale_ok < "$_bale_d/${MARKER}"\n` +
     `fi\n` +
     `if [ "$_bale_ok" != "$_bale_id" ]; then\n` +
-    `  NODE_OPTIONS= "\${BALE_NODE:-node}" -e '${bootstrap(o)}' "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" || exit\n` +
+    `  NODE_OPTIONS= "\${BALE_NODE:-node}" -e '${bootstrap(o)}' "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} || exit\n` +
     `fi\n` +
     configLine +
     `exec "\${BALE_NODE:-node}"${nodeArgs ? " " + nodeArgs : ""} "$_bale_d"/${shQuote(o.entry)} "$@"\n` +
