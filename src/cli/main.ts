@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     const code = (result as { exitCode?: unknown }).exitCode;
     return typeof code === "number" ? code : (process.exitCode as number | undefined) ?? 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || (e instanceof Error && e.name === "YError")) {
       err(`bale: usage error: ${e.message}`);
       err("Run `bale --help` (or `bale <command> --help`) for usage.");
       return EXIT_USAGE;

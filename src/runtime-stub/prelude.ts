@@ -12,7 +12,7 @@
  * returns; then exec exactly as on the warm path.
  */
 
-export const MARKER = ".bale-ok";
+import { MARKER } from "../archive/cache.js";
 
 export interface PreludeOptions {
   name: string;

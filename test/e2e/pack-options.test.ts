@@ -1,0 +1,122 @@
+/** pack's options and its error paths, through the built CLI. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bale, env, packOk, run, tmp } from "../helpers.js";
+
+function app(dir: string, files: Record<string, string>): void {
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(dir, p, ".."), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+}
+
+test("--include keeps files at their place relative to the entry; --config is found through BALE_CONFIG_DIR", () => {
+  const dir = tmp();
+  app(dir, {
+    "src/main.ts": [
+      'import { readFileSync, readdirSync } from "node:fs";',
+      'import { join } from "node:path";',
+      "// A computed path nft cannot follow: needs --include.",
+      'const name = ["templates", "page.html"].join("/");',
+      'console.log(readFileSync(join(__dirname, name), "utf8").trim());',
+      'console.log(readFileSync(join(__dirname, "../shared/note.txt"), "utf8").trim());',
+      "const cfg = process.env.BALE_CONFIG_DIR as string;",
+      'console.log(readdirSync(cfg).sort().join(","), readFileSync(join(cfg, "prod/app.json"), "utf8").trim());',
+      'console.log(process.execArgv.join(" "));',
+    ].join("\n"),
+    "src/templates/page.html": "<p>page</p>\n",
+    "shared/note.txt": "a shared note\n",
+    "out/prod/app.json": '{"port": 8080}\n',
+    "out/bale-manifest.json": "{}\n",
+    "out/.bale-cache.json": "{}\n",
+  });
+  const archive = join(dir, "app.bin");
+  packOk(join(dir, "src/main.ts"), archive, [
+    "--include",
+    "templates",
+    "--include",
+    "../shared/note.txt",
+    "--config",
+    join(dir, "out"),
+    "--node-options=--max-old-space-size=100 --no-warnings",
+    "--name",
+    "my-app",
+  ]);
+  const info = JSON.parse(bale(["inspect", archive, "--json"]).stdout);
+  assert.equal(info.index.name, "my-app");
+  assert.equal(info.index.configDir, "config");
+  const r = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }) });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n"), [
+    "<p>page</p>",
+    "a shared note",
+    'bale-manifest.json,prod {"port": 8080}',
+    "--enable-source-maps --max-old-space-size=100 --no-warnings",
+  ]);
+  // An explicit BALE_CONFIG_DIR wins (e.g. to point a packed server at other configs).
+  const other = join(dir, "other");
+  app(other, { "prod/app.json": '{"port": 9}\n' });
+  const o = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache"), BALE_CONFIG_DIR: other }) });
+  assert.match(o.stdout, /prod \{"port": 9\}/);
+});
+
+test("an ESM entry with top-level await, and a package directory entry via its bin", () => {
+  const dir = tmp();
+  app(dir, {
+    "pkg/package.json": JSON.stringify({ name: "@acme/tool", version: "1.2.3", bin: { tool: "cli.mjs" } }),
+    "pkg/cli.mjs": [
+      'import { readFileSync } from "node:fs";',
+      "const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));",
+      "const v = await Promise.resolve(pkg.version);",
+      "console.log(`${pkg.name} ${v} ${typeof __dirname}`);",
+    ].join("\n"),
+  });
+  const archive = join(dir, "tool");
+  packOk(join(dir, "pkg"), archive);
+  const info = JSON.parse(bale(["inspect", archive, "--json"]).stdout);
+  assert.equal(info.index.name, "tool");
+  const r = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }) });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "@acme/tool 1.2.3 string\n");
+});
+
+test("--level 19 makes a smaller payload than --level 1", () => {
+  const dir = tmp();
+  const text = Array.from({ length: 4000 }, (_, i) => `line ${i} ${"lorem ipsum ".repeat(i % 7)}`).join("\n");
+  app(dir, { "main.js": 'console.log(require("fs").readFileSync(require("path").join(__dirname, "big.txt"), "utf8").length)', "big.txt": text });
+  packOk(join(dir, "main.js"), join(dir, "l1"), ["--level", "1"]);
+  packOk(join(dir, "main.js"), join(dir, "l19"), ["--level", "19"]);
+  assert.ok(statSync(join(dir, "l19")).size < statSync(join(dir, "l1")).size);
+  assert.equal(run(join(dir, "l19"), [], { env: env({ BALE_CACHE_DIR: join(dir, "c") }) }).stdout.trim(), String(text.length));
+});
+
+test("pack errors: one line naming the file (and line), exit 1, and an earlier good archive left intact", () => {
+  const dir = tmp();
+  app(dir, { "good.ts": 'console.log("good")\n', "bad.ts": 'const x: number = 1;\nconsole.log(x +);\n', "imp.ts": 'import "left-pad-does-not-exist";\n' });
+  const out = join(dir, "out");
+  packOk(join(dir, "good.ts"), out);
+  const before = readFileSync(out);
+  const cases: Array<[string[], RegExp]> = [
+    [[join(dir, "bad.ts")], /bad\.ts:2:\d+: Unexpected "\)"\. Fix: fix the code at that location\. \[pack-bundle-failed\]/],
+    [[join(dir, "imp.ts")], /imp\.ts:1:\d+: Could not resolve "left-pad-does-not-exist"\. Fix: install the package/],
+    [[join(dir, "good.ts"), "--include", "nope.txt"], /nope\.txt: an --include path does not exist/],
+    [[join(dir, "good.ts"), "--level", "42"], /compression level 42 is out of range/],
+    [[join(dir, "good.ts"), "--config", join(dir, "missing")], /missing: the --config directory does not exist\. Fix: run `bale config build` first/],
+  ];
+  for (const [args, re] of cases) {
+    const r = bale(["pack", ...args, "-o", out]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, re);
+    assert.match(r.stderr, /^bale: error: /);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.ok(readFileSync(out).equals(before), "the earlier archive is intact");
+  }
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.includes(".tmp-")),
+    [],
+    "no temp files left",
+  );
+});
+

@@ -1,0 +1,42 @@
+/** The sh prelude is a golden file: any change to it is deliberate. BALE_UPDATE_GOLDEN=1 rewrites it. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderPrelude, shQuote } from "../../src/runtime-stub/prelude.js";
+import { ROOT } from "../helpers.js";
+
+const GOLDEN = join(ROOT, "test/fixtures/pack/prelude.golden.sh");
+
+const opts = {
+  name: "demo app",
+  appId: "a".repeat(64),
+  entry: "app/src/it's main.cjs",
+  nodeOptions: ["--enable-source-maps", "--max-old-space-size=64"],
+  configDir: "config",
+  extractorOffset: 1234,
+  extractorLength: 26000,
+  extractorSha256: "b".repeat(64),
+  indexSha256: "c".repeat(64),
+};
+
+test("the prelude matches its golden file", () => {
+  const text = renderPrelude(opts);
+  if (process.env.BALE_UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, text);
+  assert.equal(text, readFileSync(GOLDEN, "utf8"));
+});
+
+test("the prelude is valid POSIX sh and its length does not depend on offsets", () => {
+  const text = renderPrelude(opts);
+  const r = spawnSync("sh", ["-n"], { input: text, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(renderPrelude({ ...opts, extractorOffset: 9, extractorLength: 1 }).length, text.length);
+});
+
+test("shQuote survives a round trip through sh", () => {
+  for (const s of ["plain", "with space", "it's", "$(rm -rf /)", "a\"b", "back\\slash", "new\nline", ""]) {
+    const r = spawnSync("sh", ["-c", `printf %s ${shQuote(s) || "''"}`], { encoding: "utf8" });
+    assert.equal(r.stdout, s);
+  }
+});
