@@ -20,6 +20,7 @@ import {
   symlinkSync,
   writeSync,
 } from "node:fs";
+import { open } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import * as zlib from "node:zlib";
 import { Decompress } from "fzstd";
@@ -43,7 +44,13 @@ const READ_CHUNK = 1 << 20;
 const FILE_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0);
 
 type ZstdStream = import("node:stream").Transform;
-const createZstdDecompress = (zlib as unknown as { createZstdDecompress?: (o?: object) => ZstdStream }).createZstdDecompress;
+const zstd = zlib as unknown as {
+  createZstdDecompress?: (o?: object) => ZstdStream;
+  zstdDecompressSync?: (b: Buffer, o?: object) => Buffer;
+};
+const createZstdDecompress = zstd.createZstdDecompress;
+/** Up to this much tar, decode in one call into one right-sized buffer (fastest); stream beyond it. */
+const ONE_SHOT_LIMIT = 256 << 20;
 
 /** Writes validated tar entries under `dest` (which must exist and be empty). */
 class TreeWriter {
@@ -51,6 +58,8 @@ class TreeWriter {
   private dirs = new Set<string>([""]);
   private links = new Set<string>();
   private toSync: string[] = [];
+  private filesToSync: string[] = [];
+  private current = "";
 
   constructor(
     private readonly dest: string,
@@ -86,6 +95,7 @@ class TreeWriter {
     } else {
       // Never group/world-writable, never setuid; keep the owner able to read and the x bits native addons need.
       this.fd = openSync(abs, FILE_FLAGS, (e.mode & 0o755) | 0o400);
+      this.current = abs;
     }
   }
 
@@ -96,9 +106,9 @@ class TreeWriter {
 
   endEntry(): void {
     if (this.fd >= 0) {
-      if (this.doSync) fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = -1;
+      if (this.doSync) this.filesToSync.push(this.current);
     }
   }
 
@@ -108,8 +118,11 @@ class TreeWriter {
     this.fd = -1;
   }
 
-  /** Final checks once everything is written: no symlink resolves outside `dest`; directories synced. */
-  finish(): void {
+  /**
+   * Final checks once everything is written: no symlink resolves outside `dest`; then every file and
+   * directory is fsynced (files in parallel on the thread pool: the disk, not the calls, is the cost).
+   */
+  async finish(): Promise<void> {
     const root = realpathSync(this.dest);
     for (const l of this.links) {
       let real: string;
@@ -126,6 +139,19 @@ class TreeWriter {
       }
     }
     if (this.doSync) {
+      const files = this.filesToSync;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < files.length) {
+          const h = await open(files[next++] as string, "r");
+          try {
+            await h.sync();
+          } finally {
+            await h.close();
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
       for (const d of this.toSync.reverse()) syncPath(join(this.dest, d));
       syncPath(this.dest);
     }
@@ -167,7 +193,19 @@ export async function extractPayload(
   const { offset, length } = index.segments.payload;
   let decoder: ExtractStats["decoder"];
   try {
-    if (createZstdDecompress && process.env.BALE_ZSTD_DECODER !== "fzstd") {
+    const tarEstimate = index.payload.unpackedSize + (index.payload.entries + 4) * 1536;
+    if (zstd.zstdDecompressSync && createZstdDecompress && process.env.BALE_ZSTD_DECODER !== "fzstd" && tarEstimate <= ONE_SHOT_LIMIT) {
+      decoder = "node-zlib";
+      const buf = Buffer.allocUnsafe(length);
+      let pos = 0;
+      while (pos < length) {
+        const n = readSync(fd, buf, pos, length - pos, offset + pos);
+        if (n === 0) throw payloadError(label, "it ends early (truncated)");
+        pos += n;
+      }
+      hash.update(buf);
+      tar.push(zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, tarEstimate) }));
+    } else if (createZstdDecompress && process.env.BALE_ZSTD_DECODER !== "fzstd") {
       decoder = "node-zlib";
       await new Promise<void>((resolve, reject) => {
         const z = createZstdDecompress({ chunkSize: 1 << 20 });
@@ -225,7 +263,7 @@ export async function extractPayload(
     throw payloadError(label, "its sha256 does not match the index (tampered or damaged)");
   }
   tar.end();
-  writer.finish();
+  await writer.finish();
   if (tar.files !== index.payload.files || tar.bytes !== index.payload.unpackedSize) {
     throw payloadError(label, `it holds ${tar.files} files / ${tar.bytes} bytes, the index says ${index.payload.files} / ${index.payload.unpackedSize}`);
   }
