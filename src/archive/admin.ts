@@ -13,16 +13,19 @@ import { extractPayload } from "./extract.js";
 import { TarReader, type TarEntry } from "./tar.js";
 import { acquireLock, cacheRoot, cleanStale, type Env, isAlive, lstatOrNull, readMarker, uniqueSuffix } from "./cache.js";
 
-function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size: number, indexSha256: string) => T): T {
-  let fd: number;
+function openArchive(file: string): number {
   try {
-    fd = openSync(file, "r");
+    return openSync(file, "r");
   } catch (e) {
     throw new BaleError("archive-unreadable", `cannot open the archive (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
       file,
       fix: "check the path and that you may read the file",
     });
   }
+}
+
+function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size: number, indexSha256: string) => T): T {
+  const fd = openArchive(file);
   try {
     const { index, size, indexSha256 } = readIndexFromFd(fd, file);
     return fn(fd, index, size, indexSha256);
@@ -164,16 +167,7 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
   if (!existsSync(dirname(out))) {
     throw new BaleError("extract-output-parent-missing", "the output's parent directory does not exist", { file: o.output, fix: "create it first" });
   }
-  const fd = (() => {
-    try {
-      return openSync(o.archive, "r");
-    } catch (e) {
-      throw new BaleError("archive-unreadable", `cannot open the archive (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
-        file: o.archive,
-        fix: "check the path",
-      });
-    }
-  })();
+  const fd = openArchive(o.archive);
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${uniqueSuffix()}`);
   try {
     const { index } = readIndexFromFd(fd, o.archive);
