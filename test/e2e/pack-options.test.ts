@@ -120,3 +120,29 @@ test("pack errors: one line naming the file (and line), exit 1, and an earlier g
   );
 });
 
+
+test("--node range is checked on the first run with a clear message; the app does not run", () => {
+  const dir = tmp();
+  app(dir, { "main.js": 'console.log("ran")\n' });
+  const archive = join(dir, "future");
+  packOk(join(dir, "main.js"), archive, ["--node", ">=99"]);
+  const r = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "c") }) });
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^bale: .*future: main needs Node\.js >=99, but this is v\d+\.\d+\.\d+\. Fix: install a matching Node\.js or point BALE_NODE at one\. \[node-version\]\n$/);
+});
+
+test("inspect and verify of a file that is not an archive say so in one line", () => {
+  const dir = tmp();
+  const f = join(dir, "not-an-archive.txt");
+  writeFileSync(f, "just text, long enough to hold a trailer-sized tail\n");
+  const i = bale(["inspect", f]);
+  assert.equal(i.status, 1);
+  assert.match(i.stderr, /^bale: error: .*not-an-archive\.txt: not a valid bale archive: the trailer magic is missing .*\[archive-corrupt\]\n$/);
+  const v = bale(["verify", f, "--json"]);
+  assert.equal(v.status, 1);
+  assert.equal(JSON.parse(v.stdout).ok, false);
+  const missing = bale(["inspect", join(dir, "nope")]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot open the archive \(ENOENT\)/);
+});
