@@ -23,7 +23,7 @@ import {
 import { open } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import * as zlib from "node:zlib";
-import { Decompress } from "fzstd";
+import { Decompress, decompress as fzDecompress } from "fzstd";
 import { BaleError } from "../errors.js";
 import type { ArchiveIndex } from "./format.js";
 import { TarReader, TarError, type TarEntry } from "./tar.js";
@@ -194,8 +194,9 @@ export async function extractPayload(
   let decoder: ExtractStats["decoder"];
   try {
     const tarEstimate = index.payload.unpackedSize + (index.payload.entries + 4) * 1536;
-    if (zstd.zstdDecompressSync && createZstdDecompress && process.env.BALE_ZSTD_DECODER !== "fzstd" && tarEstimate <= ONE_SHOT_LIMIT) {
-      decoder = "node-zlib";
+    const builtin = Boolean(zstd.zstdDecompressSync && createZstdDecompress) && process.env.BALE_ZSTD_DECODER !== "fzstd";
+    if (tarEstimate <= ONE_SHOT_LIMIT) {
+      // One call into one buffer: 3-4x faster than streaming for fzstd, and fewer thread-pool round trips for zlib.
       const buf = Buffer.allocUnsafe(length);
       let pos = 0;
       while (pos < length) {
@@ -204,8 +205,14 @@ export async function extractPayload(
         pos += n;
       }
       hash.update(buf);
-      tar.push(zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, tarEstimate) }));
-    } else if (createZstdDecompress && process.env.BALE_ZSTD_DECODER !== "fzstd") {
+      if (builtin && zstd.zstdDecompressSync) {
+        decoder = "node-zlib";
+        tar.push(zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, tarEstimate) }));
+      } else {
+        decoder = "fzstd";
+        tar.push(fzDecompress(buf));
+      }
+    } else if (builtin && createZstdDecompress) {
       decoder = "node-zlib";
       await new Promise<void>((resolve, reject) => {
         const z = createZstdDecompress({ chunkSize: 1 << 20 });
