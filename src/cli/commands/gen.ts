@@ -1,10 +1,52 @@
 import type { CommandModule } from "yargs";
-import { BaleError } from "../../errors.js";
+import { BINDINGS_LANGS, generateBindings } from "../../bindings/index.js";
+import { out, printJson } from "../output.js";
 
-export const genCommand: CommandModule<object, object> = {
-  command: "gen",
-  describe: "(not yet implemented)",
-  handler: () => {
-    throw new BaleError("not-implemented", "bale gen is not implemented yet");
+interface Args {
+  root: string;
+  lang: string[];
+  out: string | undefined;
+  "config-out": string | undefined;
+  "python-package": string | undefined;
+  json: boolean;
+}
+
+const KNOWN = [...BINDINGS_LANGS, "go"];
+
+export const genCommand: CommandModule<object, Args> = {
+  command: "gen [root]",
+  describe: "Generate TypeScript/Python clients, servers and config loaders (+ OpenAPI) from a config project",
+  builder: (y) =>
+    y
+      .positional("root", { type: "string", default: ".", describe: "config project root (holds schemas/ and out/)" })
+      .option("lang", {
+        type: "string",
+        array: true,
+        default: ["ts", "python"],
+        describe: "languages, comma-separated: ts, python (go: not yet supported)",
+        coerce: (v: string[]) => v.flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter((s) => s !== ""),
+      })
+      .option("out", { alias: "o", type: "string", describe: "output dir (default <root>/gen), one subfolder per language" })
+      .option("config-out", { type: "string", describe: "compiled config dir with bale-manifest.json (default <root>/out)" })
+      .option("python-package", { type: "string", describe: "Python package name (default bale_gen)" })
+      .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
+      .check((a) => {
+        const bad = (a.lang as string[]).filter((l) => !KNOWN.includes(l));
+        if (bad.length) throw new Error(`unknown --lang ${bad.join(", ")}; choose from ${BINDINGS_LANGS.join(", ")}`);
+        if ((a.lang as string[]).length === 0) throw new Error("--lang needs at least one language");
+        return true;
+      }) as never,
+  handler: (a) => {
+    const r = generateBindings({
+      root: a.root,
+      langs: a.lang,
+      ...(a.out !== undefined ? { outDir: a.out } : {}),
+      ...(a["config-out"] !== undefined ? { configOut: a["config-out"] } : {}),
+      ...(a["python-package"] !== undefined ? { pythonPackage: a["python-package"] } : {}),
+    });
+    if (a.json) return printJson(r);
+    out(`bale gen: ${r.files.length} files in ${r.outDir} (${[...r.langs, "openapi"].join(", ")})`);
+    out(`  services       ${r.services.length ? r.services.join(", ") : "(none)"}`);
+    out(`  config loaders ${r.configLoaders.length ? r.configLoaders.join(", ") : "(none)"}`);
   },
 };

@@ -1,0 +1,226 @@
+/**
+ * Reads what bindings are generated from: the schema files of a config
+ * project and the compiled service definitions listed in its manifest.
+ * This is the only module that knows the on-disk contract with the config
+ * compiler (src/config-compiler/types.ts).
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { BaleError } from "../errors.js";
+import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+export type JsonObject = { [k: string]: JsonValue };
+
+export interface SchemaFile {
+  /** Type name: the file stem, e.g. "HelloRequest". */
+  name: string;
+  /** Root-relative path with POSIX separators. */
+  file: string;
+  schema: JsonObject;
+}
+
+export interface MethodModel {
+  /** As written in the service definition, e.g. "SayHello". */
+  name: string;
+  input: string;
+  output: string;
+  description?: string;
+}
+
+export interface ServiceModel {
+  /** "demo.v1.Greeter" */
+  fullName: string;
+  /** "demo.v1" ("" when the name has no dots). */
+  packageName: string;
+  /** "Greeter" */
+  shortName: string;
+  description?: string;
+  /** Sorted by name. */
+  methods: MethodModel[];
+  /** The compiled JSON it came from (out-relative). */
+  output: string;
+}
+
+export interface BindingsModel {
+  root: string;
+  configOut: string;
+  /** Sorted by name. */
+  schemas: SchemaFile[];
+  /** Sorted by full name. */
+  services: ServiceModel[];
+  /** Names of schemas that get typed loaders, sorted. */
+  configSchemas: string[];
+  /** Names of schemas used by config artifacts (for information), sorted. */
+  usedByConfigs: string[];
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+function rel(root: string, p: string): string {
+  return relative(root, p).split("\\").join("/") || ".";
+}
+
+function readJson(path: string, shown: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new BaleError("gen-read", `cannot read ${what}: ${(e as Error).message}`, { file: shown, cause: e });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new BaleError("gen-json", `${what} is not valid JSON: ${(e as Error).message}`, {
+      file: shown,
+      fix: "Rebuild it with `bale config build` or fix the JSON syntax",
+      cause: e,
+    });
+  }
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export interface LoadOptions {
+  root: string;
+  /** Compiled config dir; default `<root>/out`. */
+  configOut?: string;
+}
+
+export function loadModel(opts: LoadOptions): BindingsModel {
+  const root = resolve(opts.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new BaleError("gen-root", `config project root ${opts.root} is not a directory`, {
+      file: opts.root,
+      fix: "Pass the directory that holds schemas/ and your *.config.ts files",
+    });
+  }
+  const configOut = resolve(root, opts.configOut ?? "out");
+  const manifestPath = join(configOut, "bale-manifest.json");
+  if (!existsSync(manifestPath)) {
+    throw new BaleError("gen-no-manifest", `no compiled configs: ${rel(process.cwd(), manifestPath)} does not exist`, {
+      file: rel(process.cwd(), manifestPath),
+      fix: `Run \`bale config build ${rel(process.cwd(), root)}\` first`,
+    });
+  }
+  const schemas = readSchemas(root);
+  const byName = new Map(schemas.map((s) => [s.name, s]));
+  const manifestShown = rel(process.cwd(), manifestPath);
+  const manifest = readJson(manifestPath, manifestShown, "the manifest") as Manifest;
+  if (!isObject(manifest) || manifest.version !== 1 || !Array.isArray(manifest.artifacts)) {
+    throw new BaleError("gen-manifest", "the manifest is not a version 1 bale manifest", {
+      file: manifestShown,
+      fix: "Rebuild it with `bale config build`",
+    });
+  }
+  const services: ServiceModel[] = [];
+  const usedByConfigs = new Set<string>();
+  for (const a of manifest.artifacts) {
+    if (a.kind === "config") {
+      usedByConfigs.add(a.schema);
+      continue;
+    }
+    if (a.kind !== "service") continue;
+    const file = join(configOut, a.output);
+    const shown = rel(process.cwd(), file);
+    const def = readJson(file, shown, "the service definition") as ServiceDefinition;
+    services.push(serviceModel(def, a.output, shown, byName));
+  }
+  services.sort((a, b) => cmp(a.fullName, b.fullName));
+  for (let i = 1; i < services.length; i++) {
+    const prev = services[i - 1];
+    const cur = services[i];
+    if (prev && cur && prev.fullName === cur.fullName) {
+      throw new BaleError("gen-service-duplicate", `service ${cur.fullName} is defined twice (${prev.output} and ${cur.output})`, {
+        file: cur.output,
+        fix: "Give each service a unique fully qualified name",
+      });
+    }
+  }
+  const messages = new Set<string>();
+  for (const s of services) for (const m of s.methods) messages.add(m.input).add(m.output);
+  const configSchemas = schemas.map((s) => s.name).filter((n) => usedByConfigs.has(n) || !messages.has(n));
+  return { root, configOut, schemas, services, configSchemas, usedByConfigs: [...usedByConfigs].sort(cmp) };
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function readSchemas(root: string): SchemaFile[] {
+  const dir = join(root, "schemas");
+  if (!existsSync(dir)) return [];
+  const out: SchemaFile[] = [];
+  for (const f of readdirSync(dir).sort(cmp)) {
+    if (!f.endsWith(".schema.json")) continue;
+    const name = f.slice(0, -".schema.json".length);
+    const file = `schemas/${f}`;
+    if (!NAME.test(name)) {
+      throw new BaleError("gen-schema-name", `schema file name ${f} does not make a type name`, {
+        file,
+        fix: "Name schema files <TypeName>.schema.json with letters, digits and _ only, starting with a letter",
+      });
+    }
+    const schema = readJson(join(dir, f), file, "the schema");
+    if (!isObject(schema)) {
+      throw new BaleError("gen-schema", `schema ${name} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
+    }
+    out.push({ name, file, schema });
+  }
+  return out;
+}
+
+function serviceModel(def: ServiceDefinition, output: string, shown: string, schemas: Map<string, SchemaFile>): ServiceModel {
+  if (!isObject(def) || typeof def.name !== "string" || !isObject(def.methods)) {
+    throw new BaleError("gen-service", "the service definition needs a string `name` and a `methods` object", {
+      file: shown,
+      fix: "Rebuild it with `bale config build`",
+    });
+  }
+  const parts = def.name.split(".");
+  const shortName = parts.pop() ?? "";
+  if (!NAME.test(shortName) || parts.some((p) => !NAME.test(p))) {
+    throw new BaleError("gen-service-name", `service name ${JSON.stringify(def.name)} is not of the form <package>.<Service>`, {
+      file: shown,
+      fix: 'Name the service like "demo.v1.Greeter": dot-separated identifiers',
+    });
+  }
+  const methods: MethodModel[] = [];
+  for (const name of Object.keys(def.methods).sort(cmp)) {
+    const m = def.methods[name] as unknown;
+    if (!NAME.test(name)) {
+      throw new BaleError("gen-method-name", `method name ${JSON.stringify(name)} of ${def.name} is not an identifier`, {
+        file: shown,
+        fix: "Name methods with letters, digits and _ only, starting with a letter (e.g. SayHello)",
+      });
+    }
+    if (!isObject(m) || typeof m.input !== "string" || typeof m.output !== "string") {
+      throw new BaleError("gen-method", `method ${def.name}.${name} needs string \`input\` and \`output\` schema names`, { file: shown });
+    }
+    for (const role of ["input", "output"] as const) {
+      const t = m[role] as string;
+      const s = schemas.get(t);
+      if (!s) {
+        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, but schemas/${t}.schema.json does not exist`, {
+          file: shown,
+          fix: `Create schemas/${t}.schema.json or use one of: ${[...schemas.keys()].join(", ") || "(no schemas)"}`,
+        });
+      }
+      const st = s.schema.type;
+      if (st !== undefined && st !== "object") {
+        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, which is not an object schema`, {
+          file: s.file,
+          fix: 'RPC messages must be JSON objects: give the schema "type": "object"',
+        });
+      }
+    }
+    const mm: MethodModel = { name, input: m.input, output: m.output };
+    if (typeof m.description === "string") mm.description = m.description;
+    methods.push(mm);
+  }
+  const sm: ServiceModel = { fullName: def.name, packageName: parts.join("."), shortName, methods, output };
+  if (typeof def.description === "string") sm.description = def.description;
+  return sm;
+}

@@ -1,0 +1,56 @@
+/** Atomic output: every language folder is staged completely, then swapped in with renames. */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { BaleError } from "../errors.js";
+
+/**
+ * Writes `folders` (subfolder -> relative path -> text) under `outDir`. Each
+ * subfolder is replaced as a whole; other subfolders of outDir are left alone.
+ * If anything fails, the previous contents stay in place.
+ */
+export function writeFolders(outDir: string, folders: Map<string, Map<string, string>>): void {
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new BaleError("gen-write", `cannot create ${outDir}: ${(e as Error).message}`, { file: outDir, cause: e });
+  }
+  const stage = mkdtempSync(join(outDir, ".bale-gen-"));
+  const swapped: { sub: string; backup: string | undefined }[] = [];
+  try {
+    for (const [sub, files] of folders) {
+      for (const [rel, text] of files) {
+        const p = join(stage, "new", sub, rel);
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, text);
+      }
+      mkdirSync(join(stage, "new", sub), { recursive: true });
+    }
+    mkdirSync(join(stage, "old"), { recursive: true });
+    try {
+      for (const sub of folders.keys()) {
+        const target = join(outDir, sub);
+        let backup: string | undefined;
+        if (existsSync(target)) {
+          backup = join(stage, "old", sub);
+          renameSync(target, backup);
+        }
+        swapped.push({ sub, backup });
+        renameSync(join(stage, "new", sub), target);
+      }
+    } catch (e) {
+      for (const { sub, backup } of swapped.reverse()) {
+        const target = join(outDir, sub);
+        if (existsSync(join(stage, "new", sub)) === false && existsSync(target) && backup !== undefined) {
+          rmSync(target, { recursive: true, force: true });
+        }
+        if (backup !== undefined && existsSync(backup)) renameSync(backup, target);
+      }
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof BaleError) throw e;
+    throw new BaleError("gen-write", `cannot write bindings into ${outDir}: ${(e as Error).message}`, { file: outDir, cause: e });
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
