@@ -1,10 +1,92 @@
-import type { CommandModule } from "yargs";
-import { BaleError } from "../../errors.js";
+import type { Argv, CommandModule } from "yargs";
+import { relative } from "node:path";
+import { compileConfigs, checkConfigs, watchConfigs, type BuildReport, type CompileOptions } from "../../config-compiler/index.js";
+import { BaleErrors } from "../../errors.js";
+import { EXIT_USER, err, out, printJson, reportError } from "../output.js";
+
+interface BuildArgs {
+  root: string;
+  output?: string;
+  watch: boolean;
+  json: boolean;
+}
+
+interface CheckArgs {
+  root: string;
+}
+
+function shown(p: string): string {
+  return relative(process.cwd(), p) || ".";
+}
+
+function printLogs(r: BuildReport): void {
+  for (const l of r.logs) err(`${l.source}: console.${l.level}: ${l.message}`);
+}
+
+function summary(r: BuildReport): string {
+  const parts = [`${r.artifacts.length} artifact${r.artifacts.length === 1 ? "" : "s"}`, `${r.evaluated.length} evaluated`, `${r.unchanged.length} unchanged`];
+  if (r.removed.length) parts.push(`${r.removed.length} removed`);
+  return `built ${shown(r.root)} -> ${shown(r.out)}: ${parts.join(", ")} in ${Math.round(r.timings.totalMs)} ms`;
+}
+
+const buildCommand: CommandModule<object, BuildArgs> = {
+  command: "build [root]",
+  describe: "Evaluate config and service scripts into validated canonical JSON",
+  builder: (y) =>
+    y
+      .positional("root", { type: "string", default: ".", describe: "project root (holds schemas/ and *.config.ts)" })
+      .option("output", { alias: "o", type: "string", describe: 'output directory (default "<root>/out")' })
+      .option("watch", { type: "boolean", default: false, describe: "rebuild on change" })
+      .option("json", { type: "boolean", default: false, describe: "print the build report as JSON" }) as never,
+  handler: async (a) => {
+    const o: CompileOptions = { root: a.root };
+    if (a.output !== undefined) o.out = a.output;
+    if (!a.watch) {
+      const r = await compileConfigs(o);
+      printLogs(r);
+      if (a.json) printJson(r);
+      else out(summary(r));
+      return;
+    }
+    await new Promise<void>((resolveWatch) => {
+      const w = watchConfigs({
+        ...o,
+        onBuild: (r) => {
+          printLogs(r);
+          if (a.json) return printJson(r);
+          const changed = r.changed.length ? `; changed: ${r.changed.join(", ")}` : "";
+          const removed = r.removed.length ? `; removed: ${r.removed.join(", ")}` : "";
+          out(summary(r) + changed + removed);
+        },
+        onError: (e) => {
+          reportError(e);
+          if (e instanceof BaleErrors) err("bale: the previous output was kept; watching for changes");
+        },
+      });
+      const stop = (): void => {
+        void w.close().then(() => resolveWatch());
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+  },
+};
+
+const checkCommand: CommandModule<object, CheckArgs> = {
+  command: "check [root]",
+  describe: "Type-check (tsc) and validate every script; write nothing",
+  builder: (y) => y.positional("root", { type: "string", default: ".", describe: "project root" }) as never,
+  handler: async (a) => {
+    const r = await checkConfigs({ root: a.root });
+    out(`checked ${shown(r.root)}: ${r.checked.length} script${r.checked.length === 1 ? "" : "s"} valid, ${r.typeChecked.length} files type-checked in ${r.timings.totalMs} ms`);
+  },
+};
 
 export const configCommand: CommandModule<object, object> = {
-  command: "config",
-  describe: "(not yet implemented)",
+  command: "config <command>",
+  describe: "Compile typed config scripts into validated JSON (build, check)",
+  builder: (y: Argv) => y.command(buildCommand).command(checkCommand).demandCommand(1, "Name a subcommand: build or check.") as never,
   handler: () => {
-    throw new BaleError("not-implemented", "bale config is not implemented yet");
+    process.exitCode = EXIT_USER;
   },
 };

@@ -1,0 +1,212 @@
+/**
+ * Bundles every script (and validator module) in ONE esbuild call: many entry points, an
+ * IIFE per entry, external source maps, and a metafile that gives each entry's source files.
+ * A plugin serves the virtual module `bale:schemas` and enforces hermetic imports.
+ */
+import { builtinModules } from "node:module";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import * as esbuild from "esbuild";
+import type { BaleError } from "../errors.js";
+import { codeFrame, configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
+import { toPosix } from "./discover.js";
+
+export const GLOBAL_NAME = "__bale_module";
+export const TAG_GLOBAL = "__bale_tag__";
+
+export interface BundledEntry {
+  /** Root-relative source path of the entry. */
+  source: string;
+  code: string;
+  /** Source map JSON text (sources are root-relative). */
+  map: string;
+  /** Root-relative project files in the bundle, sorted (the entry itself included). */
+  dependencies: string[];
+}
+
+export interface BundleOptions {
+  root: string;
+  entries: string[];
+  schemaNames: string[];
+  allowPackages: string[];
+}
+
+const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+function packageName(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);
+}
+
+export function schemasModule(names: string[]): string {
+  const lines = [`const tag = globalThis.${TAG_GLOBAL};`];
+  for (const n of [...names, "Service"]) lines.push(`export const ${n} = (value) => tag(${JSON.stringify(n)}, value);`);
+  return lines.join("\n") + "\n";
+}
+
+export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEntry>> {
+  const result = new Map<string, BundledEntry>();
+  if (o.entries.length === 0) return result;
+  const outdir = join(o.root, ".bale-bundle");
+  const allow = new Set(o.allowPackages);
+  const plugin: esbuild.Plugin = {
+    name: "bale",
+    setup(b) {
+      b.onResolve({ filter: /^bale:schemas$/ }, () => ({ path: "schemas", namespace: "bale" }));
+      b.onLoad({ filter: /.*/, namespace: "bale" }, () => ({ contents: schemasModule(o.schemaNames), loader: "js", resolveDir: o.root }));
+      // Anything that is not a relative import: built-ins, packages, absolute paths, other schemes.
+      b.onResolve({ filter: /^([^.]|\.[^./]|\.\.[^/])/ }, (args) => {
+        const p = args.path;
+        const fail = (code: ConfigErrorCode, text: string) => ({ errors: [{ text, detail: { code, spec: p } }] });
+        if (BUILTINS.has(p) || p.startsWith("node:")) {
+          return fail("config-import-builtin", `imports the Node.js built-in module "${p}"; config scripts are hermetic and cannot use it`);
+        }
+        if (isAbsolute(p)) return fail("config-import-outside-root", `imports "${p}" by absolute path; only relative imports inside the project are allowed`);
+        if (/^[a-z][a-z0-9+.-]*:/i.test(p)) return fail("config-import-package", `imports "${p}"; only relative imports and allow-listed packages are allowed`);
+        if (allow.has(packageName(p)) || args.importer.includes(`/node_modules/`)) return undefined;
+        return fail("config-import-package", `imports the package "${packageName(p)}", which is not allow-listed`);
+      });
+    },
+  };
+  let built: esbuild.BuildResult<{ metafile: true; write: false }>;
+  try {
+    built = await esbuild.build({
+      absWorkingDir: o.root,
+      entryPoints: o.entries.map((e, i) => ({ in: `./${e}`, out: `e${i}` })),
+      outdir,
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "iife",
+      globalName: GLOBAL_NAME,
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      conditions: ["import", "default"],
+      resolveExtensions: [".ts", ".mts", ".js", ".mjs", ".json"],
+      target: "es2022",
+      sourcemap: "external",
+      sourcesContent: false,
+      legalComments: "none",
+      charset: "utf8",
+      logLevel: "silent",
+      logLimit: 0,
+      plugins: [plugin],
+    });
+  } catch (e) {
+    const f = e as esbuild.BuildFailure;
+    if (!Array.isArray(f.errors)) throw e;
+    throw bundleErrors(o.root, f.errors, o.schemaNames);
+  }
+  const meta = built.metafile;
+  // Imports that escape the root (relative `../..` past it) are hermeticity violations.
+  const errors: BaleError[] = [];
+  for (const [input, info] of Object.entries(meta.inputs)) {
+    for (const imp of info.imports) {
+      if (imp.path.includes(":") && !imp.path.startsWith("..")) continue;
+      if (imp.path.startsWith("../") || isAbsolute(imp.path)) {
+        const loc = findImport(o.root, input, imp.original ?? imp.path);
+        errors.push(
+          configError("config-import-outside-root", `imports "${imp.original ?? imp.path}", which is outside the project root`, {
+            file: input,
+            ...loc,
+            fix: "move the shared module inside the project root (the directory holding schemas/)",
+          }),
+        );
+      }
+    }
+  }
+  if (errors.length) throw errors;
+  const files = new Map(built.outputFiles.map((f) => [f.path, f]));
+  o.entries.forEach((source, i) => {
+    const js = join(outdir, `e${i}.js`);
+    const code = files.get(js)?.text;
+    const mapText = files.get(js + ".map")?.text;
+    const metaOut = meta.outputs[toPosix(relative(o.root, js))];
+    if (code === undefined || mapText === undefined || !metaOut) throw new Error(`esbuild produced no output for ${source}`);
+    const map = JSON.parse(mapText) as { sources: string[] };
+    map.sources = map.sources.map((s) => toPosix(relative(o.root, resolve(outdir, s))));
+    const deps = Object.keys(metaOut.inputs)
+      .filter((k) => !k.includes(":"))
+      .map(toPosix)
+      .sort();
+    result.set(source, { source, code, map: JSON.stringify(map), dependencies: deps });
+  });
+  return result;
+}
+
+function findImport(root: string, importer: string, spec: string): { line?: number; column?: number; details?: string[] } {
+  try {
+    const text = readFileSync(join(root, importer), "utf8");
+    for (const q of ['"', "'", "`"]) {
+      const i = text.indexOf(q + spec + q);
+      if (i >= 0) {
+        const before = text.slice(0, i);
+        const line = before.split("\n").length;
+        const column = i - before.lastIndexOf("\n");
+        return { line, column, details: codeFrame(join(root, importer), line, column, text) };
+      }
+    }
+  } catch {
+    /* fall through */
+  }
+  return {};
+}
+
+function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: string[]): BaleError[] {
+  const out: BaleError[] = [];
+  const seen = new Set<string>();
+  for (const m of messages) {
+    const loc = m.location;
+    const file = loc ? toPosix(loc.file) : undefined;
+    const line = loc?.line;
+    const column = loc ? loc.column + 1 : undefined;
+    const key = `${file}:${line}:${column}:${m.text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const at = file !== undefined ? { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) } : {};
+    const details = file !== undefined && loc ? frameFromEsbuild(loc) : [];
+    const detail = m.detail as { code?: ConfigErrorCode; spec?: string } | undefined;
+    if (detail && typeof detail === "object" && detail.code) {
+      const fix =
+        detail.code === "config-import-builtin"
+          ? "compute the value from plain data; pass environment-specific values as separate config files"
+          : detail.code === "config-import-package"
+            ? `add "${packageName(detail.spec ?? "")}" to "allowPackages" in bale.config.json if it is deterministic and needs no Node.js APIs`
+            : "import only relative paths inside the project";
+      out.push(configError(detail.code, m.text, { ...at, details, fix }));
+      continue;
+    }
+    const noExport = /^No matching export in "bale:schemas" for import "([^"]+)"/.exec(m.text);
+    if (noExport) {
+      const name = noExport[1] as string;
+      const s = suggest(name, schemaNames);
+      out.push(
+        configError("config-unknown-schema", `there is no schema named "${name}" (no schemas/${name}.schema.json)`, {
+          ...at,
+          details,
+          fix: s ? `did you mean "${s}"?` : `create schemas/${name}.schema.json, or import one of: ${schemaNames.join(", ") || "(no schemas yet)"}`,
+        }),
+      );
+      continue;
+    }
+    if (/^Could not resolve/.test(m.text)) {
+      out.push(configError("config-import-unresolved", m.text, { ...at, details, fix: "check the path; relative imports need ./ or ../ and may omit the .ts extension" }));
+      continue;
+    }
+    const tla = /Top-level await/i.test(m.text);
+    out.push(
+      configError("config-syntax", m.text, {
+        ...at,
+        details,
+        fix: tla ? "export a promise instead: export default (async () => Schema({...}))()" : "fix the syntax error",
+      }),
+    );
+  }
+  void root;
+  return out;
+}
+
+function frameFromEsbuild(loc: esbuild.Location): string[] {
+  const num = String(loc.line);
+  return [`${num} | ${loc.lineText}`, `${" ".repeat(num.length)} | ${" ".repeat(loc.column)}^`];
+}

@@ -1,0 +1,128 @@
+/** Finds a config project's schemas, validators and scripts, and reads bale.config.json. */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { configError } from "./diagnostics.js";
+
+/** Directories never searched for scripts (besides dot-directories and the output dir). */
+export const SKIP_DIRS = new Set(["node_modules", "out", "gen"]);
+
+export interface Discovered {
+  /** Root-relative POSIX paths, sorted. */
+  schemas: string[];
+  validators: string[];
+  scripts: string[];
+}
+
+export const SCRIPT_SUFFIXES = [".config.ts", ".service.ts"] as const;
+
+/** `schemas/GreeterConfig.schema.json` -> `GreeterConfig`. */
+export function schemaNameOf(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1, -".schema.json".length);
+}
+
+export function validatorNameOf(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1, -".validate.ts".length);
+}
+
+/** `configs/prod/greeter.config.ts` -> `configs/prod/greeter.json`. */
+export function outputOf(script: string): string {
+  for (const s of SCRIPT_SUFFIXES) if (script.endsWith(s)) return script.slice(0, -s.length) + ".json";
+  throw new Error(`not a script: ${script}`);
+}
+
+export function kindOf(script: string): "config" | "service" {
+  return script.endsWith(".service.ts") ? "service" : "config";
+}
+
+export function toPosix(p: string): string {
+  return sep === "/" ? p : p.split(sep).join("/");
+}
+
+/**
+ * Walks `root`. `outAbs` (the output directory) and its temp siblings are skipped wherever
+ * they are, as are node_modules, out, gen and dot-directories.
+ */
+export function discover(root: string, outAbs: string): Discovered {
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw configError("config-root-missing", "the project root does not exist or is not a directory", {
+      file: root,
+      fix: "pass the directory that holds schemas/ and your *.config.ts files",
+    });
+  }
+  const schemas: string[] = [];
+  const validators: string[] = [];
+  const scripts: string[] = [];
+  const schemaDir = join(root, "schemas");
+  if (existsSync(schemaDir) && statSync(schemaDir).isDirectory()) {
+    for (const name of readdirSync(schemaDir).sort()) {
+      if (name.endsWith(".schema.json")) schemas.push(`schemas/${name}`);
+      else if (name.endsWith(".validate.ts")) validators.push(`schemas/${name}`);
+    }
+  }
+  const outName = relative(root, outAbs);
+  const walk = (dir: string, rel: string): void => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      const name = d.name;
+      const relPath = rel ? `${rel}/${name}` : name;
+      if (d.isDirectory()) {
+        if (name.startsWith(".") || SKIP_DIRS.has(name) || toPosix(relPath) === toPosix(outName)) continue;
+        walk(join(dir, name), relPath);
+      } else if (d.isFile() && !name.endsWith(".d.ts") && SCRIPT_SUFFIXES.some((s) => name.endsWith(s))) {
+        scripts.push(relPath);
+      }
+    }
+  };
+  walk(root, "");
+  scripts.sort();
+  return { schemas, validators, scripts };
+}
+
+export interface ProjectFile {
+  /** Bare package names scripts may import (their own dependencies included). */
+  allowPackages: string[];
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+}
+
+/** Reads `<root>/bale.config.json` (optional). Unknown keys are ignored (other bale commands may use them). */
+export function readProjectFile(root: string): ProjectFile {
+  const file = join(root, "bale.config.json");
+  if (!existsSync(file)) return { allowPackages: [] };
+  let raw: unknown;
+  const text = readFileSync(file, "utf8");
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw configError("config-project-file", `bale.config.json is not valid JSON (${(e as Error).message})`, {
+      file: "bale.config.json",
+      fix: "fix the JSON syntax",
+    });
+  }
+  const bad = (what: string): never => {
+    const line = lineOfKey(text, what);
+    throw configError("config-project-file", `bale.config.json: ${what}`, { file: "bale.config.json", ...(line !== undefined ? { line } : {}), fix: "see docs/config.md for its keys" });
+  };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) bad("must be a JSON object");
+  const o = raw as Record<string, unknown>;
+  const pf: ProjectFile = { allowPackages: [] };
+  if (o.allowPackages !== undefined) {
+    if (!Array.isArray(o.allowPackages) || !o.allowPackages.every((p) => typeof p === "string" && p.length > 0)) bad('"allowPackages" must be an array of package names');
+    pf.allowPackages = [...(o.allowPackages as string[])].sort();
+  }
+  if (o.timeoutMs !== undefined) {
+    if (typeof o.timeoutMs !== "number" || !Number.isInteger(o.timeoutMs) || o.timeoutMs < 1) bad('"timeoutMs" must be a positive integer');
+    pf.timeoutMs = o.timeoutMs as number;
+  }
+  if (o.memoryLimitMb !== undefined) {
+    if (typeof o.memoryLimitMb !== "number" || !Number.isInteger(o.memoryLimitMb) || o.memoryLimitMb < 16) bad('"memoryLimitMb" must be an integer >= 16');
+    pf.memoryLimitMb = o.memoryLimitMb as number;
+  }
+  return pf;
+}
+
+function lineOfKey(text: string, what: string): number | undefined {
+  const m = /"(\w+)"/.exec(what);
+  if (!m) return undefined;
+  const i = text.indexOf(`"${m[1]}"`);
+  return i < 0 ? undefined : text.slice(0, i).split("\n").length;
+}

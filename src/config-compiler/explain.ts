@@ -1,0 +1,383 @@
+/**
+ * Turns evaluation results into BaleErrors: one line each (file:line:col, what is wrong, a fix),
+ * then details (expected/actual, code frame, mapped stack). Source maps locate exceptions;
+ * the TypeScript parser (locate.ts) locates the literal behind a JSON pointer.
+ */
+import { join } from "node:path";
+import { SourceMap } from "node:module";
+import type { BaleError } from "../errors.js";
+import { codeFrame, configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
+import type { EvalResult, SchemaErrorInfo, ThrowInfo } from "./protocol.js";
+import type { SourceLocator, Located } from "./locate.js";
+import type { LoadedSchema } from "./schemas.js";
+
+/** Globals a Node.js script might expect that hermetic evaluation does not provide. */
+export const HOST_GLOBALS = new Set([
+  "process", "require", "module", "exports", "__dirname", "__filename", "Buffer", "global", "fetch", "setTimeout", "setInterval",
+  "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask", "structuredClone", "performance", "crypto", "navigator",
+  "XMLHttpRequest", "WebSocket", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "atob", "btoa", "Deno", "Bun", "WeakRef",
+  "FinalizationRegistry", "localStorage", "location", "document", "window",
+]);
+
+export interface ExplainContext {
+  root: string;
+  /** Source maps of bundled entries, by root-relative source (JSON text). */
+  maps: Map<string, string>;
+  locator: () => Promise<SourceLocator>;
+  schemas: Map<string, LoadedSchema>;
+  timeoutMs: number;
+  memoryLimitMb: number;
+}
+
+interface Frame {
+  file: string;
+  line: number;
+  column: number;
+}
+
+const mapCache = new WeakMap<ExplainContext, Map<string, SourceMap>>();
+
+/** Maps the user frames of a stack (bundled coordinates) back to the original files. */
+export function mappedFrames(stack: string, bundleOf: string, ctx: ExplainContext): Frame[] {
+  let cache = mapCache.get(ctx);
+  if (!cache) mapCache.set(ctx, (cache = new Map()));
+  const frames: Frame[] = [];
+  for (const raw of stack.split("\n")) {
+    const m = /bale-bundle:(.+?):(\d+):(\d+)\)?\s*$/.exec(raw);
+    if (!m) continue;
+    const source = m[1] as string;
+    const mapText = ctx.maps.get(source);
+    if (!mapText) continue;
+    let sm = cache.get(source);
+    if (!sm) cache.set(source, (sm = new SourceMap(JSON.parse(mapText) as never)));
+    const e = sm.findEntry(Number(m[2]) - 1, Number(m[3]) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (e.originalSource === undefined || e.originalLine === undefined) continue;
+    frames.push({ file: normalizeSource(e.originalSource, ctx.root), line: e.originalLine + 1, column: (e.originalColumn ?? 0) + 1 });
+  }
+  void bundleOf;
+  return frames;
+}
+
+function normalizeSource(s: string, root: string): string {
+  let r = s.replace(/^file:\/\//, "");
+  if (r.startsWith(root + "/")) r = r.slice(root.length + 1);
+  return r;
+}
+
+function at(loc: { file: string; line?: number; column?: number }, root: string): { file: string; line?: number; column?: number; details: string[] } {
+  return {
+    file: loc.file,
+    ...(loc.line !== undefined ? { line: loc.line } : {}),
+    ...(loc.column !== undefined ? { column: loc.column } : {}),
+    details: codeFrame(join(root, loc.file), loc.line, loc.column),
+  };
+}
+
+function throwError(source: string, info: ThrowInfo, ctx: ExplainContext, validator?: string): BaleError {
+  const script = validator ?? source;
+  const frames = mappedFrames(info.stack, script, ctx);
+  const top = frames[0] ?? { file: script };
+  const loc = at(top, ctx.root);
+  const where = top.file !== source ? ` (while evaluating ${source})` : "";
+  const stackLines = frames.slice(0, 8).map((f) => `at ${f.file}:${f.line}:${f.column}`);
+  const undef = /^(\S+) is not defined$/.exec(info.message);
+  if (info.hermetic) {
+    return configError("config-hermetic", `${info.message}${where}`, {
+      ...loc,
+      details: [...loc.details, ...stackLines],
+      fix: info.hermetic.startsWith("Math.random")
+        ? "use fixed values (or derive them from a seed you keep in the config)"
+        : "use a fixed date, e.g. new Date(\"2024-01-01T00:00:00Z\")",
+    });
+  }
+  if (info.name === "ReferenceError" && undef && HOST_GLOBALS.has(undef[1] as string)) {
+    const api = undef[1] as string;
+    return configError("config-hermetic", `uses ${api}, which hermetic config scripts do not have (no process, environment, file system, network or timers)${where}`, {
+      ...loc,
+      details: [...loc.details, ...stackLines],
+      fix: "compute the value from plain data in the project; use separate config files per environment instead of reading the environment",
+    });
+  }
+  if (info.name === "RangeError" && /Maximum call stack/.test(info.message)) {
+    return configError(validator ? "config-validator-error" : "config-throw", `infinite recursion: ${info.message}${where}`, { ...loc, details: [...loc.details, ...stackLines], fix: "make the recursion terminate" });
+  }
+  const what = info.thrown ? `threw a non-Error value: ${info.thrown}` : `threw ${info.name ? info.name + ": " : ""}${info.message}`;
+  return configError(validator ? "config-validator-error" : "config-throw", `${validator ? "the validator " : ""}${what}${where}`, {
+    ...loc,
+    details: [...loc.details, ...stackLines],
+    fix: validator ? "make the validator return string[] (or nothing) instead of throwing" : "fix the script so that it evaluates without throwing",
+  });
+}
+
+async function located(source: string, pointer: string, ctx: ExplainContext): Promise<Located | undefined> {
+  try {
+    return (await ctx.locator()).locate(source, pointer);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Error text + location for a problem at `pointer` of `source`'s value. */
+async function atPointer(
+  code: ConfigErrorCode,
+  source: string,
+  pointer: string,
+  text: string,
+  fix: string,
+  extra: string[],
+  ctx: ExplainContext,
+): Promise<BaleError> {
+  const loc = await located(source, pointer, ctx);
+  const where = loc && loc.file !== source ? `in ${source}, ` : "";
+  const l = loc ? at(loc, ctx.root) : { file: source, details: [] as string[] };
+  const details = [...extra];
+  if (loc && !loc.exact) details.push(`(computed value: the line above is the nearest source bale could find)`);
+  details.push(...l.details);
+  return configError(code, `${where}${pointer ? "`" + pointer + "`" : "the value"} ${text}`, { ...l, details, fix });
+}
+
+function jsonType(actual: string): string {
+  if (actual === "(absent)") return "absent";
+  if (actual === "null") return "null";
+  if (actual.startsWith("{")) return "an object";
+  if (actual.startsWith("[")) return "an array";
+  if (actual.startsWith('"')) return `a string (${actual})`;
+  if (actual === "true" || actual === "false") return `a boolean (${actual})`;
+  return /\./.test(actual) || /e/i.test(actual) ? `a number (${actual})` : `an integer (${actual})`;
+}
+
+const article = (t: string): string => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+/** A plain-English reason for one ajv error; the pointer it is about; expected text. */
+export function describeSchemaError(e: SchemaErrorInfo, schemaProps: (pointer: string) => string[]): { pointer: string; text: string; expected?: string; hint?: string } {
+  const p = e.params;
+  const list = (v: unknown): string => (Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(", ") : JSON.stringify(v));
+  const got = `, but it is ${e.actual === "(absent)" ? "absent" : e.actual}`;
+  switch (e.keyword) {
+    case "required":
+      return { pointer: e.instancePath, text: `is missing the required property "${String(p.missingProperty)}"`, expected: `a "${String(p.missingProperty)}" property` };
+    case "additionalProperties":
+    case "unevaluatedProperties": {
+      const prop = String(p.additionalProperty ?? p.unevaluatedProperty);
+      const s = suggest(prop, schemaProps(e.instancePath));
+      return {
+        pointer: `${e.instancePath}/${prop.replace(/~/g, "~0").replace(/\//g, "~1")}`,
+        text: `is not a property the schema allows`,
+        expected: schemaProps(e.instancePath).length ? `one of the properties ${schemaProps(e.instancePath).map((x) => `"${x}"`).join(", ")}` : "no extra properties",
+        ...(s ? { hint: `did you mean "${s}"?` } : {}),
+      };
+    }
+    case "type": {
+      const types = String(p.type).split(",");
+      const exp = types.map((t) => article(t)).join(" or ");
+      return { pointer: e.instancePath, text: `must be ${exp}, but it is ${jsonType(e.actual)}`, expected: exp };
+    }
+    case "enum":
+      return { pointer: e.instancePath, text: `must be one of ${list(p.allowedValues)}${got}`, expected: `one of ${list(p.allowedValues)}` };
+    case "const":
+      return { pointer: e.instancePath, text: `must be ${JSON.stringify(p.allowedValue)}${got}`, expected: JSON.stringify(p.allowedValue) };
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum": {
+      const word = { minimum: "at least", maximum: "at most", exclusiveMinimum: "greater than", exclusiveMaximum: "less than" }[e.keyword];
+      return { pointer: e.instancePath, text: `must be ${word} ${String(p.limit)}${got}`, expected: `${word} ${String(p.limit)}` };
+    }
+    case "multipleOf":
+      return { pointer: e.instancePath, text: `must be a multiple of ${String(p.multipleOf)}${got}`, expected: `a multiple of ${String(p.multipleOf)}` };
+    case "minLength":
+    case "maxLength": {
+      const word = e.keyword === "minLength" ? "at least" : "at most";
+      return { pointer: e.instancePath, text: `must be ${word} ${String(p.limit)} characters long${got}`, expected: `${word} ${String(p.limit)} characters` };
+    }
+    case "pattern":
+      return { pointer: e.instancePath, text: `must match the pattern ${String(p.pattern)}${got}`, expected: `a string matching ${String(p.pattern)}` };
+    case "format":
+      return { pointer: e.instancePath, text: `must be a valid ${String(p.format)}${got}`, expected: `a ${String(p.format)}` };
+    case "minItems":
+    case "maxItems": {
+      const word = e.keyword === "minItems" ? "at least" : "at most";
+      return { pointer: e.instancePath, text: `must have ${word} ${String(p.limit)} item${p.limit === 1 ? "" : "s"}`, expected: `${word} ${String(p.limit)} items` };
+    }
+    case "minProperties":
+    case "maxProperties": {
+      const word = e.keyword === "minProperties" ? "at least" : "at most";
+      return { pointer: e.instancePath, text: `must have ${word} ${String(p.limit)} propert${p.limit === 1 ? "y" : "ies"}`, expected: `${word} ${String(p.limit)} properties` };
+    }
+    case "uniqueItems":
+      return { pointer: e.instancePath, text: `must not contain duplicates (items ${String(p.j)} and ${String(p.i)} are equal)`, expected: "unique items" };
+    case "propertyNames":
+      return { pointer: e.instancePath, text: `has a property named "${String(p.propertyName)}", which the schema does not allow`, expected: "allowed property names" };
+    case "dependentRequired":
+      return { pointer: e.instancePath, text: `must also have "${String(p.missingProperty)}" because it has "${String(p.property)}"` };
+    case "anyOf":
+      return { pointer: e.instancePath, text: `does not match any of the allowed alternatives (anyOf)${got}` };
+    case "oneOf":
+      return { pointer: e.instancePath, text: p.passingSchemas ? `matches more than one alternative (oneOf needs exactly one)` : `does not match any of the alternatives (oneOf)${got}` };
+    case "not":
+      return { pointer: e.instancePath, text: `matches a shape the schema excludes (not)${got}` };
+    case "if":
+      return { pointer: e.instancePath, text: `does not satisfy the "${String(p.failingKeyword)}" branch of an if/then/else` };
+    case "contains":
+      return { pointer: e.instancePath, text: `must contain at least ${String(p.minContains ?? 1)} matching item(s)` };
+    case "false schema":
+      return { pointer: e.instancePath, text: `is not allowed here` };
+    default:
+      return { pointer: e.instancePath, text: `${e.message}${got}` };
+  }
+}
+
+/** Property names a schema declares at an instance location (for "did you mean"). */
+function propsAt(schema: LoadedSchema | undefined, schemas: Map<string, LoadedSchema>): (pointer: string) => string[] {
+  return (pointer: string) => {
+    let cur: unknown = schema?.json;
+    const follow = (s: unknown): unknown => {
+      for (let i = 0; i < 5 && s && typeof s === "object" && typeof (s as { $ref?: unknown }).$ref === "string"; i++) {
+        const ref = (s as { $ref: string }).$ref;
+        const file = ref.split("#")[0] as string;
+        const target = [...schemas.values()].find((x) => x.key === file || x.id === file);
+        if (!target || ref.includes("#")) return s;
+        s = target.json;
+      }
+      return s;
+    };
+    cur = follow(cur);
+    for (const seg of pointer ? pointer.slice(1).split("/") : []) {
+      if (!cur || typeof cur !== "object") return [];
+      const c = cur as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown };
+      cur = follow(/^\d+$/.test(seg) && c.items ? c.items : (c.properties?.[seg] ?? c.additionalProperties));
+    }
+    const props = (cur as { properties?: Record<string, unknown> } | undefined)?.properties;
+    return props ? Object.keys(props) : [];
+  };
+}
+
+export async function explain(source: string, r: EvalResult, ctx: ExplainContext): Promise<BaleError[]> {
+  switch (r.status) {
+    case "ok":
+      return [];
+    case "throw":
+      return [throwError(source, r.error, ctx)];
+    case "timeout": {
+      const hot = r.hot ? mappedFrames(`at bale-bundle:${source}:${r.hot.line}:${r.hot.column}`, source, ctx)[0] : undefined;
+      return [
+        configError("config-timeout", `evaluation did not finish within ${ctx.timeoutMs} ms (an infinite loop, or too much work)`, {
+          file: hot?.file ?? source,
+          ...(hot ? { line: hot.line, column: hot.column } : {}),
+          details: hot ? [`the script spent its time here${hot.file !== source ? ` (while evaluating ${source})` : ""}:`, ...codeFrame(join(ctx.root, hot.file), hot.line, hot.column)] : [],
+          fix: 'make the script finish (check loops and recursion), or raise "timeoutMs" in bale.config.json',
+        }),
+      ];
+    }
+    case "memory":
+      return [
+        configError("config-memory", `evaluation used more than the memory limit of ${ctx.memoryLimitMb} MB`, {
+          file: source,
+          fix: 'build smaller values (check loops that grow arrays or strings), or raise "memoryLimitMb" in bale.config.json',
+        }),
+      ];
+    case "no-default":
+      return [
+        configError("config-no-default-export", "the script has no default export", {
+          file: source,
+          line: 1,
+          fix: 'end it with `export default Schema({...})`, using a constructor imported from "bale:schemas"',
+        }),
+      ];
+    case "never-settled":
+      return [
+        configError("config-throw", "the default export is a promise that never settles (it waits for something that cannot happen: there are no timers or I/O)", {
+          ...(await defaultExportLoc(source, ctx)),
+          fix: "resolve the promise from plain computation, or export the value directly",
+        }),
+      ];
+    case "not-constructed": {
+      const loc = await defaultExportLoc(source, ctx);
+      return [
+        configError("config-not-constructed", `the default export is ${r.got}, not a value made by a schema constructor`, {
+          ...loc,
+          fix: `wrap it in its schema's constructor: import { ${suggestSchema(source, ctx)} } from "bale:schemas" and export default ${suggestSchema(source, ctx)}({...})`,
+        }),
+      ];
+    }
+    case "wrong-kind": {
+      const loc = await defaultExportLoc(source, ctx);
+      return r.schema === "Service"
+        ? [configError("config-wrong-kind", "a *.config.ts exports a Service; service definitions belong in *.service.ts files", { ...loc, fix: `rename the file to ${source.replace(/\.config\.ts$/, ".service.ts")}` })]
+        : [configError("config-wrong-kind", `a *.service.ts must export Service({...}), but this one exports a ${r.schema}`, { ...loc, fix: `rename the file to ${source.replace(/\.service\.ts$/, ".config.ts")}, or export Service({...})` })];
+    }
+    case "unknown-schema-value":
+      return [configError("config-unknown-schema", `the value was made by the constructor "${r.schema}", but there is no such schema`, { ...(await defaultExportLoc(source, ctx)), fix: `create schemas/${r.schema}.schema.json` })];
+    case "non-json":
+      return Promise.all(
+        r.issues.map(([pointer, what]) =>
+          atPointer("config-non-json", source, pointer, `is ${what}, which is not JSON`, "make the value plain JSON: objects, arrays, strings, finite numbers, booleans and null", [], ctx),
+        ),
+      );
+    case "schema": {
+      const schema = ctx.schemas.get(r.schema);
+      const props = propsAt(schema, ctx.schemas);
+      return Promise.all(
+        r.errors.map(async (e) => {
+          const d = describeSchemaError(e, props);
+          const schemaLoc = e.schemaPath.startsWith("#") ? `${schema?.file ?? r.schema}${e.schemaPath}` : `schemas/${e.schemaPath}`;
+          const details = [
+            ...(d.expected ? [`expected: ${d.expected}`] : []),
+            `actual:   ${e.actual === "(absent)" ? "(absent)" : e.actual}`,
+            `schema:   ${r.schema} (${schemaLoc})`,
+          ];
+          return atPointer("config-schema-violation", source, d.pointer, d.text, d.hint ?? `change the value to match ${schema?.file ?? r.schema}, or change the schema`, details, ctx);
+        }),
+      );
+    }
+    case "service-unknown-schema":
+      return Promise.all(
+        r.bad.map(({ pointer, name }) => {
+          const s = suggest(name, ctx.schemas.keys());
+          return atPointer(
+            "config-unknown-schema",
+            source,
+            pointer,
+            `names the schema "${name}", which does not exist (no schemas/${name}.schema.json)`,
+            s ? `did you mean "${s}"?` : `create schemas/${name}.schema.json, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
+            [],
+            ctx,
+          );
+        }),
+      );
+    case "validator-throw":
+      return [throwError(source, r.error, ctx, r.validator)];
+    case "validator-bad":
+      return [
+        configError("config-validator-error", `the validator must default-export a function returning string[] or nothing, but it gave ${r.got} (validating ${source})`, {
+          file: r.validator,
+          line: 1,
+          fix: "export default (value) => { const problems: string[] = []; ...; return problems; }",
+        }),
+      ];
+    case "validator-timeout":
+      return [configError("config-timeout", `the validator did not finish within ${ctx.timeoutMs} ms (validating ${source})`, { file: r.validator, line: 1, fix: "make the validator finish" })];
+    case "validator-failed":
+      return Promise.all(
+        r.messages.map(async (msg) => {
+          const m = /^(\/[^:\s]*|\(root\)):\s*(.*)$/s.exec(msg);
+          const pointer = m ? (m[1] === "(root)" ? "" : (m[1] as string)) : "";
+          const text = m ? (m[2] as string) : msg;
+          const err = await atPointer("config-validator-failed", source, pointer, `is rejected by ${r.validator}: ${text}`, `change the value so that ${r.validator} accepts it`, [], ctx);
+          return err;
+        }),
+      );
+    case "internal":
+      throw new Error(`evaluating ${source} failed inside bale: ${r.message}`);
+  }
+}
+
+async function defaultExportLoc(source: string, ctx: ExplainContext): Promise<{ file: string; line?: number; column?: number; details: string[] }> {
+  const loc = await located(source, "", ctx);
+  return loc && loc.file === source ? at(loc, ctx.root) : { file: source, details: [] };
+}
+
+function suggestSchema(source: string, ctx: ExplainContext): string {
+  const stem = source.slice(source.lastIndexOf("/") + 1).replace(/\.(config|service)\.ts$/, "");
+  return suggest(stem, ctx.schemas.keys()) ?? [...ctx.schemas.keys()][0] ?? "MySchema";
+}

@@ -1,0 +1,166 @@
+/** Loads `schemas/*.schema.json`: names, ajv keys, strict compilation, and `$ref` closures. */
+import { createHash } from "node:crypto";
+import { configError, codeFrame } from "./diagnostics.js";
+import { makeAjv, SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./ajv.js";
+import { schemaNameOf } from "./discover.js";
+import type { BaleError } from "../errors.js";
+
+export interface LoadedSchema extends SchemaSource {
+  /** Root-relative path. */
+  file: string;
+  sha256: string;
+  /** `$id`, if the schema has one. */
+  id?: string;
+  /** Names of schemas this one `$ref`s, directly. */
+  refs: string[];
+  /** The file's text (for locating problems). */
+  text: string;
+}
+
+export const RESERVED_NAMES = new Set(["Service", "SchemaName", "ServiceMethod", "ServiceDefinition", "default"]);
+const NAME_RE = /^[A-Z][A-Za-z0-9_]*$/;
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Parses schema files (given their text). Collects every problem before throwing. */
+export function loadSchemas(files: { file: string; text: string }[], errors: BaleError[]): LoadedSchema[] {
+  const out: LoadedSchema[] = [];
+  for (const { file, text } of files) {
+    const name = schemaNameOf(file);
+    if (!NAME_RE.test(name) || RESERVED_NAMES.has(name)) {
+      errors.push(
+        configError("config-schema-name", `"${name}" cannot be a schema name: ${RESERVED_NAMES.has(name) ? "it is reserved by bale" : "names must be PascalCase identifiers (letters, digits, _; first letter upper-case)"}`, {
+          file,
+          fix: `rename the file, e.g. to schemas/${pascal(name)}${RESERVED_NAMES.has(name) ? "Config" : ""}.schema.json`,
+        }),
+      );
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      const msg = (e as Error).message;
+      const pos = /position (\d+)/.exec(msg);
+      const lc = pos ? lineCol(text, Number(pos[1])) : undefined;
+      errors.push(
+        configError("config-schema-json", `the schema is not valid JSON: ${msg}`, {
+          file,
+          ...(lc ? { line: lc.line, column: lc.column } : {}),
+          details: lc ? codeFrame("", lc.line, lc.column, text) : [],
+          fix: "fix the JSON syntax",
+        }),
+      );
+      continue;
+    }
+    if (json === null || typeof json !== "object" || Array.isArray(json)) {
+      errors.push(configError("config-schema-invalid", "a schema must be a JSON object", { file, line: 1, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' }));
+      continue;
+    }
+    const o = json as Record<string, unknown>;
+    const s: LoadedSchema = { name, key: file.slice("schemas/".length), json, file, sha256: sha256(text), refs: [], text };
+    if (typeof o.$id === "string") s.id = o.$id;
+    out.push(s);
+  }
+  // Direct refs, by file name or $id.
+  const byRef = refIndex(out);
+  for (const s of out) {
+    const refs = new Set<string>();
+    walkRefs(s.json, (ref) => {
+      const target = resolveRefTarget(ref, byRef);
+      if (target && target !== s.name) refs.add(target);
+    });
+    s.refs = [...refs].sort();
+  }
+  return out;
+}
+
+export function refIndex(schemas: LoadedSchema[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const s of schemas) {
+    m.set(s.key, s.name);
+    m.set(`./${s.key}`, s.name);
+    if (s.id) m.set(s.id, s.name);
+  }
+  return m;
+}
+
+/** The schema name an external `$ref` points at (ignoring its fragment), if it is one of ours. */
+export function resolveRefTarget(ref: string, index: Map<string, string>): string | undefined {
+  if (ref.startsWith("#")) return undefined;
+  const base = ref.split("#")[0] as string;
+  return index.get(base) ?? index.get(base.slice(base.lastIndexOf("/") + 1));
+}
+
+export function walkRefs(v: unknown, f: (ref: string) => void): void {
+  if (Array.isArray(v)) for (const x of v) walkRefs(x, f);
+  else if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "$ref" && typeof x === "string") f(x);
+      else walkRefs(x, f);
+    }
+  }
+}
+
+/** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. */
+export function compileAll(schemas: LoadedSchema[], errors: BaleError[]): void {
+  const ajv = makeAjv([...schemas, serviceSource()]);
+  for (const s of schemas) {
+    try {
+      ajv.getSchema(s.key);
+    } catch (e) {
+      const msg = (e as Error).message.replace(/^strict mode: /, "");
+      const kw = /keyword: "([^"]+)"/.exec(msg)?.[1] ?? /can't resolve reference (\S+)/.exec(msg)?.[1];
+      const loc = kw ? findText(s, kw) : undefined;
+      errors.push(
+        configError("config-schema-invalid", `the schema is invalid: ${msg}`, {
+          file: s.file,
+          ...(loc ?? {}),
+          fix: /resolve reference/.test(msg)
+            ? "refer to another schema by its file name, e.g. {\"$ref\": \"Address.schema.json\"}, or by its $id"
+            : "use only JSON Schema 2020-12 keywords (ajv strict mode); put annotations in \"description\"",
+        }),
+      );
+    }
+  }
+}
+
+export function serviceSource(): SchemaSource {
+  return { name: "Service", key: SERVICE_KEY, json: SERVICE_SCHEMA };
+}
+
+/** Names reachable through `$ref` from `name`, itself included, sorted. */
+export function closure(name: string, byName: Map<string, LoadedSchema>): string[] {
+  const seen = new Set<string>();
+  const stack = [name];
+  while (stack.length) {
+    const n = stack.pop() as string;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const r of byName.get(n)?.refs ?? []) stack.push(r);
+  }
+  return [...seen].sort();
+}
+
+function findText(s: LoadedSchema, needle: string): { line: number; column: number; details: string[] } | undefined {
+  const i = s.text.indexOf(JSON.stringify(needle));
+  if (i < 0) return undefined;
+  const lc = lineCol(s.text, i + 1);
+  return { ...lc, details: codeFrame("", lc.line, lc.column, s.text) };
+}
+
+export function lineCol(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n") };
+}
+
+function pascal(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("");
+}
