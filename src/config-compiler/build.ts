@@ -284,7 +284,10 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
       await Promise.all(
         dirty.map(async (s) => {
           const b = bundles.get(s) as BundledEntry;
-          results.set(s, await runPool.run({ source: s, kind: kindOf(s), code: b.code }));
+          let r = await runPool.run({ source: s, kind: kindOf(s), code: b.code });
+          // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
+          if (r.status === "memory") r = await runPool.run({ source: s, kind: kindOf(s), code: b.code, profileMs: 30 });
+          results.set(s, r);
         }),
       );
       lap("evaluateMs");

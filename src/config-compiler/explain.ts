@@ -155,7 +155,7 @@ export function describeSchemaError(e: SchemaErrorInfo, schemaProps: (pointer: s
   const got = `, but it is ${e.actual === "(absent)" ? "absent" : e.actual}`;
   switch (e.keyword) {
     case "required":
-      return { pointer: e.instancePath, text: `is missing the required property "${String(p.missingProperty)}"`, expected: `a "${String(p.missingProperty)}" property` };
+      return { pointer: e.instancePath, text: `is missing the required property "${String(p.missingProperty)}"`, expected: `the property "${String(p.missingProperty)}"` };
     case "additionalProperties":
     case "unevaluatedProperties": {
       const prop = String(p.additionalProperty ?? p.unevaluatedProperty);
@@ -269,13 +269,17 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
         }),
       ];
     }
-    case "memory":
+    case "memory": {
+      const hot = r.hot ? mappedFrames(`at bale-bundle:${source}:${r.hot.line}:${r.hot.column}`, source, ctx)[0] : undefined;
       return [
         configError("config-memory", `evaluation used more than the memory limit of ${ctx.memoryLimitMb} MB`, {
-          file: source,
+          file: hot?.file ?? source,
+          ...(hot ? { line: hot.line, column: hot.column } : {}),
+          details: hot ? [`the script was busy here (found by a short profiled re-run)${hot.file !== source ? ` while evaluating ${source}` : ""}:`, ...codeFrame(join(ctx.root, hot.file), hot.line, hot.column)] : [],
           fix: 'build smaller values (check loops that grow arrays or strings), or raise "memoryLimitMb" in bale.config.json',
         }),
       ];
+    }
     case "no-default":
       return [
         configError("config-no-default-export", "the script has no default export", {
@@ -320,7 +324,7 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
       return Promise.all(
         r.errors.map(async (e) => {
           const d = describeSchemaError(e, props);
-          const schemaLoc = e.schemaPath.startsWith("#") ? `${schema?.file ?? r.schema}${e.schemaPath}` : `schemas/${e.schemaPath}`;
+          const schemaLoc = e.schemaPath.startsWith("#") ? `${schema?.file ?? r.schema}${e.schemaPath}` : schemaPathOf(e.schemaPath, ctx.schemas);
           const details = [
             ...(d.expected ? [`expected: ${d.expected}`] : []),
             `actual:   ${e.actual === "(absent)" ? "(absent)" : e.actual}`,
@@ -380,4 +384,17 @@ async function defaultExportLoc(source: string, ctx: ExplainContext): Promise<{ 
 function suggestSchema(source: string, ctx: ExplainContext): string {
   const stem = source.slice(source.lastIndexOf("/") + 1).replace(/\.(config|service)\.ts$/, "");
   return suggest(stem, ctx.schemas.keys()) ?? [...ctx.schemas.keys()][0] ?? "MySchema";
+}
+
+/** ajv's schemaPath for a referenced schema ("Person.schema.json/required") as file#pointer. */
+function schemaPathOf(path: string, schemas: Map<string, LoadedSchema>): string {
+  for (const s of schemas.values()) {
+    for (const k of [s.key, s.id]) {
+      if (k && path.startsWith(k)) {
+        const rest = path.slice(k.length).replace(/^#/, "");
+        return `${s.file}#${rest}`;
+      }
+    }
+  }
+  return path;
 }

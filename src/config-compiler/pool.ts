@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import type { EvalResult, WorkerRequest } from "./protocol.js";
 
 type Configure = Extract<WorkerRequest, { type: "configure" }>;
-type Task = { source: string; kind: "config" | "service"; code: string };
+type Task = { source: string; kind: "config" | "service"; code: string; profileMs?: number };
 
 interface Slot {
   worker: Worker;

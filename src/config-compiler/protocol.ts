@@ -10,7 +10,7 @@ export interface ValidatorCode {
 
 export type WorkerRequest =
   | { type: "configure"; schemas: SchemaSource[]; schemaNames: string[]; validators: ValidatorCode[]; timeoutMs: number }
-  | { type: "eval"; id: number; source: string; kind: "config" | "service"; code: string };
+  | { type: "eval"; id: number; source: string; kind: "config" | "service"; code: string; profileMs?: number };
 
 export interface ThrowInfo {
   name: string;
@@ -38,7 +38,7 @@ export type EvalResult =
   | ({ status: "ok"; schema: string; text: string; sha256: string } & Logs)
   | ({ status: "throw"; error: ThrowInfo } & Logs)
   | ({ status: "timeout"; /** Where (bundled coordinates) the script spent its time, from a CPU profile. */ hot?: { line: number; column: number } } & Logs)
-  | ({ status: "memory" } & Logs)
+  | ({ status: "memory"; hot?: { line: number; column: number } } & Logs)
   | ({ status: "no-default" } & Logs)
   | ({ status: "never-settled" } & Logs)
   | ({ status: "not-constructed"; got: string } & Logs)

@@ -33,6 +33,7 @@ export function loadSchemas(files: { file: string; text: string }[], errors: Bal
       errors.push(
         configError("config-schema-name", `"${name}" cannot be a schema name: ${RESERVED_NAMES.has(name) ? "it is reserved by bale" : "names must be PascalCase identifiers (letters, digits, _; first letter upper-case)"}`, {
           file,
+          line: 1,
           fix: `rename the file, e.g. to schemas/${pascal(name)}${RESERVED_NAMES.has(name) ? "Config" : ""}.schema.json`,
         }),
       );
@@ -107,20 +108,38 @@ export function walkRefs(v: unknown, f: (ref: string) => void): void {
 /** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. */
 export function compileAll(schemas: LoadedSchema[], errors: BaleError[]): void {
   const ajv = makeAjv([...schemas, serviceSource()]);
+  const byName = new Map(schemas.map((s) => [s.name, s]));
+  const seen = new Set<string>();
   for (const s of schemas) {
     try {
       ajv.getSchema(s.key);
     } catch (e) {
       const msg = (e as Error).message.replace(/^strict mode: /, "");
       const kw = /keyword: "([^"]+)"/.exec(msg)?.[1] ?? /can't resolve reference (\S+)/.exec(msg)?.[1];
-      const loc = kw ? findText(s, kw) : undefined;
+      // A problem in a referenced schema surfaces while compiling the referrer: blame the file that has it.
+      let culprit = s;
+      let loc = kw ? findText(s, kw) : undefined;
+      if (kw && !loc) {
+        for (const n of closure(s.name, byName)) {
+          const other = byName.get(n) as LoadedSchema;
+          const l = findText(other, kw);
+          if (l) {
+            culprit = other;
+            loc = l;
+            break;
+          }
+        }
+      }
+      const key = `${culprit.file}\0${msg}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       errors.push(
         configError("config-schema-invalid", `the schema is invalid: ${msg}`, {
-          file: s.file,
-          ...(loc ?? {}),
+          file: culprit.file,
+          ...(loc ?? { line: 1 }),
           fix: /resolve reference/.test(msg)
-            ? "refer to another schema by its file name, e.g. {\"$ref\": \"Address.schema.json\"}, or by its $id"
-            : "use only JSON Schema 2020-12 keywords (ajv strict mode); put annotations in \"description\"",
+            ? 'refer to another schema by its file name, e.g. {"$ref": "Address.schema.json"}, or by its $id'
+            : 'use only JSON Schema 2020-12 keywords (ajv strict mode); put annotations in "description"',
         }),
       );
     }

@@ -46,14 +46,19 @@ function run(ctx: vm.Context, script: vm.Script): string | { thrown: ThrowInfo }
   }
 }
 
-function evaluate(source: string, kind: "config" | "service", code: string): EvalResult {
-  const ctx = freshContext();
+function evaluate(source: string, kind: "config" | "service", code: string, profileMs?: number): EvalResult {
   let script: vm.Script;
   try {
     script = new vm.Script(code, { filename: `bale-bundle:${source}` });
   } catch (e) {
     return { status: "throw", error: { name: "SyntaxError", message: String((e as Error).message), stack: "", hermetic: null, thrown: "" }, logs: [] };
   }
+  if (profileMs !== undefined) {
+    // The script ran out of memory in another worker: run it briefly under the profiler to see where.
+    const hot = hotSpot(source, script, code, profileMs);
+    return hot ? { status: "memory", hot, logs: [] } : { status: "memory", logs: [] };
+  }
+  const ctx = freshContext();
   try {
     const first = run(ctx, script);
     if (typeof first !== "string" && "thrown" in first) return { status: "throw", error: first.thrown, logs: [] };
@@ -64,7 +69,7 @@ function evaluate(source: string, kind: "config" | "service", code: string): Eva
     return check(source, kind, r.schema, r.json, r.logs);
   } catch (e) {
     if (e instanceof Timeout) {
-      const hot = hotSpot(source, script, code);
+      const hot = hotSpot(source, script, code, Math.min(timeoutMs, 400));
       return hot ? { status: "timeout", hot, logs: [] } : { status: "timeout", logs: [] };
     }
     throw e;
@@ -75,7 +80,7 @@ function evaluate(source: string, kind: "config" | "service", code: string): Eva
  * Runs a script that timed out once more (briefly) under the CPU profiler and returns the
  * bundled line it spent the most samples on: the loop that never ends.
  */
-function hotSpot(source: string, script: vm.Script, code: string): { line: number; column: number } | undefined {
+function hotSpot(source: string, script: vm.Script, code: string, forMs: number): { line: number; column: number } | undefined {
   const session = new Session();
   const post = (method: string, params: object = {}): unknown => {
     let out: unknown;
@@ -93,7 +98,7 @@ function hotSpot(source: string, script: vm.Script, code: string): { line: numbe
     post("Profiler.enable");
     post("Profiler.setSamplingInterval", { interval: 200 });
     post("Profiler.start");
-    timeoutMs = Math.min(saved, 400);
+    timeoutMs = forMs;
     try {
       const ctx = freshContext();
       script.runInContext(ctx, { timeout: timeoutMs, displayErrors: false });
@@ -149,7 +154,14 @@ function check(source: string, kind: "config" | "service", schema: string, json:
       keyword: e.keyword,
       params: e.params as Record<string, unknown>,
       message: e.message ?? "",
-      actual: snippet(pointerGet(value, e.instancePath)),
+      actual: snippet(
+        pointerGet(
+          value,
+          e.keyword === "additionalProperties" || e.keyword === "unevaluatedProperties"
+            ? `${e.instancePath}/${esc(String((e.params as Record<string, unknown>).additionalProperty ?? (e.params as Record<string, unknown>).unevaluatedProperty))}`
+            : e.instancePath,
+        ),
+      ),
     }));
     return { status: "schema", schema, errors, logs };
   }
@@ -219,7 +231,7 @@ parentPort?.on("message", (m: WorkerRequest) => {
   }
   let result: EvalResult;
   try {
-    result = evaluate(m.source, m.kind, m.code);
+    result = evaluate(m.source, m.kind, m.code, m.profileMs);
   } catch (e) {
     result = { status: "internal", message: e instanceof Error ? (e.stack ?? e.message) : String(e), logs: [] };
   }
