@@ -25,10 +25,13 @@ export class Printer {
     return this;
   }
 
-  /** Adds a blank line unless the previous line is already blank or this is the start. */
-  blank(): this {
-    const last = this.#lines[this.#lines.length - 1];
-    if (last !== undefined && last !== "") this.#lines.push("");
+  /** Ensures `count` blank lines end the output so far (none at the very start). */
+  blank(count = 1): this {
+    if (this.#lines.length === 0) return this;
+    let have = 0;
+    for (let i = this.#lines.length - 1; i >= 0 && this.#lines[i] === ""; i--) have++;
+    if (have === this.#lines.length) return this;
+    for (; have < count; have++) this.#lines.push("");
     return this;
   }
 

@@ -164,7 +164,7 @@ class ModelsEmitter {
         if (r.minLength === undefined && r.maxLength === undefined && r.pattern === undefined && fmt === undefined) return "_rt.expect_str";
         const pat = r.pattern !== undefined ? this.#regex(r.pattern) : undefined;
         const fre = fmt !== undefined ? this.#regex(fmt) : undefined;
-        h.blank();
+        h.blank(2);
         h.block(`def ${fname}(v: object, path: str) -> str:`, () => {
           h.line("s = _rt.expect_str(v, path)");
           if (r.minLength !== undefined || r.maxLength !== undefined) h.line(`_rt.check_length(s, ${r.minLength ?? "None"}, ${r.maxLength ?? "None"}, path)`);
@@ -185,7 +185,7 @@ class ModelsEmitter {
         if (r.exclusiveMaximum !== undefined) args.push(`exclusive_maximum=${pyNumber(r.exclusiveMaximum)}`);
         if (r.multipleOf !== undefined) args.push(`multiple_of=${pyNumber(r.multipleOf)}`);
         if (args.length === 0) return base;
-        h.blank();
+        h.blank(2);
         h.block(`def ${fname}(v: object, path: str) -> ${ty}:`, () => {
           h.line(`x = ${base}(v, path)`);
           h.line(`_rt.check_range(x, path, ${args.join(", ")})`);
@@ -194,7 +194,7 @@ class ModelsEmitter {
         return fname;
       }
       case "literal": {
-        h.blank();
+        h.blank(2);
         h.block(`def ${fname}(v: object, path: str) -> ${ty}:`, () => {
           for (const v of t.values) {
             if (v === null) h.line("if v is None:");
@@ -209,7 +209,7 @@ class ModelsEmitter {
       }
       case "nullable": {
         const inner = this.parser(t.inner, `${fname}_inner`);
-        h.blank();
+        h.blank(2);
         h.block(`def ${fname}(v: object, path: str) -> ${ty}:`, () => {
           h.line("if v is None:");
           h.indent(() => h.line("return None"));
@@ -220,7 +220,7 @@ class ModelsEmitter {
       case "array": {
         const item = this.parser(t.items, `${fname}_item`);
         const r = t.rules;
-        h.blank();
+        h.blank(2);
         h.block(`def ${fname}(v: object, path: str) -> ${ty}:`, () => {
           h.line("xs = _rt.expect_list(v, path)");
           if (r.minItems !== undefined || r.maxItems !== undefined || r.uniqueItems) {
@@ -233,7 +233,7 @@ class ModelsEmitter {
       case "map": {
         const val = this.parser(t.values, `${fname}_value`);
         const r = t.rules;
-        h.blank();
+        h.blank(2);
         h.block(`def ${fname}(v: object, path: str) -> ${ty}:`, () => {
           h.line("d = _rt.expect_object(v, path)");
           if (r.minProperties !== undefined || r.maxProperties !== undefined) {
@@ -308,8 +308,7 @@ class ModelsEmitter {
     const cls = names.cls(t.name);
     const fields = t.fields.map((f) => ({ f, ...this.#field(t, f) }));
     if (t.closed) this.#constants.push(`_KEYS_${t.name}: frozenset[str] = ${t.fields.length ? `frozenset({${t.fields.map((f) => pyString(f.name)).join(", ")}})` : "frozenset()"}`);
-    p.blank();
-    p.blank();
+    p.blank(2);
     p.line("@dataclasses.dataclass(kw_only=True)");
     p.block(`class ${cls}:`, () => {
       docstring(p, t.description ?? `The ${t.name} message (${t.origin}).`);
@@ -365,16 +364,15 @@ class ModelsEmitter {
   #alias(t: Extract<NamedType, { kind: "alias" }>): void {
     const p = this.#p;
     const cls = this.#names.cls(t.name);
-    p.blank();
-    p.blank();
+    p.blank(2);
     p.line(`${cls}: typing.TypeAlias = ${pyString(pyType(t.type, this.#names))}`);
     if (t.description) docstring(p, t.description);
     const inner = this.parser(t.type, `_parse_${t.name}_value`);
     const h = this.#helpers;
-    h.blank();
+    h.blank(2);
     h.block(`def parse_${snakeCase(t.name)}(v: object, path: str = "") -> ${cls}:`, () => h.line(`return ${inner}(v, path)`), "");
     if (this.#needsDump(t.type)) {
-      h.blank();
+      h.blank(2);
       h.block(`def dump_${snakeCase(t.name)}(v: ${cls}) -> object:`, () => h.line(`return ${this.dump(t.type, "v")}`), "");
     }
   }
@@ -411,13 +409,13 @@ class ModelsEmitter {
     out.line("]");
     if (this.#constants.length) out.blank();
     for (const c of this.#constants) out.line(c);
+    out.blank(2);
     out.lines(this.#p.toString());
-    out.blank();
+    out.blank(2);
     out.lines(this.#helpers.toString());
     // keep `re` used even when no pattern exists
     if (this.#regexes.size === 0) {
-      out.blank();
-      out.blank();
+      out.blank(2);
       out.line("_ = re");
     }
     return out.toString();
@@ -445,8 +443,7 @@ function emitConfigs(model: BindingsModel, types: TypeModel, names: PyNames): st
     const t = types.byName.get(c);
     const cls = names.cls(c);
     const parse = t?.kind === "struct" ? `${cls}.from_dict` : `parse_${snakeCase(c)}`;
-    p.blank();
-    p.blank();
+    p.blank(2);
     p.block(`def ${names.loader(c)}(path: "str | os.PathLike[str]") -> ${cls}:`, () => {
       p.line(`"""Reads a compiled ${c} config (JSON) and validates it; raises ConfigError."""`);
       p.line(`return _rt.load_config(path, ${parse})`);
@@ -471,8 +468,7 @@ function emitService(model: BindingsModel, names: PyNames, fullName: string): st
   p.line(`from .models import ${msgs.join(", ")}`);
   p.blank();
   p.line(`__all__ = [${[n.client, n.impl, n.server].map(pyString).join(", ")}]`);
-  p.blank();
-  p.blank();
+  p.blank(2);
   p.block(`class ${n.client}:`, () => {
     docstring(p, s.description ?? `Client of ${s.fullName}.`);
     p.blank();
@@ -494,8 +490,7 @@ function emitService(model: BindingsModel, names: PyNames, fullName: string): st
       });
     }
   });
-  p.blank();
-  p.blank();
+  p.blank(2);
   p.block(`class ${n.impl}(typing.Protocol):`, () => {
     p.line(`"""What a ${s.shortName} server implements. Raise ConnectError to answer with a specific code."""`);
     for (const m of s.methods) {
@@ -506,8 +501,7 @@ function emitService(model: BindingsModel, names: PyNames, fullName: string): st
       }, "");
     }
   });
-  p.blank();
-  p.blank();
+  p.blank(2);
   p.block(`class ${n.server}:`, () => {
     p.line(`"""Serves ${s.fullName} with http.server (one thread per request)."""`);
     p.blank();

@@ -364,5 +364,8 @@ export function generateTs(model: BindingsModel, types: TypeModel): Map<string, 
     index.line(`export * from "./${n.file}-server.js";`);
   }
   files.set("index.ts", index.toString());
+  // The generated modules are ESM (import/export with .js specifiers); this makes that true
+  // wherever the folder lives, whatever the enclosing package says.
+  files.set("package.json", JSON.stringify({ "x-generated-by": "bale", type: "module", sideEffects: false }, null, 2) + "\n");
   return files;
 }
