@@ -24,18 +24,13 @@ export const genCommand: CommandModule<object, Args> = {
         array: true,
         default: ["ts", "python"],
         describe: "languages, comma-separated: ts, python (go: not yet supported)",
+        choices: KNOWN,
         coerce: (v: string[]) => v.flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter((s) => s !== ""),
       })
       .option("out", { alias: "o", type: "string", describe: "output dir (default <root>/gen), one subfolder per language" })
       .option("config-out", { type: "string", describe: "compiled config dir with bale-manifest.json (default <root>/out)" })
       .option("python-package", { type: "string", describe: "Python package name (default bale_gen)" })
-      .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
-      .check((a) => {
-        const bad = (a.lang as string[]).filter((l) => !KNOWN.includes(l));
-        if (bad.length) throw new Error(`unknown --lang ${bad.join(", ")}; choose from ${BINDINGS_LANGS.join(", ")}`);
-        if ((a.lang as string[]).length === 0) throw new Error("--lang needs at least one language");
-        return true;
-      }) as never,
+      .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
   handler: (a) => {
     const r = generateBindings({
       root: a.root,
