@@ -31,6 +31,7 @@ export async function generateEnvDts(schemas: LoadedSchema[]): Promise<string> {
         unknownAny: true,
         declareExternallyReferenced: true,
         strictIndexSignatures: false,
+        ignoreMinAndMaxItems: true,
         $refOptions: { resolve: { external: false } } as never,
       });
     } catch {
