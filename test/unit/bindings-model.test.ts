@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { BaleError } from "../../src/errors.js";
+import { generateBindings, renderBindings } from "../../src/bindings/index.js";
+import { loadModel } from "../../src/bindings/model.js";
+import { ROOT, tmp } from "../helpers.js";
+
+const GREETER = join(ROOT, "test/fixtures/bindings/greeter");
+
+function copy(): string {
+  const root = join(tmp("bale-model-"), "p");
+  cpSync(GREETER, root, { recursive: true });
+  rmSync(join(root, "golden"), { recursive: true, force: true });
+  return root;
+}
+
+function throwsCode(fn: () => unknown, code: string, re?: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof BaleError, String(e));
+    assert.equal(e.code, code, e.message);
+    if (re) assert.match(e.oneLine(), re);
+    assert.ok(e.fix === undefined || e.fix.length > 0);
+    return true;
+  });
+}
+
+test("the model reads schemas, services and picks config loaders", () => {
+  const m = loadModel({ root: GREETER });
+  assert.deepEqual(m.schemas.map((s) => s.name), ["GreeterConfig", "HelloReply", "HelloRequest"]);
+  assert.equal(m.services.length, 1);
+  assert.deepEqual(
+    { ...m.services[0], methods: m.services[0]?.methods.map((x) => x.name) },
+    { fullName: "demo.v1.Greeter", packageName: "demo.v1", shortName: "Greeter", description: "Says hello in the caller's language.", methods: ["SayHello"], output: "greeter.json" },
+  );
+  // RPC messages get no loaders; config schemas do
+  assert.deepEqual(m.configSchemas, ["GreeterConfig"]);
+});
+
+test("errors: missing root, missing manifest, bad service definitions", () => {
+  throwsCode(() => loadModel({ root: join(ROOT, "no/such/dir") }), "gen-root");
+  const root = copy();
+  throwsCode(() => loadModel({ root, configOut: "elsewhere" }), "gen-no-manifest", /bale config build/);
+
+  const svc = join(root, "out/greeter.json");
+  const good = readFileSync(svc, "utf8");
+  writeFileSync(svc, JSON.stringify({ name: "demo.v1.Greeter", methods: { "say-hello": { input: "HelloRequest", output: "HelloReply" } } }));
+  throwsCode(() => loadModel({ root }), "gen-method-name");
+  writeFileSync(svc, JSON.stringify({ name: "demo..Greeter", methods: {} }));
+  throwsCode(() => loadModel({ root }), "gen-service-name");
+  writeFileSync(svc, "{ nope");
+  throwsCode(() => loadModel({ root }), "gen-json", /greeter\.json/);
+  writeFileSync(svc, good);
+
+  writeFileSync(join(root, "schemas/HelloReply.schema.json"), JSON.stringify({ type: "string" }));
+  throwsCode(() => loadModel({ root }), "gen-method-type", /not an object schema/);
+});
+
+test("schema file names must make type names", () => {
+  const root = copy();
+  writeFileSync(join(root, "schemas/bad-name.schema.json"), "{}");
+  throwsCode(() => loadModel({ root }), "gen-schema-name", /bad-name\.schema\.json/);
+});
+
+test("languages: go is not yet supported, unknown ones are rejected, duplicates collapse", () => {
+  throwsCode(() => renderBindings({ root: GREETER, langs: ["go"] }), "gen-lang-unsupported");
+  throwsCode(() => renderBindings({ root: GREETER, langs: ["rust"] }), "gen-lang");
+  throwsCode(() => renderBindings({ root: GREETER, langs: [] }), "gen-lang");
+  throwsCode(() => renderBindings({ root: GREETER, langs: ["python"], pythonPackage: "class" }), "gen-python-package");
+  const r = renderBindings({ root: GREETER, langs: ["python", "ts", "python"] });
+  assert.deepEqual(r.langs, ["ts", "python"]);
+  assert.deepEqual([...r.folders.keys()], ["ts", "python", "openapi"]);
+});
+
+test("generateBindings reports the files it wrote", () => {
+  const root = copy();
+  const out = join(tmp("bale-model-out-"), "x");
+  mkdirSync(out);
+  const r = generateBindings({ root, outDir: out, langs: ["python"], pythonPackage: "greeter_api" });
+  assert.equal(r.outDir, out);
+  assert.ok(r.files.includes("python/greeter_api/models.py"));
+  assert.ok(r.files.includes("openapi/demo.v1.Greeter.json"));
+  assert.ok(!r.files.some((f) => f.startsWith("ts/")));
+});
