@@ -132,7 +132,8 @@ export async function unaryCall(
   options: ClientOptions,
   call: CallOptions | undefined,
 ): Promise<unknown> {
-  const doFetch: FetchLike = options.fetch ?? (globalThis as unknown as { fetch: FetchLike }).fetch;
+  // Called through globalThis so browsers do not throw "Illegal invocation" on a detached fetch.
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => (globalThis as unknown as { fetch: FetchLike }).fetch(url, init));
   const init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal } = {
     method: "POST",
     headers: { ...options.headers, ...call?.headers, "content-type": "application/json" },
