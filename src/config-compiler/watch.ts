@@ -74,7 +74,8 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
     const first = f.split("/")[0] ?? "";
     if (f === ENV_DTS || first === "node_modules" || first === ".git") return true;
     if (!outRel.startsWith("..") && (f === outRel || f.startsWith(outRel + "/"))) return true;
-    return basename(f).startsWith(`.${basename(out)}.bale-`);
+    // The temp trees of an output swap (siblings of <out>), wherever they are.
+    return f.split("/").some((seg) => seg.startsWith(`.${basename(out)}.bale-`));
   };
   let watcher: FSWatcher | undefined;
   try {

@@ -1,0 +1,186 @@
+/**
+ * Incremental rebuilds across processes (the cache in <out>), determinism, and --watch.
+ * Assertions are on the build report (--json), never on timing.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { CLI, bale, env, tmp } from "../helpers.js";
+
+interface Report {
+  evaluated: string[];
+  unchanged: string[];
+  removed: string[];
+  changed: string[];
+  wrote: boolean;
+  artifacts: { source: string; status: string }[];
+}
+
+const SPECIAL = new Set([5, 17, 33]);
+const name = (i: number): string => `configs/c${String(i).padStart(2, "0")}.config.ts`;
+
+function makeProject(dir: string, n = 50): void {
+  mkdirSync(join(dir, "schemas"), { recursive: true });
+  mkdirSync(join(dir, "shared"), { recursive: true });
+  mkdirSync(join(dir, "configs"), { recursive: true });
+  writeFileSync(
+    join(dir, "schemas/Cfg.schema.json"),
+    JSON.stringify({ type: "object", required: ["id", "level"], properties: { id: { type: "integer" }, level: { type: "string" }, extra: { type: "integer" } }, additionalProperties: false }, null, 2),
+  );
+  writeFileSync(join(dir, "shared/common.ts"), 'export const level = "info";\n');
+  writeFileSync(join(dir, "shared/special.ts"), "export const extra = 1;\n");
+  for (let i = 0; i < n; i++) {
+    const special = SPECIAL.has(i);
+    writeFileSync(
+      join(dir, name(i)),
+      [
+        'import { Cfg } from "bale:schemas";',
+        'import { level } from "../shared/common";',
+        special ? 'import { extra } from "../shared/special";' : "",
+        `export default Cfg({ id: ${i}, level${special ? ", extra" : ""} });`,
+        "",
+      ].join("\n"),
+    );
+  }
+}
+
+function build(root: string, extra: string[] = []): Report {
+  const r = bale(["config", "build", root, "--json", ...extra]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Report;
+}
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, "utf8");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test("incremental: editing a shared module used by 3 of 50 configs re-evaluates exactly those 3", () => {
+  const root = join(tmp("bale-incr-"), "proj");
+  makeProject(root);
+  const first = build(root);
+  assert.equal(first.evaluated.length, 50);
+  assert.equal(first.wrote, true);
+
+  const again = build(root);
+  assert.deepEqual(again.evaluated, [], "nothing changed: nothing evaluated");
+  assert.equal(again.unchanged.length, 50);
+  assert.equal(again.wrote, false);
+
+  writeFileSync(join(root, "shared/special.ts"), "export const extra = 2;\n");
+  const edited = build(root);
+  const specials = [...SPECIAL].map(name).sort();
+  assert.deepEqual(edited.evaluated.sort(), specials);
+  assert.deepEqual(edited.changed.sort(), specials.map((s) => s.replace(".config.ts", ".json")));
+  assert.equal(edited.unchanged.length, 47);
+  assert.equal(JSON.parse(readFileSync(join(root, "out/configs/c17.json"), "utf8")).extra, 2);
+
+  // Same bytes, new comment: re-evaluated (content hash differs) but no output changes.
+  writeFileSync(join(root, "shared/special.ts"), "// a comment\nexport const extra = 2;\n");
+  const comment = build(root);
+  assert.deepEqual(comment.evaluated.sort(), specials);
+  assert.deepEqual(comment.changed, []);
+  assert.equal(comment.wrote, false);
+
+  // mtime alone is not a change.
+  const t = new Date(Date.now() + 60_000);
+  utimesSync(join(root, "shared/common.ts"), t, t);
+  assert.deepEqual(build(root).evaluated, []);
+});
+
+test("incremental: schema, validator, deletion and new scripts", () => {
+  const root = join(tmp("bale-incr2-"), "proj");
+  makeProject(root, 10);
+  build(root);
+  // A schema change re-evaluates every artifact validated against it.
+  const schema = JSON.parse(readFileSync(join(root, "schemas/Cfg.schema.json"), "utf8"));
+  schema.properties.note = { type: "string" };
+  writeFileSync(join(root, "schemas/Cfg.schema.json"), JSON.stringify(schema, null, 2));
+  assert.equal(build(root).evaluated.length, 10);
+  // So does adding a validator module, and editing it.
+  writeFileSync(join(root, "schemas/Cfg.validate.ts"), "export default (v: { id: number }) => (v.id > 100 ? [\"/id: too big\"] : []);\n");
+  assert.equal(build(root).evaluated.length, 10);
+  writeFileSync(join(root, "schemas/Cfg.validate.ts"), "export default (v: { id: number }) => (v.id > 99 ? [\"/id: too big\"] : []);\n");
+  assert.equal(build(root).evaluated.length, 10);
+  // A deleted script's output is removed; a new script is evaluated alone.
+  rmSync(join(root, name(9)));
+  writeFileSync(join(root, "configs/new.config.ts"), 'import { Cfg } from "bale:schemas";\nexport default Cfg({ id: 99, level: "x" });\n');
+  const r = build(root);
+  assert.deepEqual(r.evaluated, ["configs/new.config.ts"]);
+  assert.deepEqual(r.removed, ["configs/c09.json"]);
+  assert.ok(!existsSync(join(root, "out/configs/c09.json")));
+  assert.ok(existsSync(join(root, "out/configs/new.json")));
+  const manifest = JSON.parse(readFileSync(join(root, "out/bale-manifest.json"), "utf8")) as { artifacts: { output: string }[] };
+  assert.ok(!manifest.artifacts.some((a) => a.output === "configs/c09.json"));
+  // A failing rebuild keeps the previous output and cache; fixing it builds only what changed.
+  const before = tree(join(root, "out"));
+  writeFileSync(join(root, "configs/new.config.ts"), 'import { Cfg } from "bale:schemas";\nexport default Cfg({ id: 100, level: "x" });\n');
+  assert.equal(bale(["config", "build", root]).status, 1);
+  assert.deepEqual(tree(join(root, "out")), before);
+  writeFileSync(join(root, "configs/new.config.ts"), 'import { Cfg } from "bale:schemas";\nexport default Cfg({ id: 98, level: "x" });\n');
+  assert.deepEqual(build(root).evaluated, ["configs/new.config.ts"]);
+});
+
+test("determinism: two builds of the same input (different paths) give identical bytes and manifest", () => {
+  const a = join(tmp("bale-det-a-"), "proj");
+  const b = join(tmp("bale-det-b-"), "somewhere/else");
+  makeProject(a, 20);
+  cpSync(a, b, { recursive: true });
+  build(a);
+  build(b);
+  const ta = tree(join(a, "out"));
+  const tb = tree(join(b, "out"));
+  assert.deepEqual(Object.keys(ta), Object.keys(tb));
+  for (const k of Object.keys(ta)) assert.equal(ta[k], tb[k], `${k} differs`);
+  assert.equal(readFileSync(join(a, "bale-env.d.ts"), "utf8"), readFileSync(join(b, "bale-env.d.ts"), "utf8"));
+  // An incremental build after edits equals a clean build of the edited input.
+  writeFileSync(join(a, "shared/special.ts"), "export const extra = 7;\n");
+  build(a);
+  const clean = join(tmp("bale-det-c-"), "proj");
+  cpSync(a, clean, { recursive: true, filter: (s) => !s.includes("/out") });
+  build(clean);
+  assert.deepEqual(tree(join(a, "out")), tree(join(clean, "out")));
+});
+
+test("--watch rebuilds on change, prints the changed artifacts, and survives errors", async () => {
+  const root = join(tmp("bale-watch-"), "proj");
+  makeProject(root, 6);
+  const p = spawn(process.execPath, [CLI, "config", "build", root, "--watch"], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  p.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  p.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const waitFor = async (f: () => boolean, what: string): Promise<void> => {
+    const until = Date.now() + 20_000;
+    while (!f()) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  try {
+    await waitFor(() => /6 evaluated/.test(stdout), "the first build");
+    writeFileSync(join(root, "shared/special.ts"), "export const extra = 3;\n");
+    await waitFor(() => /changed: configs\/c05\.json/.test(stdout), "the rebuild");
+    assert.match(stdout, /1 evaluated, 5 unchanged in \d+ ms; changed: configs\/c05\.json\n/);
+    writeFileSync(join(root, "shared/special.ts"), "export const extra = ;\n");
+    await waitFor(() => /previous output was kept/.test(stderr), "the error report");
+    assert.match(stderr, /shared\/special\.ts:1:\d+: .*\[config-syntax\]/);
+    writeFileSync(join(root, "shared/special.ts"), "export const extra = 4;\n");
+    await waitFor(() => (stdout.match(/changed: configs\/c05\.json/g) ?? []).length >= 2, "the recovery");
+    assert.equal(JSON.parse(readFileSync(join(root, "out/configs/c05.json"), "utf8")).extra, 4);
+  } finally {
+    p.kill("SIGTERM");
+    await new Promise((r) => p.on("close", r));
+  }
+  assert.equal(p.exitCode, 0, stderr);
+});
