@@ -26,12 +26,18 @@ export function runCli(cmd, args, { env, cwd, timeoutMs = 120_000, expect } = {}
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let t1 = 0n;
-    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let out = "";
     let err = "";
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (err += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, timeoutMs);
     child.on("exit", () => (t1 = process.hrtime.bigint()));
     child.on("error", (e) => {
       clearTimeout(timer);
@@ -74,21 +80,32 @@ export function runHttp(cmd, args, { env, cwd, timeoutMs = 60_000, path = "/", e
   if (nextPort > 60000) nextPort = 20000;
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env: { ...env, PORT: String(port) }, cwd, stdio: ["ignore", "ignore", "pipe"] });
+    // Its own process group: some contenders (caxa) run the app as a child of a stub, so the
+    // whole group is killed, and the result is taken on the stub's exit, not on its pipes closing.
+    const child = spawn(cmd, args, { env: { ...env, PORT: String(port) }, cwd, stdio: ["ignore", "ignore", "pipe"], detached: true });
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
     let err = "";
     let exited = false;
     let result = null;
     child.stderr.on("data", (c) => (err += c));
     const deadline = setTimeout(() => {
       result = new Error(`${cmd}: no HTTP answer on port ${port} within ${timeoutMs} ms ${err.slice(-300)}`);
-      child.kill("SIGKILL");
+      killGroup();
     }, timeoutMs);
     child.on("error", (e) => {
       result = e;
     });
-    child.on("close", (code, signal) => {
+    child.on("exit", (code, signal) => {
       exited = true;
       clearTimeout(deadline);
+      killGroup(); // anything the stub left behind
+      child.stderr.destroy();
       if (result instanceof Error) reject(result);
       else if (typeof result === "number") resolve(result);
       else reject(new Error(`${cmd} exited (${code ?? signal}) before answering: ${err.trim().slice(-400)}`));
@@ -100,7 +117,7 @@ export function runHttp(cmd, args, { env, cwd, timeoutMs = 60_000, path = "/", e
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
           if (expect && !expect.test(r.body)) result = new Error(`${cmd}: unexpected body ${JSON.stringify(r.body.slice(0, 200))}`);
           else result = ms;
-          child.kill("SIGKILL");
+          killGroup();
           return;
         }
         await new Promise((res) => setTimeout(res, 2));

@@ -23,6 +23,18 @@ function genericTable(value) {
     const cell = (v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : esc(typeof v === "object" ? JSON.stringify(v) : v ?? ""));
     return [`| ${cols.join(" | ")} |`, `| ${cols.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`)].join("\n");
   }
+  if (value && typeof value === "object") {
+    // { scalar: x, name: { field: n, ... }, ... }: scalars as a line, nested objects as table rows.
+    const scalars = Object.entries(value).filter(([, v]) => v === null || typeof v !== "object");
+    const nested = Object.entries(value).filter(([, v]) => v && typeof v === "object" && !Array.isArray(v));
+    const fmt = (v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : esc(String(v)));
+    const parts = [];
+    if (scalars.length) parts.push(scalars.map(([k, v]) => `${k}: **${fmt(v)}**`).join("; "));
+    if (nested.length) parts.push(genericTable(nested.map(([k, v]) => ({ "": k, ...v }))));
+    const arrays = Object.entries(value).filter(([, v]) => Array.isArray(v));
+    for (const [k, v] of arrays) parts.push(`${k}:`, genericTable(v));
+    if (parts.length) return parts.join("\n\n");
+  }
   return "```json\n" + JSON.stringify(value, null, 2) + "\n```";
 }
 
