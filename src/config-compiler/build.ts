@@ -14,10 +14,11 @@ import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf }
 import { ENV_DTS, generateEnvDts } from "./env-dts.js";
 import { explain, type ExplainContext } from "./explain.js";
 import { SourceLocator } from "./locate.js";
-import { assertReplaceable, CACHE, MANIFEST, recoverOut, writeTree, type TreeFile } from "./outdir.js";
+import { assertReplaceable, CACHE, MANIFEST, recoverOut, settleDeletes, writeTree, type TreeFile } from "./outdir.js";
 import { WorkerPool } from "./pool.js";
 import type { EvalResult } from "./protocol.js";
-import { closure, compileAll, loadSchemas, serviceSource, sha256, type LoadedSchema } from "./schemas.js";
+import { closure, compileAll, loadSchemas, sha256, type LoadedSchema } from "./schemas.js";
+import { ajvFor, checkValue, type CheckContext } from "./validate.js";
 import type { Manifest, ManifestArtifact } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -153,7 +154,10 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
     timings[k] += Math.round((now - mark) * 10) / 10;
     mark = now;
   };
-  if (write) recoverOut(out);
+  if (write) {
+    await settleDeletes();
+    recoverOut(out);
+  }
   const found = discover(root, out);
   lap("discoverMs");
 
@@ -275,19 +279,18 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
       for (const [name, v] of validatorFiles) actualValidatorDeps.set(name, bundles.get(v)?.dependencies ?? [v]);
       for (const d of actualValidatorDeps.values()) for (const f of d) h(f);
       pool.configure({
-        schemas: [...schemas.map((s) => ({ name: s.name, key: s.key, json: s.json })), serviceSource()],
-        schemaNames,
         validators: [...validatorFiles].map(([schema, source]) => ({ schema, source, code: (bundles.get(source) as BundledEntry).code })),
         timeoutMs: p.timeoutMs,
       });
       const runPool = pool;
+      const check: CheckContext = { ajv: ajvFor(schemasKey, schemas), byName, validators: validatorFiles };
       await Promise.all(
         dirty.map(async (s) => {
           const b = bundles.get(s) as BundledEntry;
           let r = await runPool.run({ source: s, kind: kindOf(s), code: b.code });
           // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
           if (r.status === "memory") r = await runPool.run({ source: s, kind: kindOf(s), code: b.code, profileMs: 30 });
-          results.set(s, r);
+          results.set(s, checkValue(kindOf(s), r, check));
         }),
       );
       lap("evaluateMs");

@@ -4,6 +4,7 @@
  * A crash between the renames leaves `.<out>.bale-old-*`, which the next build restores.
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { configError } from "./diagnostics.js";
@@ -21,6 +22,14 @@ function siblings(out: string, kind: "new" | "old"): string[] {
   } catch {
     return [];
   }
+}
+
+/** Old trees being deleted in the background (the swap itself is done; only cleanup remains). */
+const deleting = new Set<Promise<void>>();
+
+/** Waits for background deletions of replaced output trees. */
+export async function settleDeletes(): Promise<void> {
+  await Promise.all([...deleting]);
 }
 
 /** Cleans up after an interrupted build: restores a half-swapped out dir, deletes temp trees. */
@@ -83,7 +92,11 @@ export function writeTree(out: string, files: TreeFile[]): void {
         renameSync(old, out);
         throw e;
       }
-      rmSync(old, { recursive: true, force: true });
+      // The new tree is in place; the old one is removed off the critical path.
+      const p: Promise<void> = rm(old, { recursive: true, force: true })
+        .catch(() => undefined)
+        .finally(() => deleting.delete(p));
+      deleting.add(p);
     } else {
       renameSync(tmp, out);
     }

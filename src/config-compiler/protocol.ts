@@ -1,5 +1,4 @@
 /** Messages between the build (main thread) and evaluation workers. */
-import type { SchemaSource } from "./ajv.js";
 
 export interface ValidatorCode {
   schema: string;
@@ -9,7 +8,7 @@ export interface ValidatorCode {
 }
 
 export type WorkerRequest =
-  | { type: "configure"; schemas: SchemaSource[]; schemaNames: string[]; validators: ValidatorCode[]; timeoutMs: number }
+  | { type: "configure"; validators: ValidatorCode[]; timeoutMs: number }
   | { type: "eval"; id: number; source: string; kind: "config" | "service"; code: string; profileMs?: number };
 
 export interface ThrowInfo {
@@ -35,7 +34,17 @@ export interface SchemaErrorInfo {
 type Logs = { logs: [string, string][] };
 
 export type EvalResult =
-  | ({ status: "ok"; schema: string; text: string; sha256: string } & Logs)
+  | ({
+      status: "ok";
+      schema: string;
+      /** Compact JSON from the context (for validation). */
+      json?: string;
+      /** Canonical JSON (the output file's bytes). */
+      text: string;
+      sha256: string;
+      /** What the schema's validator module said, if it has one (used only if the schema validates). */
+      validator?: ValidatorOutcome;
+    } & Logs)
   | ({ status: "throw"; error: ThrowInfo } & Logs)
   | ({ status: "timeout"; /** Where (bundled coordinates) the script spent its time, from a CPU profile. */ hot?: { line: number; column: number } } & Logs)
   | ({ status: "memory"; hot?: { line: number; column: number } } & Logs)
@@ -52,3 +61,9 @@ export type EvalResult =
   | ({ status: "validator-failed"; schema: string; validator: string; messages: string[] } & Logs)
   | ({ status: "validator-timeout"; schema: string; validator: string } & Logs)
   | ({ status: "internal"; message: string } & Logs);
+
+export type ValidatorOutcome =
+  | { status: "ok"; messages: string[] }
+  | { status: "throw"; error: ThrowInfo }
+  | { status: "bad"; got: string }
+  | { status: "timeout" };

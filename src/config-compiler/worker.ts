@@ -1,33 +1,32 @@
 /**
  * A config-evaluation worker. Each task runs in a fresh vm context (only the JS built-ins,
  * made deterministic by the prelude), with vm's timeout; the pool's memory limit is this
- * worker's resourceLimits. Values are checked for plain JSON inside the context, validated
- * with ajv and the optional validator module here, and serialized canonically.
+ * worker's resourceLimits. Values are checked for plain JSON inside the context, serialized
+ * canonically and hashed here, and passed through the schema's validator module if it has one.
+ * Schema validation (ajv) happens on the main thread, so workers start fast.
  */
 import { parentPort } from "node:worker_threads";
 import vm from "node:vm";
 import { createHash } from "node:crypto";
 import { Session } from "node:inspector";
 import { API_GLOBAL, PRELUDE } from "./sandbox.js";
-import { makeAjv, type Ajv, type SchemaSource } from "./ajv.js";
 import { canonicalJson } from "./canonical.js";
-import type { EvalResult, ThrowInfo, WorkerRequest, ValidatorCode } from "./protocol.js";
+import type { EvalResult, ThrowInfo, WorkerRequest, ValidatorCode, ValidatorOutcome } from "./protocol.js";
 
 const prelude = new vm.Script(PRELUDE, { filename: "bale:prelude" });
-const finishScript = new vm.Script(`${API_GLOBAL}.finish()`, { filename: "bale:finish" });
 const collectScript = new vm.Script(`${API_GLOBAL}.collect()`, { filename: "bale:collect" });
 const describeScript = new vm.Script(`${API_GLOBAL}.describeThrow(globalThis.__bale_thrown)`, { filename: "bale:describe" });
 const validateScript = new vm.Script(`${API_GLOBAL}.validate(globalThis.__bale_input)`, { filename: "bale:validate" });
+/** Appended to every bundle so that running it and reading its value is one timed call. */
+const FINISH = `\n;${API_GLOBAL}.finish();\n`;
 
 let timeoutMs = 5000;
-let schemas: SchemaSource[] = [];
-let schemaNames = new Set<string>();
 let validators = new Map<string, { source: string; script: vm.Script }>();
-let ajv: Ajv | undefined;
 
 function freshContext(): vm.Context {
   const ctx = vm.createContext({}, { microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } });
-  prelude.runInContext(ctx, { timeout: timeoutMs });
+  // bale's own code: no timeout needed (each timed call starts a watchdog thread, which costs).
+  prelude.runInContext(ctx);
   return ctx;
 }
 
@@ -46,10 +45,17 @@ function run(ctx: vm.Context, script: vm.Script): string | { thrown: ThrowInfo }
   }
 }
 
-function evaluate(source: string, kind: "config" | "service", code: string, profileMs?: number): EvalResult {
+type Raw = Exclude<EvalResult, { status: "ok" }> | { status: "pending" } | { status: "ok"; schema: string; json: string; logs: [string, string][] };
+
+function parseResult(x: string | { thrown: ThrowInfo }): Raw {
+  if (typeof x !== "string") return { status: "throw", error: x.thrown, logs: [] };
+  return JSON.parse(x) as Raw;
+}
+
+function evaluate(source: string, code: string, profileMs?: number): EvalResult {
   let script: vm.Script;
   try {
-    script = new vm.Script(code, { filename: `bale-bundle:${source}` });
+    script = new vm.Script(code + FINISH, { filename: `bale-bundle:${source}` });
   } catch (e) {
     return { status: "throw", error: { name: "SyntaxError", message: String((e as Error).message), stack: "", hermetic: null, thrown: "" }, logs: [] };
   }
@@ -60,18 +66,39 @@ function evaluate(source: string, kind: "config" | "service", code: string, prof
   }
   const ctx = freshContext();
   try {
-    const first = run(ctx, script);
-    if (typeof first !== "string" && "thrown" in first) return { status: "throw", error: first.thrown, logs: [] };
-    let r = parseResult(run(ctx, finishScript));
+    let r = parseResult(run(ctx, script));
     if (r.status === "pending") r = parseResult(run(ctx, collectScript));
     if (r.status === "pending") return { status: "never-settled", logs: [] };
     if (r.status !== "ok") return r;
-    return check(source, kind, r.schema, r.json, r.logs);
+    const text = canonicalJson(JSON.parse(r.json));
+    const ok: EvalResult = { status: "ok", schema: r.schema, json: r.json, text, sha256: createHash("sha256").update(text).digest("hex"), logs: r.logs };
+    const v = validators.get(r.schema);
+    if (v) ok.validator = runValidator(v.script, r.json);
+    return ok;
   } catch (e) {
     if (e instanceof Timeout) {
       const hot = hotSpot(source, script, code, Math.min(timeoutMs, 400));
       return hot ? { status: "timeout", hot, logs: [] } : { status: "timeout", logs: [] };
     }
+    throw e;
+  }
+}
+
+/** Runs a validator module on a value (given as JSON text) in its own fresh context. */
+function runValidator(script: vm.Script, json: string): ValidatorOutcome {
+  const vctx = freshContext();
+  try {
+    const loaded = run(vctx, script);
+    if (typeof loaded !== "string") return { status: "throw", error: loaded.thrown };
+    (vctx as Record<string, unknown>).__bale_input = json;
+    const r = run(vctx, validateScript);
+    if (typeof r !== "string") return { status: "throw", error: r.thrown };
+    const res = JSON.parse(r) as { status: string; messages?: string[]; got?: string; error?: ThrowInfo };
+    if (res.status === "throw") return { status: "throw", error: res.error as ThrowInfo };
+    if (res.status !== "ok") return { status: "bad", got: `${res.status === "bad-validator" ? "a default export of type " : ""}${res.got ?? "?"}` };
+    return { status: "ok", messages: res.messages ?? [] };
+  } catch (e) {
+    if (e instanceof Timeout) return { status: "timeout" };
     throw e;
   }
 }
@@ -102,7 +129,6 @@ function hotSpot(source: string, script: vm.Script, code: string, forMs: number)
     try {
       const ctx = freshContext();
       script.runInContext(ctx, { timeout: timeoutMs, displayErrors: false });
-      run(ctx, finishScript);
       run(ctx, collectScript);
     } catch {
       /* expected: it times out again */
@@ -129,99 +155,9 @@ function hotSpot(source: string, script: vm.Script, code: string, forMs: number)
   }
 }
 
-type Raw = Exclude<EvalResult, { status: "ok" }> | { status: "pending" } | { status: "ok"; schema: string; json: string; logs: [string, string][] };
-function parseResult(x: string | { thrown: ThrowInfo }): Raw {
-  if (typeof x !== "string") return { status: "throw", error: x.thrown, logs: [] };
-  return JSON.parse(x) as never;
-}
-
-function getAjv(): Ajv {
-  ajv ??= makeAjv(schemas);
-  return ajv;
-}
-
-function check(source: string, kind: "config" | "service", schema: string, json: string, logs: [string, string][]): EvalResult {
-  if ((kind === "service") !== (schema === "Service")) return { status: "wrong-kind", schema, logs };
-  const value = JSON.parse(json) as unknown;
-  const s = schemas.find((x) => x.name === schema);
-  if (!s) return { status: "unknown-schema-value", schema, logs };
-  const validate = getAjv().getSchema(s.key);
-  if (!validate) throw new Error(`schema ${s.key} is not registered`);
-  if (!validate(value)) {
-    const errors = (validate.errors ?? []).map((e) => ({
-      instancePath: e.instancePath,
-      schemaPath: e.schemaPath,
-      keyword: e.keyword,
-      params: e.params as Record<string, unknown>,
-      message: e.message ?? "",
-      actual: snippet(
-        pointerGet(
-          value,
-          e.keyword === "additionalProperties" || e.keyword === "unevaluatedProperties"
-            ? `${e.instancePath}/${esc(String((e.params as Record<string, unknown>).additionalProperty ?? (e.params as Record<string, unknown>).unevaluatedProperty))}`
-            : e.instancePath,
-        ),
-      ),
-    }));
-    return { status: "schema", schema, errors, logs };
-  }
-  if (schema === "Service") {
-    const bad: { pointer: string; name: string }[] = [];
-    const methods = (value as { methods: Record<string, { input: string; output: string }> }).methods;
-    for (const [m, def] of Object.entries(methods)) {
-      for (const io of ["input", "output"] as const) if (!schemaNames.has(def[io])) bad.push({ pointer: `/methods/${esc(m)}/${io}`, name: def[io] });
-    }
-    if (bad.length) return { status: "service-unknown-schema", schema, bad, logs };
-  }
-  const v = validators.get(schema);
-  if (v) {
-    const vctx = freshContext();
-    try {
-      const loaded = run(vctx, v.script);
-      if (typeof loaded !== "string" && "thrown" in loaded) return { status: "validator-throw", schema, validator: v.source, error: loaded.thrown, logs };
-      (vctx as Record<string, unknown>).__bale_input = json;
-      const r = run(vctx, validateScript);
-      if (typeof r !== "string") return { status: "validator-throw", schema, validator: v.source, error: r.thrown, logs };
-      const res = JSON.parse(r) as { status: string; messages?: string[]; got?: string; error?: ThrowInfo };
-      if (res.status === "throw") return { status: "validator-throw", schema, validator: v.source, error: res.error as ThrowInfo, logs };
-      if (res.status !== "ok") return { status: "validator-bad", schema, validator: v.source, got: `${res.status === "bad-validator" ? "a default export of type " : ""}${res.got ?? "?"}`, logs };
-      if (res.messages && res.messages.length) return { status: "validator-failed", schema, validator: v.source, messages: res.messages, logs };
-    } catch (e) {
-      if (e instanceof Timeout) return { status: "validator-timeout", schema, validator: v.source, logs };
-      throw e;
-    }
-  }
-  const text = canonicalJson(value);
-  return { status: "ok", schema, text, sha256: createHash("sha256").update(text).digest("hex"), logs };
-}
-
-function esc(k: string): string {
-  return k.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function pointerGet(v: unknown, pointer: string): unknown {
-  if (pointer === "") return v;
-  let cur = v;
-  for (const raw of pointer.slice(1).split("/")) {
-    const k = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
-
-function snippet(v: unknown): string {
-  if (v === undefined) return "(absent)";
-  const s = JSON.stringify(v);
-  return s.length > 80 ? s.slice(0, 77) + "..." : s;
-}
-
-function configure(m: { schemas: SchemaSource[]; schemaNames: string[]; validators: ValidatorCode[]; timeoutMs: number }): void {
+function configure(m: { validators: ValidatorCode[]; timeoutMs: number }): void {
   timeoutMs = m.timeoutMs;
-  schemas = m.schemas;
-  schemaNames = new Set(m.schemaNames);
   validators = new Map(m.validators.map((v) => [v.schema, { source: v.source, script: new vm.Script(v.code, { filename: `bale-bundle:${v.source}` }) }]));
-  ajv = undefined;
 }
 
 parentPort?.on("message", (m: WorkerRequest) => {
@@ -231,7 +167,7 @@ parentPort?.on("message", (m: WorkerRequest) => {
   }
   let result: EvalResult;
   try {
-    result = evaluate(m.source, m.kind, m.code, m.profileMs);
+    result = evaluate(m.source, m.code, m.profileMs);
   } catch (e) {
     result = { status: "internal", message: e instanceof Error ? (e.stack ?? e.message) : String(e), logs: [] };
   }
