@@ -17,7 +17,14 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
-const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./worker.ts", import.meta.url) : new URL("./worker.js", import.meta.url);
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const WORKER_URL = FROM_SOURCE ? new URL("./worker.ts", import.meta.url) : new URL("./worker.js", import.meta.url);
+
+/** Running from TypeScript sources (tests under tsx): a worker needs tsx registered first. */
+function sourceWorker(): string {
+  const api = import.meta.resolve("tsx/esm/api");
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+}
 
 export interface PoolOptions {
   size?: number;
@@ -63,7 +70,8 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(FROM_SOURCE ? sourceWorker() : WORKER_URL, {
+      eval: FROM_SOURCE,
       resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.memoryLimitMb >> 3)) },
       stdout: false,
       stderr: false,
