@@ -202,7 +202,7 @@ export function renderSvg(d) {
         const w = Math.max(1, (r.v / max) * barMax);
         out.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[c.id]}"${r.faint ? ' fill-opacity="0.45"' : ""}/>`);
         text(labelW - 8, y + barH - 2, c.label, 'font-size="11" text-anchor="end" fill="#333"');
-        text(labelW + w + 6, y + barH - 2, r.s, 'font-size="11" fill="#111"');
+        text((labelW + w + 6).toFixed(1), y + barH - 2, r.s, 'font-size="11" fill="#111"');
         y += barH + gap;
       }
     }
