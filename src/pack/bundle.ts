@@ -13,6 +13,12 @@ export interface BundleOptions {
   entryFile: string;
   /** Package names kept external (resolved at run time from node_modules). */
   external: string[];
+  /**
+   * Absolute root directories of the packages kept whole. A relative import that lands inside one
+   * (e.g. an entry inside such a package requiring `../lib/x.js`) stays external too, so the
+   * archive does not carry that code twice.
+   */
+  externalRoots: string[];
   sourcemap: boolean;
   /** esbuild target, e.g. "node20". */
   target: string;
@@ -75,17 +81,26 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
   const stem = ext ? basename(o.entryFile, ext) : basename(o.entryFile);
   const outfile = join(dir, `${stem}.${format === "cjs" ? "cjs" : "mjs"}`);
   const nativeFiles = new Set<string>();
-  const nativePlugin: esbuild.Plugin = {
-    name: "bale-native",
+  const fromBundle = (abs: string): string => {
+    const rel = relative(dir, abs).split("\\").join("/");
+    return rel.startsWith(".") ? rel : "./" + rel;
+  };
+  const roots = o.externalRoots.map((r) => (r.endsWith("/") ? r : r + "/"));
+  const externalPlugin: esbuild.Plugin = {
+    name: "bale-external",
     setup(b) {
       // Addons stay where they are; the require path is rewritten relative to the bundle.
       b.onResolve({ filter: /\.node$/ }, (args) => {
         if (!args.path.startsWith(".") && !isAbsolute(args.path)) return { path: args.path, external: true };
         const abs = resolve(args.resolveDir, args.path);
         nativeFiles.add(abs);
-        let rel = relative(dir, abs).split("\\").join("/");
-        if (!rel.startsWith(".")) rel = "./" + rel;
-        return { path: rel, external: true };
+        return { path: fromBundle(abs), external: true };
+      });
+      // Relative imports into a package that is packed whole are left to node at run time.
+      b.onResolve({ filter: /^(\.|\/)/ }, (args) => {
+        if (args.kind === "entry-point" || roots.length === 0) return undefined;
+        const abs = resolve(args.resolveDir, args.path);
+        return roots.some((r) => abs.startsWith(r)) ? { path: fromBundle(abs), external: true } : undefined;
       });
     },
   };
@@ -111,7 +126,7 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
     sourcemap: o.sourcemap ? "linked" : false,
     sourcesContent: false,
     external: o.external.flatMap((n) => [n, `${n}/*`]),
-    plugins: [nativePlugin],
+    plugins: [externalPlugin],
     logLevel: "silent",
     legalComments: "none",
     banner: { js: format === "cjs" ? CJS_BANNER : ESM_BANNER },

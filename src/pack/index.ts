@@ -125,6 +125,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const b = await bundle({
     entryFile: entry.file,
     external: externalNames,
+    externalRoots: [...trace.externalPackages.keys()],
     sourcemap: o.sourcemap ?? true,
     target: `node${minNodeMajor(o.node ?? ">=20")}`,
   });
