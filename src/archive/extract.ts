@@ -10,7 +10,9 @@
  */
 import { createHash } from "node:crypto";
 import {
+  close,
   closeSync,
+  fsync,
   constants as C,
   fsyncSync,
   mkdirSync,
@@ -41,6 +43,8 @@ export interface ExtractOptions {
 }
 
 const READ_CHUNK = 1 << 20;
+/** Files whose fsync may be in flight at once (each holds an open descriptor until it is done). */
+const MAX_EARLY_SYNCS = 128;
 const FILE_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0);
 
 type ZstdStream = import("node:stream").Transform;
@@ -59,6 +63,10 @@ class TreeWriter {
   private links = new Set<string>();
   private toSync: string[] = [];
   private filesToSync: string[] = [];
+  /** fsyncs already running on the thread pool while the main thread goes on decoding and writing. */
+  private early: Promise<void>[] = [];
+  private earlyOpen = 0;
+  private earlyError: Error | null = null;
   private current = "";
 
   constructor(
@@ -105,11 +113,28 @@ class TreeWriter {
   }
 
   endEntry(): void {
-    if (this.fd >= 0) {
-      closeSync(this.fd);
-      this.fd = -1;
-      if (this.doSync) this.filesToSync.push(this.current);
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    if (this.doSync && this.earlyOpen < MAX_EARLY_SYNCS) {
+      // Hand the fsync to the thread pool now: it overlaps with decoding the rest of the payload.
+      this.earlyOpen++;
+      this.early.push(
+        new Promise<void>((done) => {
+          fsync(fd, (e1) => {
+            close(fd, (e2) => {
+              this.earlyOpen--;
+              const e = e1 ?? e2;
+              if (e && !this.earlyError) this.earlyError = e;
+              done();
+            });
+          });
+        }),
+      );
+      return;
     }
+    closeSync(fd);
+    if (this.doSync) this.filesToSync.push(this.current);
   }
 
   /** Closes any open file (after an error). */
@@ -139,6 +164,8 @@ class TreeWriter {
       }
     }
     if (this.doSync) {
+      await Promise.all(this.early);
+      if (this.earlyError) throw this.earlyError;
       const files = this.filesToSync;
       let next = 0;
       const worker = async (): Promise<void> => {
