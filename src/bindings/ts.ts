@@ -206,7 +206,7 @@ function emitValidators(model: BindingsModel): string {
     if (mod === "equal") return `const ${v} = bale_equal;`;
     throw new BaleError("gen-schema-feature", `the schemas need ajv's runtime helper "${mod}", which bale cannot inline`, {
       file: "schemas/",
-      fix: "Avoid that JSON Schema feature (bale supports the core 2020-12 vocabulary and the formats listed in docs/bindings.md)",
+      fix: "Avoid that JSON Schema feature (bale supports the core 2020-12 vocabulary and the formats listed in the README under 'Validation parity and limits')",
     });
   });
   if (/\brequire\(/.test(code)) {

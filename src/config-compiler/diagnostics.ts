@@ -1,6 +1,6 @@
 /**
  * The config compiler's diagnostics catalog. Every user-facing failure has a stable code
- * (documented in docs/config.md), names a file (and line/column where known), says what is
+ * (documented in the README, "Errors" of the config compiler), names a file (and line/column where known), says what is
  * wrong in one sentence and what to do about it.
  */
 import { readFileSync } from "node:fs";

@@ -100,7 +100,7 @@ export function readProjectFile(root: string): ProjectFile {
   }
   const bad = (what: string): never => {
     const line = lineOfKey(text, what);
-    throw configError("config-project-file", `bale.config.json: ${what}`, { file: "bale.config.json", ...(line !== undefined ? { line } : {}), fix: "see docs/config.md for its keys" });
+    throw configError("config-project-file", `bale.config.json: ${what}`, { file: "bale.config.json", ...(line !== undefined ? { line } : {}), fix: "see 'bale.config.json' in the README for its keys" });
   };
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) bad("must be a JSON object");
   const o = raw as Record<string, unknown>;
