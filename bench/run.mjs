@@ -109,6 +109,16 @@ const tools = {};
 }
 const BALE_VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
 
+/**
+ * A new empty dir for one first-run sample. `sync` first (untimed), so the writeback of the files the
+ * previous sample wrote (and of the dir it removed) does not land on this one: each contender starts
+ * from the same clean page-cache state.
+ */
+function freshDir(prefix) {
+  spawnSync("sync");
+  return mkdtempSync(join(WORK, prefix));
+}
+
 // ---------------------------------------------------------------- apps
 /** Copies `name` and its production dependency closure from bench/contenders/node_modules into `dest`. */
 function copyClosure(name, dest) {
@@ -269,7 +279,7 @@ for (const app of apps) {
     let dir;
     cold.push({
       id: "bale",
-      before: () => (dir = mkdtempSync(join(WORK, "bale-cold-"))),
+      before: () => (dir = freshDir("bale-cold-")),
       run: () => runApp(app, out, [], cleanEnv({ BALE_CACHE_DIR: dir })),
       after: () => rmSync(dir, { recursive: true, force: true }),
     });
@@ -279,7 +289,7 @@ for (const app of apps) {
     let dir;
     cold.push({
       id: "caxa",
-      before: () => (dir = mkdtempSync(join(WORK, "caxa-cold-"))),
+      before: () => (dir = freshDir("caxa-cold-")),
       run: () => runApp(app, out, [], cleanEnv({ TMPDIR: dir })),
       after: () => rmSync(dir, { recursive: true, force: true }),
     });
@@ -307,7 +317,7 @@ for (const app of apps) {
     let dir;
     perNode.push({
       id: `cold${v}`,
-      before: () => (dir = mkdtempSync(join(WORK, "bale-cold-"))),
+      before: () => (dir = freshDir("bale-cold-")),
       run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: dir, BALE_NODE: bin })),
       after: () => rmSync(dir, { recursive: true, force: true }),
     });
@@ -317,7 +327,7 @@ for (const app of apps) {
     let dir;
     perNode.push({
       id: "cold22nofsync",
-      before: () => (dir = mkdtempSync(join(WORK, "bale-cold-"))),
+      before: () => (dir = freshDir("bale-cold-")),
       run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: dir, BALE_NODE: NODE["22"], BALE_NO_FSYNC: "1" })),
       after: () => rmSync(dir, { recursive: true, force: true }),
     });
@@ -357,13 +367,13 @@ for (const app of apps) {
         [
           {
             id: "bale22",
-            before: () => (d1 = mkdtempSync(join(WORK, "bale-cold-"))),
+            before: () => (d1 = freshDir("bale-cold-")),
             run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: d1, BALE_NODE: NODE["22"] })),
             after: () => rmSync(d1, { recursive: true, force: true }),
           },
           {
             id: "zstdtar",
-            before: () => (d2 = mkdtempSync(join(WORK, "untar-"))),
+            before: () => (d2 = freshDir("untar-")),
             // The one timed shell: the baseline is a pipeline.
             run: () => runCli("/bin/sh", ["-c", 'zstd -dc < "$1" | tar -x -C "$2"', "sh", payload, d2], { env: cleanEnv() }),
             after: () => rmSync(d2, { recursive: true, force: true }),

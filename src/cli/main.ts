@@ -9,8 +9,31 @@ import { VERSION } from "../version.js";
 /** Thrown from yargs' fail handler so that no command runs after a usage error. */
 class UsageError extends Error {}
 
+/**
+ * Flags whose value is itself a list of flags (`--node-options "--max-old-space-size=512"`): the
+ * next word is their value even when it starts with `-`, which yargs would otherwise read as a flag.
+ */
+const FLAGS_TAKING_FLAGS = new Set(["--node-options"]);
+
+export function joinFlagValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (FLAGS_TAKING_FLAGS.has(a) && next !== undefined) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const parser = yargs(argv)
+  const parser = yargs(joinFlagValues(argv))
     .scriptName("bale")
     .version(VERSION)
     .strict()

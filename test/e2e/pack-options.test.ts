@@ -40,7 +40,9 @@ test("--include keeps files at their place relative to the entry; --config is fo
     "../shared/note.txt",
     "--config",
     join(dir, "out"),
-    "--node-options=--max-old-space-size=100 --no-warnings",
+    // The design's form: the value is the next word even though it starts with "--".
+    "--node-options",
+    "--max-old-space-size=100 --no-warnings",
     "--name",
     "my-app",
   ]);
@@ -60,6 +62,10 @@ test("--include keeps files at their place relative to the entry; --config is fo
   app(other, { "prod/app.json": '{"port": 9}\n' });
   const o = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache"), BALE_CONFIG_DIR: other }) });
   assert.match(o.stdout, /prod \{"port": 9\}/);
+  // The `=` form means the same.
+  const eq = join(dir, "eq.bin");
+  packOk(join(dir, "src/main.ts"), eq, ["--node-options=--max-old-space-size=100 --no-warnings"]);
+  assert.deepEqual(JSON.parse(bale(["inspect", eq, "--json"]).stdout).index.nodeOptions, ["--enable-source-maps", "--max-old-space-size=100", "--no-warnings"]);
 });
 
 test("an ESM entry with top-level await, and a package directory entry via its bin", () => {

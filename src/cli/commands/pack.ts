@@ -27,7 +27,7 @@ export const packCommand: CommandModule<object, Args> = {
       .option("name", { type: "string", describe: "app name (default: package name or entry file name)" })
       .option("include", { type: "string", array: true, describe: "extra file or dir, relative to the entry's dir (repeatable)" })
       .option("config", { type: "string", describe: "compiled config dir to pack at config/ (BALE_CONFIG_DIR at run time)" })
-      .option("node-options", { type: "string", describe: 'options for node, as one argument: --node-options="--max-old-space-size=512"' })
+      .option("node-options", { type: "string", describe: 'options node gets before the entry, as one word: --node-options "--max-old-space-size=512 --no-warnings"' })
       .option("level", { type: "number", default: DEFAULT_LEVEL, describe: "zstd level, 1 (fast) to 19 (small)" })
       .option("sourcemap", { type: "boolean", default: true, describe: "emit a source map and run with --enable-source-maps" })
       .option("node", { type: "string", describe: 'Node.js range the app needs (default ">=20")' })
