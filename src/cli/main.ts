@@ -3,7 +3,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { commands } from "./commands/index.js";
-import { EXIT_USAGE, err, reportError } from "./output.js";
+import { EXIT_USAGE, err, quietOnClosedStdout, reportError } from "./output.js";
 import { VERSION } from "../version.js";
 
 /** Thrown from yargs' fail handler so that no command runs after a usage error. */
@@ -60,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+quietOnClosedStdout();
 main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;

@@ -1,6 +1,17 @@
 /** The only place that writes to the terminal. Commands call these helpers. */
 import { BaleError, BaleErrors } from "../errors.js";
 
+/**
+ * A reader that stops early (`bale inspect --files | head`) closes the pipe; like other Unix tools,
+ * bale then stops quietly instead of dying with an EPIPE stack.
+ */
+export function quietOnClosedStdout(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(0);
+  });
+}
+
 export function out(line = ""): void {
   process.stdout.write(line + "\n");
 }

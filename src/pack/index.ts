@@ -2,7 +2,7 @@
  * `pack()`: entry -> esbuild bundle -> trace native/asset files -> reproducible
  * tar -> zstd -> prelude + extractor + payload + index + trailer.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { BaleError } from "../errors.js";
 import type { ArchiveIndex } from "../archive/format.js";
@@ -28,7 +28,10 @@ export interface PackOptions {
   nodeOptions?: string;
   /** zstd level 1..19 (default 12). */
   level?: number;
-  /** Emit a source map and run with --enable-source-maps (default true). */
+  /**
+   * Emit a source map and run with --enable-source-maps. Default: on for a bundled entry; off for an
+   * entry inside a package that is packed whole (nothing bale compiled, so nothing to map).
+   */
   sourcemap?: boolean;
   /** Node.js range the archive requires (default ">=20"). */
   node?: string;
@@ -122,25 +125,36 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const trace = await traceApp(entry.file);
   const tBundle = performance.now();
   const externalNames = [...new Set(trace.externalPackages.values())].sort();
-  const b = await bundle({
-    entryFile: entry.file,
-    external: externalNames,
-    externalRoots: [...trace.externalPackages.keys()],
-    sourcemap: o.sourcemap ?? true,
-    target: `node${minNodeMajor(o.node ?? ">=20")}`,
-  });
+  // An entry inside a package that is packed whole (e.g. `typescript/bin/tsc`) runs in place: the
+  // package's own files are the app, and bundling would only copy them.
+  const entryReal = realpathSync(entry.file);
+  const inPackage = [...trace.externalPackages.keys()].some((r) => entryReal.startsWith(r.endsWith(sep) ? r : r + sep));
+  const sourcemap = o.sourcemap ?? !inPackage;
+  const b = inPackage
+    ? null
+    : await bundle({
+        entryFile: entry.file,
+        external: externalNames,
+        externalRoots: [...trace.externalPackages.keys()],
+        sourcemap,
+        target: `node${minNodeMajor(o.node ?? ">=20")}`,
+      });
   const tTar = performance.now();
 
   // Everything that goes in, by absolute path; the archive root is their common directory.
-  const absPaths = [b.file, ...trace.externalPackages.keys(), ...trace.ownAssets, ...b.nativeFiles, ...includes, ...trace.symlinks.keys()];
+  const entryInArchive = b ? b.file : entryReal;
+  const nativeFiles = b ? [...b.nativeFiles] : [];
+  const absPaths = [entryInArchive, ...trace.externalPackages.keys(), ...trace.ownAssets, ...nativeFiles, ...includes, ...trace.symlinks.keys()];
   if (entry.packageJson) absPaths.push(entry.packageJson);
   const root = commonDir(absPaths.map((p) => resolve(p)));
   const at = (abs: string): string => `${APP}/${relative(root, abs).split(sep).join("/")}`;
 
   const tree = new PayloadTree();
-  tree.add(at(b.file), { type: "file", source: b.code, executable: false });
-  if (b.map) tree.add(at(b.file) + ".map", { type: "file", source: b.map, executable: false });
-  for (const f of [...trace.ownAssets, ...b.nativeFiles]) tree.addFile(at(f), f);
+  if (b) {
+    tree.add(at(b.file), { type: "file", source: b.code, executable: false });
+    if (b.map) tree.add(at(b.file) + ".map", { type: "file", source: b.map, executable: false });
+  }
+  for (const f of [...trace.ownAssets, ...nativeFiles]) tree.addFile(at(f), f);
   for (const [pkgRoot] of trace.externalPackages) {
     // The package's own files; its nested node_modules hold separate packages, copied if they are needed.
     tree.addTree(at(pkgRoot), pkgRoot, (n, abs) => n === "node_modules" && dirname(abs) === pkgRoot);
@@ -166,10 +180,10 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const tar = await writeTar(tree, epoch);
   const tCompress = performance.now();
   const z = await compress(tar.tar, level);
-  const nodeOptions = [...((o.sourcemap ?? true) ? ["--enable-source-maps"] : []), ...(o.nodeOptions ?? "").split(/\s+/).filter(Boolean)];
+  const nodeOptions = [...(sourcemap ? ["--enable-source-maps"] : []), ...(o.nodeOptions ?? "").split(/\s+/).filter(Boolean)];
   const a = assemble({
     name,
-    entry: at(b.file),
+    entry: at(entryInArchive),
     node: o.node ?? ">=20",
     nodeOptions,
     configDir: configDir === null ? null : CONFIG,

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { bale, env, packOk, ROOT, run, tmp } from "../helpers.js";
+import { bale, CLI, env, packOk, ROOT, run, tmp } from "../helpers.js";
 
 const HELLO = join(ROOT, "examples/hello");
 let dir: string;
@@ -140,6 +140,16 @@ test("bale inspect, verify and extract", () => {
   const again = bale(["extract", archive, "-o", out]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /exists and is not empty/);
+});
+
+test("a reader that closes the pipe early (| head) stops bale quietly: exit 0, no EPIPE stack", async () => {
+  const child = spawn(process.execPath, [CLI, "inspect", archive, "--files"], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy(); // our read end is closed before bale writes a byte
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
 });
 
 test("usage errors exit 2, user errors exit 1 with one clear line naming the file", () => {

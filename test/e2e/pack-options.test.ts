@@ -88,6 +88,37 @@ test("an ESM entry with top-level await, and a package directory entry via its b
   assert.equal(r.stdout, "@acme/tool 1.2.3 string\n");
 });
 
+test("an entry inside a package packed whole runs in place: no bundle, no source map (like typescript/bin/tsc)", () => {
+  const dir = tmp();
+  app(dir, {
+    // The package reads a data file at run time, so it is packed whole; its bin only requires ../lib.
+    "node_modules/datatool/package.json": JSON.stringify({ name: "datatool", version: "2.0.0", bin: { datatool: "bin/datatool" } }),
+    "node_modules/datatool/bin/datatool": "#!/usr/bin/env node\nrequire('../lib/main.js').run(process.argv.slice(2));\n",
+    "node_modules/datatool/lib/main.js": [
+      'const { readFileSync } = require("fs");',
+      'const { join } = require("path");',
+      "exports.run = (args) => {",
+      '  const words = readFileSync(join(__dirname, "../data/words.txt"), "utf8").trim();',
+      '  console.log(`${words} ${args.join(",")} [${process.execArgv.join(" ")}] ${__filename.endsWith("/lib/main.js")}`);',
+      "};",
+    ].join("\n"),
+    "node_modules/datatool/data/words.txt": "alpha beta\n",
+  });
+  const archive = join(dir, "datatool.bin");
+  packOk(join(dir, "node_modules/datatool"), archive);
+  const info = JSON.parse(bale(["inspect", archive, "--json"]).stdout);
+  assert.equal(info.index.entry, "app/bin/datatool");
+  assert.deepEqual(info.index.nodeOptions, []);
+  const files = bale(["inspect", archive, "--files"]).stdout;
+  assert.doesNotMatch(files, /\.cjs|\.map/);
+  const r = run(archive, ["x", "y z"], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }) });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "alpha beta x,y z [] true\n");
+  // --sourcemap still asks for --enable-source-maps (the package may ship maps of its own).
+  packOk(join(dir, "node_modules/datatool"), archive, ["--sourcemap"]);
+  assert.deepEqual(JSON.parse(bale(["inspect", archive, "--json"]).stdout).index.nodeOptions, ["--enable-source-maps"]);
+});
+
 test("--level 19 makes a smaller payload than --level 1", () => {
   const dir = tmp();
   const text = Array.from({ length: 4000 }, (_, i) => `line ${i} ${"lorem ipsum ".repeat(i % 7)}`).join("\n");

@@ -12,7 +12,7 @@ interface Args {
   config?: string;
   "node-options"?: string;
   level: number;
-  sourcemap: boolean;
+  sourcemap?: boolean;
   node?: string;
   json: boolean;
 }
@@ -29,11 +29,15 @@ export const packCommand: CommandModule<object, Args> = {
       .option("config", { type: "string", describe: "compiled config dir to pack at config/ (BALE_CONFIG_DIR at run time)" })
       .option("node-options", { type: "string", describe: 'options node gets before the entry, as one word: --node-options "--max-old-space-size=512 --no-warnings"' })
       .option("level", { type: "number", default: DEFAULT_LEVEL, describe: "zstd level, 1 (fast) to 19 (small)" })
-      .option("sourcemap", { type: "boolean", default: true, describe: "emit a source map and run with --enable-source-maps" })
+      .option("sourcemap", {
+        type: "boolean",
+        describe: "emit a source map and run with --enable-source-maps (default: on, except for an entry inside a package packed whole); --no-sourcemap turns it off",
+      })
       .option("node", { type: "string", describe: 'Node.js range the app needs (default ">=20")' })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
   handler: async (a) => {
-    const o: PackOptions = { entry: a.entry, level: a.level, sourcemap: a.sourcemap };
+    const o: PackOptions = { entry: a.entry, level: a.level };
+    if (a.sourcemap !== undefined) o.sourcemap = a.sourcemap;
     if (a.output !== undefined) o.output = a.output;
     if (a.name !== undefined) o.name = a.name;
     if (a.include !== undefined) o.include = a.include;
