@@ -2,6 +2,7 @@
 // command itself is one), with a clean environment, and reports median/min/max.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -68,16 +69,33 @@ function probe(port, path) {
   });
 }
 
-let nextPort = 20000 + Math.floor(Math.random() * 20000);
+// Below Linux's ephemeral range (32768-60999), so the probes' own client ports never take a server's port.
+const PORT_LO = 20000;
+const PORT_HI = 32000;
+let nextPort = PORT_LO + Math.floor(Math.random() * (PORT_HI - PORT_LO));
+
+/** The next port in the range that nothing listens on right now (checked by binding it). */
+async function freePort() {
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = nextPort++;
+    if (nextPort >= PORT_HI) nextPort = PORT_LO;
+    const free = await new Promise((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${PORT_LO}-${PORT_HI}`);
+}
 
 /**
  * Starts a server (it listens on $PORT), polls 127.0.0.1:$PORT until it answers
  * `path` with 200, and returns the ms from spawn to that first response. The
  * server is then killed and reaped before this resolves. Bounded by `timeoutMs`.
  */
-export function runHttp(cmd, args, { env, cwd, timeoutMs = 60_000, path = "/", expect } = {}) {
-  const port = nextPort++;
-  if (nextPort > 60000) nextPort = 20000;
+export async function runHttp(cmd, args, { env, cwd, timeoutMs = 60_000, path = "/", expect } = {}) {
+  const port = await freePort();
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     // Its own process group: some contenders (caxa) run the app as a child of a stub, so the
