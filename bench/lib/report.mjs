@@ -42,7 +42,7 @@ export function renderMarkdown(d) {
   const L = [];
   const { machine: m, versions: v, N } = d;
   L.push(`# bale benchmark results${d.quick ? " (QUICK smoke run: few runs, not for quoting)" : ""}`, "");
-  L.push(`Reproduce: \`npm ci && npm run bench\` (about ${Math.ceil(d.totalS / 60)} minutes on this machine; \`node bench/run.mjs --quick\` for a smoke run). What each number means: [docs/bench.md](../docs/bench.md).`, "");
+  L.push(`Reproduce: \`npm ci && npm run bench\` (about ${Math.ceil(d.totalS / 60)} minutes on this machine; \`node bench/run.mjs --quick\` for a smoke run). What each number means: [docs/bench.md](../docs/bench.md); summary in the README's Performance section.`, "");
   L.push("## Machine and versions", "");
   L.push(`- Date: ${m.date}`);
   L.push(`- CPU: ${m.cpu}, ${m.cores} cores; RAM ${m.ramGiB.toFixed(1)} GiB; ${m.kernel}`);
@@ -142,7 +142,7 @@ export function renderMarkdown(d) {
   L.push("## Notes", "");
   L.push("- SEA and caxa embed the host Node 20 binary; bun embeds its own runtime (not Node). bale archives hold no runtime: they run on the `node` on PATH (or `BALE_NODE`).");
   L.push("- SEA gets the app bundled by esbuild into one CommonJS file first (SEA's `require` sees only built-ins); that bundle step is part of its build time. caxa is run with `--no-dedupe` (the inputs are already flat installs) and extracts into `$TMPDIR/caxa/applications/<id>/`; its stub reads its whole executable (including the embedded node) on every run.");
-  L.push("- \"Cold\" means an empty application cache, not an empty OS page cache (dropping that needs root).");
+  L.push("- \"Cold\" means an empty application cache, not an empty OS page cache (dropping that needs root); `sync` runs, untimed, before every first-run sample so the previous sample's writeback does not land on it.");
   if (d.skipped.length) {
     L.push("", "## Skipped", "");
     for (const s of d.skipped) L.push(`- ${esc(s.what)}: ${esc(s.reason)}`);
