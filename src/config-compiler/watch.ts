@@ -2,11 +2,11 @@
  * `bale config build --watch`: rebuilds (incrementally, with a warm worker pool) whenever a
  * file under the root changes, and reports each build to the caller.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { BaleErrors } from "../errors.js";
 import { build, DEFAULT_MEMORY_LIMIT_MB, type BuildReport, type CompileOptions } from "./build.js";
-import { readProjectFile } from "./discover.js";
+import { readProjectFile, SKIP_DIRS } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
 import { WorkerPool } from "./pool.js";
 
@@ -77,14 +77,67 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
     // The temp trees of an output swap (siblings of <out>), wherever they are.
     return f.split("/").some((seg) => seg.startsWith(`.${basename(out)}.bale-`));
   };
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(root, { recursive: true }, (_event, file) => {
-      if (ignored(typeof file === "string" ? file : null)) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(trigger, o.debounceMs ?? 40);
+  // Watch the root itself (not recursively) and each top-level directory that can hold inputs
+  // (recursively). Directories bale never reads (out, gen, node_modules, dot-dirs) are not watched
+  // at all: node's recursive watch on Linux walks every new directory, and each build's output swap
+  // creates a whole new tree under <out>, which at thousands of configs kept the event loop busy
+  // for seconds after every build.
+  const outTop = outRel.startsWith("..") || outRel === "" ? null : (outRel.split(/[\\/]/)[0] ?? null);
+  const skipTop = (name: string): boolean =>
+    name.startsWith(".") || SKIP_DIRS.has(name) || name === outTop;
+  const schedule = (rel: string | null): void => {
+    if (ignored(rel)) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      trigger();
+    }, o.debounceMs ?? 40);
+  };
+  const dirWatchers = new Map<string, FSWatcher>();
+  const watchDir = (name: string): void => {
+    if (closed || dirWatchers.has(name) || skipTop(name)) return;
+    let w: FSWatcher;
+    try {
+      w = watch(join(root, name), { recursive: true }, (_event, file) => {
+        schedule(typeof file === "string" ? `${name}/${file}` : null);
+      });
+    } catch {
+      return; // gone already, or not a directory
+    }
+    w.on("error", () => {
+      // The directory was removed: forget it (a new one of that name is picked up by the root watcher).
+      w.close();
+      dirWatchers.delete(name);
     });
+    dirWatchers.set(name, w);
+  };
+  const isDir = (p: string): boolean => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  let rootWatcher: FSWatcher | undefined;
+  try {
+    rootWatcher = watch(root, (_event, file) => {
+      const name = typeof file === "string" ? file : null;
+      if (name !== null && !skipTop(name)) {
+        if (isDir(join(root, name))) watchDir(name);
+        else {
+          const w = dirWatchers.get(name);
+          if (w) {
+            w.close();
+            dirWatchers.delete(name);
+          }
+        }
+      }
+      schedule(name);
+    });
+    for (const d of readdirSync(root, { withFileTypes: true })) if (d.isDirectory()) watchDir(d.name);
   } catch (e) {
+    rootWatcher?.close();
+    for (const w of dirWatchers.values()) w.close();
     void pool.close();
     throw e;
   }
@@ -106,7 +159,8 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      watcher?.close();
+      rootWatcher?.close();
+      for (const w of dirWatchers.values()) w.close();
       if (running) await running;
       await pool.close();
     },

@@ -178,6 +178,22 @@ test("--watch rebuilds on change, prints the changed artifacts, and survives err
     writeFileSync(join(root, "shared/special.ts"), "export const extra = 4;\n");
     await waitFor(() => (stdout.match(/changed: configs\/c05\.json/g) ?? []).length >= 2, "the recovery");
     assert.equal(JSON.parse(readFileSync(join(root, "out/configs/c05.json"), "utf8")).extra, 4);
+    // A top-level directory made after the watch started is watched too, even when it is made
+    // empty first and filled afterwards (as editors and git do).
+    mkdirSync(join(root, "late"));
+    await new Promise((r) => setTimeout(r, 150));
+    writeFileSync(join(root, "late/x.config.ts"), 'import { Cfg } from "bale:schemas";\nexport default Cfg({ id: 100, level: "late" });\n');
+    await waitFor(() => /changed: late\/x\.json/.test(stdout), "the new directory's config");
+    writeFileSync(join(root, "late/x.config.ts"), 'import { Cfg } from "bale:schemas";\nexport default Cfg({ id: 101, level: "later" });\n');
+    await waitFor(() => (stdout.match(/changed: late\/x\.json/g) ?? []).length >= 2, "an edit in the new directory");
+    assert.equal(JSON.parse(readFileSync(join(root, "out/late/x.json"), "utf8")).id, 101);
+    // Removing it removes its output; a directory re-made under the same name is watched again.
+    rmSync(join(root, "late"), { recursive: true });
+    await waitFor(() => !existsSync(join(root, "out/late/x.json")), "the removal");
+    mkdirSync(join(root, "late"));
+    await new Promise((r) => setTimeout(r, 150));
+    writeFileSync(join(root, "late/y.config.ts"), 'import { Cfg } from "bale:schemas";\nexport default Cfg({ id: 102, level: "again" });\n');
+    await waitFor(() => existsSync(join(root, "out/late/y.json")), "the re-made directory's config");
   } finally {
     p.kill("SIGTERM");
     await new Promise((r) => p.on("close", r));
