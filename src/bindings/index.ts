@@ -12,10 +12,9 @@ import { generateOpenApi } from "./openapi.js";
 import { generatePython } from "./python.js";
 import { generateTs } from "./ts.js";
 import { writeFolders } from "./write.js";
+import { BINDINGS_LANGS, type BindingsLang } from "./langs.js";
 
-/** Languages `bale gen` can emit today. */
-export const BINDINGS_LANGS = ["ts", "python"] as const;
-export type BindingsLang = (typeof BINDINGS_LANGS)[number];
+export { BINDINGS_LANGS, type BindingsLang };
 
 export interface GenerateBindingsOptions {
   /** Config project root (holds schemas/). */

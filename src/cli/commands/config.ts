@@ -1,6 +1,9 @@
 import type { Argv, CommandModule } from "yargs";
 import { relative } from "node:path";
-import { compileConfigs, checkConfigs, watchConfigs, type BuildReport, type CompileOptions } from "../../config-compiler/index.js";
+import type { BuildReport, CompileOptions } from "../../config-compiler/index.js";
+
+/** Loaded when a config command runs, so other commands (and --help) do not pay for esbuild and ajv. */
+const lib = () => import("../../config-compiler/index.js");
 import { BaleErrors } from "../../errors.js";
 import { EXIT_USER, err, out, printJson, reportError } from "../output.js";
 
@@ -42,12 +45,14 @@ const buildCommand: CommandModule<object, BuildArgs> = {
     const o: CompileOptions = { root: a.root };
     if (a.output !== undefined) o.out = a.output;
     if (!a.watch) {
+      const { compileConfigs } = await lib();
       const r = await compileConfigs(o);
       printLogs(r);
       if (a.json) printJson(r);
       else out(summary(r));
       return;
     }
+    const { watchConfigs } = await lib();
     await new Promise<void>((resolveWatch) => {
       const w = watchConfigs({
         ...o,
@@ -77,6 +82,7 @@ const checkCommand: CommandModule<object, CheckArgs> = {
   describe: "Type-check (tsc) and validate every script; write nothing",
   builder: (y) => y.positional("root", { type: "string", default: ".", describe: "project root" }) as never,
   handler: async (a) => {
+    const { checkConfigs } = await lib();
     const r = await checkConfigs({ root: a.root });
     out(`checked ${shown(r.root)}: ${r.checked.length} script${r.checked.length === 1 ? "" : "s"} valid, ${r.typeChecked.length} files type-checked in ${r.timings.totalMs} ms`);
   },

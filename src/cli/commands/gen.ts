@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { BINDINGS_LANGS, generateBindings } from "../../bindings/index.js";
+import { BINDINGS_LANGS } from "../../bindings/langs.js";
 import { out, printJson } from "../output.js";
 
 interface Args {
@@ -31,7 +31,8 @@ export const genCommand: CommandModule<object, Args> = {
       .option("config-out", { type: "string", describe: "compiled config dir with bale-manifest.json (default <root>/out)" })
       .option("python-package", { type: "string", describe: "Python package name (default bale_gen)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
-  handler: (a) => {
+  handler: async (a) => {
+    const { generateBindings } = await import("../../bindings/index.js"); // the generators load only for gen
     const r = generateBindings({
       root: a.root,
       langs: a.lang,

@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
 import { relative } from "node:path";
-import { pack, type PackOptions } from "../../pack/index.js";
+import type { PackOptions } from "../../pack/index.js";
 import { DEFAULT_LEVEL } from "../../pack/zstd.js";
 import { err, formatBytes, out, printJson } from "../output.js";
 
@@ -44,6 +44,7 @@ export const packCommand: CommandModule<object, Args> = {
     if (a.config !== undefined) o.config = a.config;
     if (a["node-options"] !== undefined) o.nodeOptions = a["node-options"];
     if (a.node !== undefined) o.node = a.node;
+    const { pack } = await import("../../pack/index.js"); // esbuild and nft load only for pack
     const r = await pack(o);
     if (a.json) return printJson(r);
     const i = r.index;
