@@ -1,7 +1,7 @@
 /** The hello example packed and run as a real process: argv, exit codes, signals, stdin, caching. */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { bale, CLI, env, packOk, ROOT, run, tmp } from "../helpers.js";
@@ -140,6 +140,15 @@ test("bale inspect, verify and extract", () => {
   const again = bale(["extract", archive, "-o", out]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /exists and is not empty/);
+});
+
+test("the payload reads with stock tools, as the README says: tail -c | head -c | zstd -d | tar -t", () => {
+  const seg = JSON.parse(bale(["inspect", archive, "--json"]).stdout).index.segments.payload as { offset: number; length: number };
+  const r = spawnSync("/bin/sh", ["-c", 'tail -c +$(($2 + 1)) "$1" | head -c "$3" | zstd -d | tar -t', "sh", archive, String(seg.offset), String(seg.length)], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const listed = bale(["inspect", archive, "--files"]).stdout.split("\n").filter((l) => /^  0\d{3} /.test(l)).map((l) => l.trim().split(/\s+/).pop());
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.replace(/\/$/, "")), listed.map((l) => (l as string).replace(/\/$/, "")));
+  assert.ok(listed.includes("app/main.cjs"));
 });
 
 test("a reader that closes the pipe early (| head) stops bale quietly: exit 0, no EPIPE stack", async () => {
