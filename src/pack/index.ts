@@ -128,7 +128,10 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   // An entry inside a package that is packed whole (e.g. `typescript/bin/tsc`) runs in place: the
   // package's own files are the app, and bundling would only copy them.
   const entryReal = realpathSync(entry.file);
-  const inPackage = [...trace.externalPackages.keys()].some((r) => entryReal.startsWith(r.endsWith(sep) ? r : r + sep));
+  // Only JavaScript runs in place (node cannot run a package's .ts sources); anything else is bundled.
+  const inPackage =
+    !/\.(ts|mts|cts|tsx|jsx)$/.test(entryReal) &&
+    [...trace.externalPackages.keys()].some((r) => entryReal.startsWith(r.endsWith(sep) ? r : r + sep));
   const sourcemap = o.sourcemap ?? !inPackage;
   const b = inPackage
     ? null

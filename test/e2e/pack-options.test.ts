@@ -117,6 +117,15 @@ test("an entry inside a package packed whole runs in place: no bundle, no source
   // --sourcemap still asks for --enable-source-maps (the package may ship maps of its own).
   packOk(join(dir, "node_modules/datatool"), archive, ["--sourcemap"]);
   assert.deepEqual(JSON.parse(bale(["inspect", archive, "--json"]).stdout).index.nodeOptions, ["--enable-source-maps"]);
+  // A TypeScript entry in such a package cannot run in place: it is bundled, and its require of the
+  // package's own lib stays a require into the copied package.
+  writeFileSync(join(dir, "node_modules/datatool/bin/tool.ts"), 'const m: { run(a: string[]): void } = require("../lib/main.js");\nm.run(["ts"]);\n');
+  const ts = join(dir, "tool-ts.bin");
+  packOk(join(dir, "node_modules/datatool/bin/tool.ts"), ts);
+  assert.equal(JSON.parse(bale(["inspect", ts, "--json"]).stdout).index.entry, "app/bin/tool.cjs");
+  const t = run(ts, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }) });
+  assert.equal(t.status, 0, t.stderr);
+  assert.equal(t.stdout, "alpha beta ts [--enable-source-maps] true\n");
 });
 
 test("--level 19 makes a smaller payload than --level 1", () => {
