@@ -82,3 +82,16 @@ export function isBaleError(e: unknown): e is BaleError {
 function sentence(s: string): string {
   return /[.!?]$/.test(s) ? s : s + ".";
 }
+
+/** errno codes that mean "this path cannot be used as asked": the user's to fix, not a bug in bale. */
+const USER_IO_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "ENOENT", "ENOTDIR", "EISDIR", "EEXIST", "ENAMETOOLONG", "ELOOP", "EXDEV"]);
+
+/**
+ * Turns a file-system error caused by the path the user gave (unwritable, read-only, full, missing)
+ * into a BaleError naming that path; anything else is rethrown as it is (a bug gets its stack).
+ */
+export function userIoError(e: unknown, code: string, what: string, file: string, fix: string): never {
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof errno === "string" && USER_IO_CODES.has(errno)) throw new BaleError(code, `${what} (${errno})`, { file, fix });
+  throw e;
+}

@@ -47,19 +47,23 @@ function toRun(r: SpawnSyncReturns<string>): Run {
 }
 
 /** Runs `bale <args>` (the built CLI) synchronously. */
-export function bale(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string } = {}): Run {
+/** A process that runs longer than this fails its test (ETIMEDOUT) instead of hanging the suite. */
+const TIMEOUT_MS = 180_000;
+
+export function bale(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string; timeoutMs?: number } = {}): Run {
   return toRun(
     spawnSync(opts.node ?? process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: opts.env ?? env(),
       encoding: "utf8",
       maxBuffer: 64 << 20,
+      timeout: opts.timeoutMs ?? TIMEOUT_MS,
     }),
   );
 }
 
 /** Runs a program (e.g. a packed archive) synchronously. */
-export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Run {
+export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {}): Run {
   return toRun(
     spawnSync(file, args, {
       env: opts.env ?? env(),
@@ -67,6 +71,7 @@ export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEn
       input: opts.input ?? "",
       cwd: opts.cwd ?? ROOT,
       maxBuffer: 64 << 20,
+      timeout: opts.timeoutMs ?? TIMEOUT_MS,
     }),
   );
 }

@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { basename, dirname, join, resolve } from "node:path";
 import { Decompress } from "fzstd";
 import * as zlib from "node:zlib";
-import { BaleError } from "../errors.js";
+import { BaleError, userIoError } from "../errors.js";
 import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd } from "./format.js";
 import { extractPayload } from "./extract.js";
 import { TarReader, type TarEntry } from "./tar.js";
@@ -15,8 +15,12 @@ import { acquireLock, cacheRoot, cleanStale, type Env, isAlive, lstatOrNull, rea
 
 function openArchive(file: string): number {
   try {
+    if (statSync(file).isDirectory()) {
+      throw new BaleError("archive-unreadable", "this is a directory, not an archive", { file, fix: "pass the archive file that `bale pack` wrote" });
+    }
     return openSync(file, "r");
   } catch (e) {
+    if (e instanceof BaleError) throw e;
     throw new BaleError("archive-unreadable", `cannot open the archive (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
       file,
       fix: "check the path and that you may read the file",
@@ -171,7 +175,11 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${uniqueSuffix()}`);
   try {
     const { index } = readIndexFromFd(fd, o.archive);
-    mkdirSync(tmp, { mode: 0o755 });
+    try {
+      mkdirSync(tmp, { mode: 0o755 });
+    } catch (e) {
+      userIoError(e, "extract-output-unwritable", "cannot create the output directory", o.output, "pass -o with a directory in a place you may write to");
+    }
     const stats = await extractPayload(fd, index, tmp, o.archive, { fsync: false });
     if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
     renameSync(tmp, out);

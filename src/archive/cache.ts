@@ -16,6 +16,7 @@ import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import { join } from "node:path";
 import type { Stats } from "node:fs";
 import { BaleError } from "../errors.js";
+import { mkdirp } from "../fsutil.js";
 
 export const MARKER = ".bale-ok";
 export const CACHEDIR_TAG =
@@ -47,7 +48,7 @@ export function ensureCacheRoot(dir: string): void {
   let st: Stats | null = lstatOrNull(dir);
   if (st === null) {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      mkdirp(dir, 0o700);
     } catch (e) {
       throw new BaleError("cache-unwritable", `cannot create the cache directory (${(e as NodeJS.ErrnoException).code ?? e})`, {
         file: dir,

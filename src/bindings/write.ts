@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BaleError } from "../errors.js";
+import { mkdirp } from "../fsutil.js";
 
 /**
  * Writes `folders` (subfolder -> relative path -> text) under `outDir`. Each
@@ -10,9 +11,9 @@ import { BaleError } from "../errors.js";
  */
 export function writeFolders(outDir: string, folders: Map<string, Map<string, string>>): void {
   try {
-    mkdirSync(outDir, { recursive: true });
+    mkdirp(outDir);
   } catch (e) {
-    throw new BaleError("gen-write", `cannot create ${outDir}: ${(e as Error).message}`, { file: outDir, cause: e });
+    throw new BaleError("gen-write", `cannot create the output directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: outDir, fix: "pass -o with a directory in a place you may write to", cause: e });
   }
   const stage = mkdtempSync(join(outDir, ".bale-gen-"));
   const swapped: { sub: string; backup: string | undefined }[] = [];
@@ -49,7 +50,7 @@ export function writeFolders(outDir: string, folders: Map<string, Map<string, st
     }
   } catch (e) {
     if (e instanceof BaleError) throw e;
-    throw new BaleError("gen-write", `cannot write bindings into ${outDir}: ${(e as Error).message}`, { file: outDir, cause: e });
+    throw new BaleError("gen-write", `cannot write bindings here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: outDir, fix: "check permissions and free space; the previous output was left as it was", cause: e });
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

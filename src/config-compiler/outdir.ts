@@ -8,6 +8,7 @@ import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { configError } from "./diagnostics.js";
+import { mkdirp } from "../fsutil.js";
 
 export const MANIFEST = "bale-manifest.json";
 export const CACHE = ".bale-cache.json";
@@ -63,7 +64,7 @@ export interface TreeFile {
 export function writeTree(out: string, files: TreeFile[]): void {
   const tmp = join(dirname(out), `.${basename(out)}.bale-new-${randomBytes(6).toString("hex")}`);
   try {
-    mkdirSync(dirname(out), { recursive: true });
+    mkdirp(dirname(out));
     mkdirSync(tmp);
     const made = new Set<string>([tmp]);
     for (const f of files) {

@@ -9,6 +9,7 @@ import { dirname, basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ArchiveIndex, encodeTrailer, FORMAT_VERSION } from "../archive/format.js";
 import { uniqueSuffix } from "../archive/cache.js";
+import { userIoError } from "../errors.js";
 import { renderPrelude } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
 
@@ -93,7 +94,12 @@ export function assemble(a: AssembleInput): Assembled {
 /** Writes `parts` to `output` atomically with mode 0755. */
 export function writeExecutable(output: string, parts: Buffer[]): void {
   const tmp = join(dirname(output), `.${basename(output)}.tmp-${uniqueSuffix()}`);
-  const fd = openSync(tmp, "wx", 0o755);
+  let fd: number;
+  try {
+    fd = openSync(tmp, "wx", 0o755);
+  } catch (e) {
+    userIoError(e, "pack-output-unwritable", "cannot write the archive here", output, "pass -o with a path in a directory you may write to");
+  }
   try {
     for (const p of parts) {
       let off = 0;
@@ -110,6 +116,6 @@ export function writeExecutable(output: string, parts: Buffer[]): void {
       /* already closed */
     }
     rmSync(tmp, { force: true });
-    throw e;
+    userIoError(e, "pack-output-unwritable", "cannot write the archive here", output, "free some space or pass -o with another path");
   }
 }

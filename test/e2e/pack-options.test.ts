@@ -164,6 +164,19 @@ test("pack errors: one line naming the file (and line), exit 1, and an earlier g
     [],
     "no temp files left",
   );
+  // An output path nobody can write (procfs) is the user's to fix, not an internal error.
+  const nope = bale(["pack", join(dir, "good.ts"), "-o", "/proc/bale-nope"]);
+  assert.equal(nope.status, 1, nope.stderr);
+  assert.match(nope.stderr, /^bale: error: \/proc\/bale-nope: cannot write the archive here \(E[A-Z]+\)\. Fix: .+ \[pack-output-unwritable\]\n$/);
+  // A directory given where an archive belongs, and an unwritable extract target, likewise.
+  for (const cmd of ["inspect", "verify"]) {
+    const d = bale([cmd, dir]);
+    assert.equal(d.status, 1, d.stderr);
+    assert.match(d.stderr, /: this is a directory, not an archive\. Fix: .+ \[archive-unreadable\]\n$/);
+  }
+  const x = bale(["extract", out, "-o", "/proc/bale-x"]);
+  assert.equal(x.status, 1, x.stderr);
+  assert.match(x.stderr, /^bale: error: \/proc\/bale-x: cannot create the output directory \(E[A-Z]+\)\. Fix: .+ \[extract-output-unwritable\]\n$/);
 });
 
 
