@@ -1,6 +1,6 @@
 /** File-system helpers shared by both halves. */
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 
 /**
  * `mkdir -p` that fails fast. Node's `mkdirSync(p, { recursive: true })` never returns when a parent
@@ -23,4 +23,9 @@ export function mkdirp(dir: string, mode?: number): void {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
   }
+}
+
+/** True if `path` lies strictly below the directory `dir` (both absolute and normalized). */
+export function isBelow(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }

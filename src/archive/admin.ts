@@ -3,7 +3,7 @@
  * They return data or throw BaleError; the CLI prints.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { Decompress } from "fzstd";
 import * as zlib from "node:zlib";
@@ -14,18 +14,20 @@ import { TarReader, type TarEntry } from "./tar.js";
 import { acquireLock, cacheRoot, cleanStale, type Env, isAlive, lstatOrNull, readMarker, uniqueSuffix } from "./cache.js";
 
 function openArchive(file: string): number {
+  let fd: number;
   try {
-    if (statSync(file).isDirectory()) {
-      throw new BaleError("archive-unreadable", "this is a directory, not an archive", { file, fix: "pass the archive file that `bale pack` wrote" });
-    }
-    return openSync(file, "r");
+    fd = openSync(file, "r");
   } catch (e) {
-    if (e instanceof BaleError) throw e;
     throw new BaleError("archive-unreadable", `cannot open the archive (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
       file,
       fix: "check the path and that you may read the file",
     });
   }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new BaleError("archive-unreadable", "this is a directory, not an archive", { file, fix: "pass the archive file that `bale pack` wrote" });
+  }
+  return fd;
 }
 
 function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size: number, indexSha256: string) => T): T {

@@ -12,7 +12,7 @@
  * published first. The lock only keeps concurrent first runs from all doing
  * the same work; a lock left by a dead process is broken.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
 import { BaleError } from "../errors.js";

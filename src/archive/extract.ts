@@ -23,10 +23,11 @@ import {
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { join, relative } from "node:path";
 import * as zlib from "node:zlib";
 import { Decompress, decompress as fzDecompress } from "fzstd";
 import { BaleError } from "../errors.js";
+import { isBelow } from "../fsutil.js";
 import type { ArchiveIndex } from "./format.js";
 import { TarReader, TarError, type TarEntry } from "./tar.js";
 
@@ -156,7 +157,7 @@ class TreeWriter {
       } catch {
         continue; // dangling: its target was checked lexically already
       }
-      if (real !== root && !real.startsWith(root + sep)) {
+      if (real !== root && !isBelow(real, root)) {
         throw new TarError("archive-hostile-entry", `refusing tar entry: symlink ${l} resolves outside the archive (${relative(root, real)})`, {
           file: this.label,
           fix: "the payload was not written by bale or was tampered with; rebuild the archive",

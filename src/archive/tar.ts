@@ -134,7 +134,6 @@ export class TarReader {
   private longLink: string | undefined;
   private zeroBlocks = 0;
   private seen = new Set<string>();
-  private inFile = false;
   entries = 0;
   files = 0;
   bytes = 0;
@@ -203,7 +202,6 @@ export class TarReader {
 
   private finishData(): void {
     this.visitor.endEntry();
-    this.inFile = false;
     this.afterBody(this.bytesOfEntry);
   }
   private bytesOfEntry = 0;
@@ -274,7 +272,6 @@ export class TarReader {
     }
     this.visitor.entry(entry);
     if (kind === "file") {
-      this.inFile = true;
       this.bytesOfEntry = realSize;
       this.remaining = realSize;
       if (realSize === 0) this.finishData();

@@ -15,7 +15,7 @@ class UsageError extends Error {}
  */
 const FLAGS_TAKING_FLAGS = new Set(["--node-options"]);
 
-export function joinFlagValues(argv: readonly string[]): string[] {
+function joinFlagValues(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;

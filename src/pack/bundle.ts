@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import { BaleError } from "../errors.js";
+import { isBelow } from "../fsutil.js";
 
 export interface BundleOptions {
   entryFile: string;
@@ -85,7 +86,6 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
     const rel = relative(dir, abs).split("\\").join("/");
     return rel.startsWith(".") ? rel : "./" + rel;
   };
-  const roots = o.externalRoots.map((r) => (r.endsWith("/") ? r : r + "/"));
   const externalPlugin: esbuild.Plugin = {
     name: "bale-external",
     setup(b) {
@@ -98,9 +98,9 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
       });
       // Relative imports into a package that is packed whole are left to node at run time.
       b.onResolve({ filter: /^(\.|\/)/ }, (args) => {
-        if (args.kind === "entry-point" || roots.length === 0) return undefined;
+        if (args.kind === "entry-point" || o.externalRoots.length === 0) return undefined;
         const abs = resolve(args.resolveDir, args.path);
-        return roots.some((r) => abs.startsWith(r)) ? { path: fromBundle(abs), external: true } : undefined;
+        return o.externalRoots.some((r) => isBelow(abs, r)) ? { path: fromBundle(abs), external: true } : undefined;
       });
     },
   };

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { BaleError } from "../errors.js";
+import { isBelow } from "../fsutil.js";
 import type { ArchiveIndex } from "../archive/format.js";
 import { resolveEntry } from "./entry.js";
 import { traceApp } from "./trace.js";
@@ -56,7 +57,7 @@ const CONFIG = "config";
 function commonDir(paths: string[]): string {
   let common = dirname(paths[0] as string);
   for (const p of paths) {
-    while (common !== "/" && !(p === common || p.startsWith(common.endsWith(sep) ? common : common + sep))) common = dirname(common);
+    while (common !== "/" && !(p === common || isBelow(p, common))) common = dirname(common);
   }
   return common;
 }
@@ -125,20 +126,21 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const trace = await traceApp(entry.file);
   const tBundle = performance.now();
   const externalNames = [...new Set(trace.externalPackages.values())].sort();
+  const externalRoots = [...trace.externalPackages.keys()];
   // An entry inside a package that is packed whole (e.g. `typescript/bin/tsc`) runs in place: the
   // package's own files are the app, and bundling would only copy them.
   const entryReal = realpathSync(entry.file);
   // Only JavaScript runs in place (node cannot run a package's .ts sources); anything else is bundled.
   const inPackage =
     !/\.(ts|mts|cts|tsx|jsx)$/.test(entryReal) &&
-    [...trace.externalPackages.keys()].some((r) => entryReal.startsWith(r.endsWith(sep) ? r : r + sep));
+    externalRoots.some((r) => isBelow(entryReal, r));
   const sourcemap = o.sourcemap ?? !inPackage;
   const b = inPackage
     ? null
     : await bundle({
         entryFile: entry.file,
         external: externalNames,
-        externalRoots: [...trace.externalPackages.keys()],
+        externalRoots,
         sourcemap,
         target: `node${minNodeMajor(o.node ?? ">=20")}`,
       });
@@ -147,7 +149,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   // Everything that goes in, by absolute path; the archive root is their common directory.
   const entryInArchive = b ? b.file : entryReal;
   const nativeFiles = b ? [...b.nativeFiles] : [];
-  const absPaths = [entryInArchive, ...trace.externalPackages.keys(), ...trace.ownAssets, ...nativeFiles, ...includes, ...trace.symlinks.keys()];
+  const absPaths = [entryInArchive, ...externalRoots, ...trace.ownAssets, ...nativeFiles, ...includes, ...trace.symlinks.keys()];
   if (entry.packageJson) absPaths.push(entry.packageJson);
   const root = commonDir(absPaths.map((p) => resolve(p)));
   const at = (abs: string): string => `${APP}/${relative(root, abs).split(sep).join("/")}`;

@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from "yargs";
 import { relative } from "node:path";
 import type { BuildReport, CompileOptions } from "../../config-compiler/index.js";
+import { BaleErrors } from "../../errors.js";
+import { EXIT_USER, err, out, printJson, reportError } from "../output.js";
 
 /** Loaded when a config command runs, so other commands (and --help) do not pay for esbuild and ajv. */
 const lib = () => import("../../config-compiler/index.js");
-import { BaleErrors } from "../../errors.js";
-import { EXIT_USER, err, out, printJson, reportError } from "../output.js";
 
 interface BuildArgs {
   root: string;
