@@ -20,11 +20,23 @@ import * as esbuild from "esbuild";
 import { BaleError } from "../errors.js";
 import { packageTypeOf } from "./project.js";
 
+export interface ImportEdge {
+  /** The specifier as written. */
+  spec: string;
+  kind: esbuild.ImportKind;
+  /** Absolute path it resolves to, or null (a builtin, or unresolvable). */
+  resolved: string | null;
+  /** For a package import: true if `require()` of it would load an ES module (or fail to resolve). */
+  esmForRequire: boolean;
+}
+
 export interface GraphResult {
   /** Absolute paths of the own (non-node_modules) files the entries reach, entries included. */
   inputs: Set<string>;
   /** "file:line: what" for each computed require/import in own code. */
   dynamic: string[];
+  /** Each own file's imports, as esbuild resolved them. */
+  imports: Map<string, ImportEdge[]>;
 }
 
 const TS_FILE = /\.(ts|tsx|mts|cts)$/;
@@ -48,18 +60,27 @@ function bundleError(e: unknown, entry: string): BaleError {
 }
 export { bundleError };
 
-/** A plugin that keeps everything but the project's own files out of the graph. */
-function ownOnly(): esbuild.Plugin {
+/** A plugin that keeps everything but the project's own files out of the graph, and records every import. */
+function ownOnly(imports: Map<string, ImportEdge[]>): esbuild.Plugin {
   return {
     name: "bale-own-only",
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === "entry-point" || args.pluginData?.baleInner) return undefined;
-        if (args.path.endsWith(".node")) return { path: args.path, external: true };
-        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { baleInner: true } });
+        const list = imports.get(args.importer) ?? [];
+        imports.set(args.importer, list);
+        const opts = { resolveDir: args.resolveDir, importer: args.importer, pluginData: { baleInner: true } };
+        const r = await b.resolve(args.path, { ...opts, kind: args.kind });
+        const ok = r.errors.length === 0 && !r.external && isAbsolute(r.path);
+        let esmForRequire = false;
+        if (ok && inNodeModules(r.path) && args.kind === "import-statement") {
+          const rr = await b.resolve(args.path, { ...opts, kind: "require-call" });
+          esmForRequire = rr.errors.length > 0 || esmOnly(rr.path);
+        }
+        list.push({ spec: args.path, kind: args.kind, resolved: ok ? r.path : null, esmForRequire });
         // A static import that does not resolve fails in node before any code runs: let esbuild report it.
         if (r.errors.length > 0 && args.kind === "import-statement") return undefined;
-        if (r.errors.length > 0 || r.external || !isAbsolute(r.path) || inNodeModules(r.path)) return { path: args.path, external: true };
+        if (!ok || inNodeModules(r.path) || args.path.endsWith(".node")) return { path: args.path, external: true };
         return { path: r.path };
       });
     },
@@ -68,6 +89,7 @@ function ownOnly(): esbuild.Plugin {
 
 export async function ownGraph(entries: string[], cwd: string): Promise<GraphResult> {
   let result: esbuild.BuildResult<{ metafile: true; write: false }>;
+  const imports = new Map<string, ImportEdge[]>();
   try {
     result = await esbuild.build({
       entryPoints: entries,
@@ -79,7 +101,7 @@ export async function ownGraph(entries: string[], cwd: string): Promise<GraphRes
       write: false,
       metafile: true,
       logLevel: "silent",
-      plugins: [ownOnly()],
+      plugins: [ownOnly(imports)],
       loader: { ".node": "empty" },
     });
   } catch (e) {
@@ -92,7 +114,8 @@ export async function ownGraph(entries: string[], cwd: string): Promise<GraphRes
     const loc = w.location;
     dynamic.push(`${loc ? `${relative(cwd, resolve(cwd, loc.file))}:${loc.line}: ` : ""}${w.text}`);
   }
-  return { inputs, dynamic: [...new Set(dynamic)] };
+  const byAbs = new Map([...imports].map(([k, v]) => [resolve(cwd, k), v] as const));
+  return { inputs, dynamic: [...new Set(dynamic)], imports: byAbs };
 }
 
 export interface CompiledFile {
@@ -136,23 +159,29 @@ function spec(fromFile: string, to: string): string {
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
-/** Compiles the own TypeScript files in `inputs` beside themselves. */
-export async function compileTs(inputs: Set<string>, entries: string[], cwd: string, sourcemap: boolean, target: string): Promise<CompileResult> {
+/** Compiles the own TypeScript files of `graph` beside themselves. */
+export async function compileTs(graph: GraphResult, entries: string[], sourcemap: boolean, target: string): Promise<CompileResult> {
   // Own TypeScript, and a TypeScript entry even inside a package (node cannot run it as it is).
-  const sources = [...inputs].filter((f) => TS_FILE.test(f) && !f.endsWith(".d.ts") && (!inNodeModules(f) || entries.includes(f))).sort();
-  let format: "cjs" | "esm" = "cjs";
-  // Mixed graphs keep each file's own format; a CommonJS file that cannot be CommonJS turns the graph to ESM.
+  const sources = [...graph.inputs].filter((f) => TS_FILE.test(f) && !f.endsWith(".d.ts") && (!inNodeModules(f) || entries.includes(f))).sort();
   const formats = new Map(sources.map((s) => [s, naturalFormat(s)] as const));
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // A CommonJS file whose imports require() cannot load turns the graph to ESM.
+  let format = "cjs" as "cjs" | "esm";
+  const toEsm = (): void => {
+    format = "esm";
+    for (const s of sources) if (extname(s) !== ".cts") formats.set(s, "esm");
+  };
+  if (sources.some((s) => formats.get(s) === "cjs" && (graph.imports.get(s) ?? []).some((e) => e.esmForRequire))) toEsm();
+  try {
+    return { files: await emit(sources, formats, graph, sourcemap, target), format };
+  } catch (e) {
+    if (!(e instanceof NeedsEsm) || format === "esm") throw e instanceof NeedsEsm ? bundleError(e.cause, sources[0] as string) : e;
+    toEsm();
     try {
-      return { files: await emit(sources, formats, cwd, sourcemap, target), format };
-    } catch (e) {
-      if (!(e instanceof NeedsEsm) || attempt === 1) throw e instanceof NeedsEsm ? bundleError(e.cause, sources[0] as string) : e;
-      format = "esm";
-      for (const s of sources) if (extname(s) !== ".cts") formats.set(s, "esm");
+      return { files: await emit(sources, formats, graph, sourcemap, target), format };
+    } catch (e2) {
+      throw e2 instanceof NeedsEsm ? bundleError(e2.cause, sources[0] as string) : e2;
     }
   }
-  throw new Error("internal: unreachable");
 }
 
 class NeedsEsm extends Error {}
@@ -163,79 +192,70 @@ function esmOnly(resolved: string): boolean {
   return /\.js$/.test(resolved) && packageTypeOf(dirname(resolved)) === "module";
 }
 
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Points each relative import of `src` at the file node must load in the archive. */
+function rewriteImports(code: string, src: string, format: "cjs" | "esm", formats: Map<string, "cjs" | "esm">, edges: ImportEdge[]): string {
+  for (const e of edges) {
+    if (e.resolved === null || !/^[./]/.test(e.spec)) continue;
+    let to: string | null = null;
+    const f = formats.get(e.resolved);
+    if (f !== undefined) to = spec(src, outName(e.resolved, f));
+    else if (format === "esm" && e.spec !== spec(src, e.resolved) && !inNodeModules(e.resolved)) to = spec(src, e.resolved); // ESM needs the full name
+    if (to === null || to === e.spec) continue;
+    const re = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*|\\brequire\\s*\\(\\s*|\\bimport\\s*)(["'])${escapeRe(e.spec)}\\2`, "g");
+    code = code.replace(re, (_m, pre: string, q: string) => `${pre}${q}${to}${q}`);
+  }
+  return code;
+}
+
 async function emit(
   sources: string[],
   formats: Map<string, "cjs" | "esm">,
-  cwd: string,
+  graph: GraphResult,
   sourcemap: boolean,
   target: string,
 ): Promise<Map<string, CompiledFile>> {
+  const { readFileSync } = await import("node:fs");
   const out = new Map<string, CompiledFile>();
-  const own = new Set(sources);
-  for (const format of ["cjs", "esm"] as const) {
-    const group = sources.filter((s) => formats.get(s) === format);
-    for (const src of group) {
-      const plugin: esbuild.Plugin = {
-        name: "bale-per-file",
-        setup(b) {
-          b.onResolve({ filter: /.*/ }, async (args) => {
-            if (args.kind === "entry-point" || args.pluginData?.baleInner) return undefined;
-            const opts = { resolveDir: args.resolveDir, importer: args.importer, pluginData: { baleInner: true } };
-            const r = await b.resolve(args.path, { ...opts, kind: args.kind });
-            if (r.errors.length > 0 || r.external || !isAbsolute(r.path)) return { path: args.path, external: true };
-            if (inNodeModules(r.path) || !/^[./]/.test(args.path)) {
-              if (format === "cjs" && args.kind === "import-statement" && inNodeModules(r.path)) {
-                // This import becomes require(): it must resolve to CommonJS, as node will see it.
-                const rr = await b.resolve(args.path, { ...opts, kind: "require-call" });
-                if (rr.errors.length > 0 || esmOnly(rr.path)) throw new NeedsEsm(`${args.path} is an ES module`);
-              }
-              return { path: args.path, external: true };
-            }
-            if (own.has(r.path)) return { path: spec(src, outName(r.path, formats.get(r.path) ?? format)), external: true };
-            if (r.path.endsWith(".json") && format === "esm") return { path: r.path }; // inlined: ESM JSON imports need attributes
-            return { path: spec(src, r.path), external: true };
-          });
-        },
-      };
-      const code = await import("node:fs").then((fs) => fs.readFileSync(src, "utf8"));
-      const usesMeta = /\bimport\.meta\b/.test(code);
-      const cjsGlobals = /\b(__dirname|__filename|require)\b/.test(code);
-      const shimEsm = format === "esm" && naturalFormat(src) === "cjs" && cjsGlobals;
-      let result: esbuild.BuildResult<{ write: false }>;
-      try {
-        result = await esbuild.build({
-          entryPoints: [src],
-          absWorkingDir: cwd,
-          bundle: true,
-          platform: "node",
-          target,
-          format,
-          outfile: outName(src, format),
-          write: false,
-          sourcemap: sourcemap ? "linked" : false,
-          sourcesContent: false,
-          logLevel: "silent",
-          legalComments: "inline",
-          plugins: [plugin],
-          ...(format === "cjs" && usesMeta
-            ? { banner: { js: CJS_SHIM }, define: { "import.meta.url": "__bale_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename" } }
-            : {}),
-          ...(shimEsm ? { banner: { js: ESM_SHIM } } : {}),
-        });
-      } catch (e) {
-        const errs = (e as esbuild.BuildFailure).errors ?? [];
-        if (format === "cjs" && errs.some((m) => /Top-level await is currently not supported|is an ES module/.test(m.text))) throw new NeedsEsm("esm needed", { cause: e });
-        throw bundleError(e, src);
-      }
-      let js: Buffer | undefined;
-      let map: Buffer | null = null;
-      for (const f of result.outputFiles) {
-        if (f.path.endsWith(".map")) map = Buffer.from(f.contents);
-        else js = Buffer.from(f.contents);
-      }
-      if (!js) throw new Error(`internal: esbuild produced no output for ${src}`);
-      out.set(src, { file: outName(src, format), code: js, map });
+  for (const src of sources) {
+    const format = formats.get(src) ?? "cjs";
+    const text = readFileSync(src, "utf8");
+    const usesMeta = /\bimport\.meta\b/.test(text);
+    const shimEsm = format === "esm" && naturalFormat(src) === "cjs" && /\b(__dirname|__filename|require)\b/.test(text);
+    const file = outName(src, format);
+    let r: esbuild.TransformResult;
+    try {
+      r = await esbuild.transform(text, {
+        loader: extname(src) === ".tsx" ? "tsx" : "ts",
+        sourcefile: src,
+        format,
+        platform: "node",
+        target,
+        sourcemap: sourcemap ? "external" : false,
+        sourcesContent: false,
+        legalComments: "inline",
+        logLevel: "silent",
+        ...(format === "cjs" && usesMeta
+          ? { banner: CJS_SHIM, define: { "import.meta.url": "__bale_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename" } }
+          : {}),
+        ...(shimEsm ? { banner: ESM_SHIM } : {}),
+      });
+    } catch (e) {
+      const errs = (e as esbuild.TransformFailure).errors ?? [];
+      if (format === "cjs" && errs.some((m) => /Top-level await is currently not supported/.test(m.text))) throw new NeedsEsm("esm needed", { cause: e });
+      throw bundleError(e, src);
     }
+    let code = rewriteImports(r.code, src, format, formats, graph.imports.get(src) ?? []);
+    let map: Buffer | null = null;
+    if (sourcemap && r.map) {
+      const m = JSON.parse(r.map) as { sources: string[]; file?: string };
+      m.sources = m.sources.map((s) => relative(dirname(file), resolve(dirname(src), s)).split(sep).join("/"));
+      m.file = file.split(sep).pop() as string;
+      map = Buffer.from(JSON.stringify(m));
+      code += `//# sourceMappingURL=${m.file}.map\n`;
+    }
+    out.set(src, { file, code: Buffer.from(code), map });
   }
   return out;
 }

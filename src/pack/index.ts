@@ -241,7 +241,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   for (const d of graph.dynamic) warnings.push(`${d} — files the tracer could not find for it are not packed; add them with --include`);
   const hasTs = [...graph.inputs].some((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts"));
   const sourcemap = sourcemapOpt ?? hasTs;
-  const compiled = hasTs ? await compileTs(graph.inputs, entries, c.project.root, sourcemap, target) : null;
+  const compiled = hasTs ? await compileTs(graph, entries, sourcemap, target) : null;
   const generated = new Map<string, Buffer>();
   for (const f of compiled?.files.values() ?? []) {
     generated.set(f.file, f.code);
