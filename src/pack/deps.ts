@@ -15,7 +15,7 @@
  *   `build/Release/obj.target`, `build/Release/.deps`, gyp makefiles): compiled code is in the
  *   `.node` file and the shared libraries it loads, which are kept.
  */
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import type { PackageJson } from "./project.js";
 
@@ -118,6 +118,30 @@ function installScriptUses(pkg: PackageJson, dep: string, depPkg: PackageJson | 
   return binNames(dep, depPkg).some((b) => new RegExp(`(^|[\\s;&|(])${b.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}(\\s|$|[;&|)])`).test(scripts));
 }
 
+/**
+ * True if any JavaScript file of the package (not of its nested node_modules) names `dep` in a
+ * string: `require("dep")`, `import("dep/x")`, `resolve('dep')`. Conservative: a mention keeps it.
+ */
+function codeMentions(root: string, dep: string): boolean {
+  const needle = new RegExp(`["'\`]${dep.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}(["'\`/])`);
+  const walk = (dir: string): boolean => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules" && walk(p)) return true;
+      } else if (/\.(c|m)?js$/.test(e.name) && needle.test(readFileSync(p, "latin1"))) return true;
+    }
+    return false;
+  };
+  return walk(root);
+}
+
 function recordLinks(at: string, stopAt: string, links: Map<string, string>): void {
   // The node_modules/<name> entry itself, or its scope dir, may be a link (pnpm, npm workspaces).
   for (let p = at; p.length > stopAt.length && p !== dirname(p); p = dirname(p)) {
@@ -164,7 +188,7 @@ export function dependencyClosure(i: ClosureInput): Closure {
     for (const e of edges(fromPkg)) {
       const r = resolvePackageDir(e.name, from);
       if (r === null) continue; // optional platform packages for other systems, peers not installed
-      if (!i.traced.has(r.real) && !declared.has(e.name) && i.traced.has(from) && installScriptUses(fromPkg, e.name, readPkg(r.real))) {
+      if (!i.traced.has(r.real) && !declared.has(e.name) && installScriptUses(fromPkg, e.name, readPkg(r.real)) && !codeMentions(from, e.name)) {
         prunedInstallOnly.push(`${e.name} (install script of ${fromName})`);
         continue;
       }

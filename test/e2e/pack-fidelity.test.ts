@@ -238,5 +238,35 @@ test('the "bale" block of package.json is checked: an unknown key is an error na
   app(dir, { "package.json": { name: "x", version: "1.0.0", bale: { exteral: ["typo"] } }, "main.js": "1\n" });
   const r = bale(["pack", join(dir, "main.js"), "-o", join(dir, "out")]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /package\.json: the "bale" block of package\.json has an unknown key "exteral"\. Fix: use only "include", "entries", "external", "bundle", "nodeOptions".*\[pack-bad-config\]/);
+  assert.match(r.stderr, /package\.json: the "bale" block of package\.json has an unknown key "exteral"\. Fix: use only "include", "entries", "external", "exclude", "bundle", "nodeOptions".*\[pack-bad-config\]/);
+});
+
+test("the whole project is packed: files a library finds by path (config files, inputs) are there; VCS dirs, caches, archives and --exclude are not", () => {
+  const dir = tmp();
+  app(dir, {
+    "project/package.json": { name: "linty", version: "1.0.0", dependencies: { "fake-lint": "1.0.0" }, bale: { exclude: ["fixtures"] } },
+    "project/main.js": 'console.log(require("fake-lint").lint(__dirname, "src/sample.txt"));\n',
+    "project/.lintrc.json": '{"maxLength": 5}\n',
+    "project/src/sample.txt": "short\nmuch too long\n",
+    "project/fixtures/big.txt": "test data\n",
+    "project/.git/HEAD": "ref: refs/heads/main\n",
+    "project/.cache/bale/CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n",
+    "project/.cache/bale/x/file": "cached\n",
+    "project/node_modules/fake-lint/package.json": { name: "fake-lint", version: "1.0.0" },
+    "project/node_modules/fake-lint/index.js": [
+      'const fs = require("fs"), path = require("path");',
+      "exports.lint = (cwd, file) => {",
+      '  const rc = JSON.parse(fs.readFileSync(path.join(cwd, ".lintrc.json"), "utf8"));',
+      '  return fs.readFileSync(path.join(cwd, file), "utf8").split("\\n").filter((l) => l.length > rc.maxLength).length + " long lines";',
+      "};",
+    ].join("\n"),
+  });
+  // An earlier archive in the project is not packed into the next one.
+  const first = bale(["pack", join(dir, "project/main.js"), "-o", join(dir, "project/dist/old-app")]);
+  assert.equal(first.status, 0, first.stderr);
+  const s = same(dir, "main.js");
+  assert.equal(s.stdout, "1 long lines\n");
+  assert.match(s.files, /app\/\.lintrc\.json/);
+  assert.match(s.files, /app\/src\/sample\.txt/);
+  assert.doesNotMatch(s.files, /\.git\/|CACHEDIR|fixtures|old-app/);
 });
