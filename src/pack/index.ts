@@ -19,6 +19,7 @@ import { findProject, type Project } from "./project.js";
 import { traceApp, isRuntimeFile, unbundledPackages, type TraceResult } from "./trace.js";
 import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, type Closure } from "./deps.js";
 import { compileTs, ownGraph } from "./compile.js";
+import { dynamicWarnings } from "./dynamic.js";
 import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
@@ -244,7 +245,6 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   const warnings: string[] = [];
   const entries = [c.entry.file, ...c.extraEntries];
   const graph = await ownGraph(entries, c.project.root);
-  for (const d of graph.dynamic) warnings.push(`${d} — files the tracer could not find for it are not packed; add them with --include`);
   const hasTs = [...graph.inputs].some((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts"));
   const sourcemap = sourcemapOpt ?? hasTs;
   const compiled = hasTs ? await compileTs(graph, entries, sourcemap, target) : null;
@@ -281,6 +281,8 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   // A project with a package.json is packed whole: libraries find config files, templates and inputs
   // the app hands them by path (eslint.config.js, .prettierrc, postcss.config.js) that no tracer sees.
   const projectTree = c.project.packageJsonFile !== null && !projectIsPackage ? c.project.root : null;
+  const ownCode = [...graph.inputs, ...ownFiles].filter((f) => !packageRootOf(f));
+  warnings.push(...dynamicWarnings(new Set(ownCode), c.project.root, projectTree !== null));
   return {
     mode: "in-place",
     entryFile,
@@ -318,7 +320,7 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
     if (b.map) generated.set(`${b.file}.map`, b.map);
     for (const i of b.inputs) bundledInputs.add(i);
     for (const n of b.nativeFiles) trace.files.set(n, trace.files.get(n) ?? { reasons: ["asset"], parents: [] });
-    for (const w of b.dynamic) warnings.push(`${w} — left in the bundle as written; files it loads are packed only if the tracer found them`);
+    warnings.push(...dynamicWarnings(new Set([...bundledInputs].filter((f) => !packageRootOf(f))), c.project.root, false));
   }
   // Own files the bundle does not contain (runtime files, scripts run as processes or workers) stay as files.
   const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);

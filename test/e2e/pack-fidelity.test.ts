@@ -270,3 +270,29 @@ test("the whole project is packed: files a library finds by path (config files, 
   assert.match(s.files, /app\/src\/sample\.txt/);
   assert.doesNotMatch(s.files, /\.git\/|CACHEDIR|fixtures|old-app/);
 });
+
+test("pack names the file and line of each require()/import() of a computed name in the app's own code (TypeScript lines mapped back)", () => {
+  const dir = tmp();
+  app(dir, {
+    "project/package.json": { name: "dyn", version: "1.0.0" },
+    "project/main.ts": [
+      "const name: string = process.argv[2] ?? 'x';",
+      "",
+      "// a computed path below the app is fine: the whole project is packed",
+      'const local = require("./lib/" + name);',
+      "const pkg = require(name);",
+      "",
+      "export const later = (): Promise<unknown> => import(`${name}/sub`);",
+      "console.log(local, pkg);",
+    ].join("\n"),
+    "project/lib/x.js": "module.exports = 1;\n",
+  });
+  const r = bale(["pack", join(dir, "project/main.ts"), "-o", join(dir, "out")]);
+  assert.equal(r.status, 0, r.stderr);
+  const warnings = r.stderr.split("\n").filter((l) => l.includes("warning:"));
+  assert.deepEqual(
+    warnings.map((w) => /warning: (main\.ts:\d+): (\w+)\(\) of a computed name/.exec(w)?.slice(1, 3).join(" ")),
+    ["main.ts:5 require", "main.ts:7 import"],
+    r.stderr,
+  );
+});
