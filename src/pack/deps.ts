@@ -142,17 +142,16 @@ function codeMentions(root: string, dep: string): boolean {
   return walk(root);
 }
 
-function recordLinks(at: string, stopAt: string, links: Map<string, string>): void {
-  // The node_modules/<name> entry itself, or its scope dir, may be a link (pnpm, npm workspaces).
-  for (let p = at; p.length > stopAt.length && p !== dirname(p); p = dirname(p)) {
-    let st;
+function recordLinks(at: string, links: Map<string, string>): void {
+  // The node_modules/<name> entry itself, or its @scope dir, may be a link (pnpm, npm workspaces).
+  const candidates = [at];
+  if (/[\\/]@[^\\/]+$/.test(dirname(at))) candidates.push(dirname(at));
+  for (const p of candidates) {
     try {
-      st = lstatSync(p);
+      if (lstatSync(p).isSymbolicLink()) links.set(p, readlinkSync(p));
     } catch {
-      return;
+      /* gone */
     }
-    if (st.isSymbolicLink()) links.set(p, readlinkSync(p));
-    if (p.endsWith(`${sep}node_modules`)) return;
   }
 }
 
@@ -192,7 +191,7 @@ export function dependencyClosure(i: ClosureInput): Closure {
         prunedInstallOnly.push(`${e.name} (install script of ${fromName})`);
         continue;
       }
-      recordLinks(r.at, from, symlinks);
+      recordLinks(r.at, symlinks);
       enter(r.real, `dependency of ${fromName}`);
     }
   };
@@ -205,7 +204,7 @@ export function dependencyClosure(i: ClosureInput): Closure {
         if (!e.optional && !i.projectIsPackage) missing.push(e.name);
         continue;
       }
-      recordLinks(r.at, i.projectRoot, symlinks);
+      recordLinks(r.at, symlinks);
       enter(r.real, "declared");
     }
   }
@@ -215,7 +214,7 @@ export function dependencyClosure(i: ClosureInput): Closure {
       missing.push(name);
       continue;
     }
-    recordLinks(r.at, i.projectRoot, symlinks);
+    recordLinks(r.at, symlinks);
     enter(r.real, "declared");
   }
   for (const t of i.traced) enter(t, "traced");

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, env, run, tmp } from "../helpers.js";
 
@@ -295,4 +295,27 @@ test("pack names the file and line of each require()/import() of a computed name
     ["main.ts:5 require", "main.ts:7 import"],
     r.stderr,
   );
+});
+
+test("workspace and pnpm layouts: linked workspace packages and .pnpm sibling links resolve as on disk", () => {
+  const dir = tmp();
+  const pnpm = "project/node_modules/.pnpm";
+  app(dir, {
+    "project/package.json": { name: "ws", private: true, workspaces: ["apps/*", "packages/*"] },
+    "project/apps/a/package.json": { name: "a", version: "1.0.0", dependencies: { "shared-lib": "*", foo: "1.0.0" } },
+    "project/apps/a/main.js": 'console.log(require("shared-lib")(), require("foo"));\n',
+    "project/packages/shared-lib/package.json": { name: "shared-lib", version: "1.0.0", main: "index.js" },
+    "project/packages/shared-lib/index.js": 'module.exports = () => "shared:" + require("fs").readFileSync(__dirname + "/data.txt", "utf8").trim();\n',
+    "project/packages/shared-lib/data.txt": "hi\n",
+    [`${pnpm}/foo@1.0.0/node_modules/foo/package.json`]: { name: "foo", version: "1.0.0", dependencies: { bar: "1.0.0" } },
+    [`${pnpm}/foo@1.0.0/node_modules/foo/index.js`]: 'module.exports = "foo+" + require("bar");\n',
+    [`${pnpm}/bar@1.0.0/node_modules/bar/package.json`]: { name: "bar", version: "1.0.0" },
+    [`${pnpm}/bar@1.0.0/node_modules/bar/index.js`]: 'module.exports = "bar";\n',
+  });
+  symlinkSync("../packages/shared-lib", join(dir, "project/node_modules/shared-lib"));
+  symlinkSync(".pnpm/foo@1.0.0/node_modules/foo", join(dir, "project/node_modules/foo"));
+  symlinkSync("../../bar@1.0.0/node_modules/bar", join(dir, pnpm, "foo@1.0.0/node_modules/bar"));
+  const s = same(dir, "apps/a/main.js");
+  assert.equal(s.stdout, "shared:hi foo+bar\n");
+  assert.match(s.files, /app\/node_modules\/\.pnpm\/foo@1\.0\.0\/node_modules\/bar -> \.\.\/\.\.\/bar@1\.0\.0\/node_modules\/bar/);
 });
