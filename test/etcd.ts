@@ -95,7 +95,7 @@ export async function startCluster(size = 1): Promise<Cluster> {
           "--initial-advertise-peer-urls", `http://127.0.0.1:${p.peer}`,
           "--initial-cluster", initial,
           "--initial-cluster-state", "new",
-          "--initial-cluster-token", `bale-test-${p.peer}`,
+          "--initial-cluster-token", `bale-test-${ports[0]?.peer ?? 0}`,
           "--heartbeat-interval", "50",
           "--election-timeout", "500",
           "--log-level", "error",

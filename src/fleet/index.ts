@@ -121,6 +121,17 @@ async function readManifestAt(client: EtcdClient, key: string): Promise<{ kv: Ke
   return { kv, manifest: parseManifest(kv), hash: sha256Hex(kv.value) };
 }
 
+/** Like readManifestAt, but a damaged manifest (e.g. hand-edited) counts as empty, so a publish can repair it (still guarded on its revision). */
+async function readManifestForReplace(client: EtcdClient, key: string): Promise<{ kv: KeyValue | undefined; manifest: FleetManifest | undefined; hash: string | null }> {
+  try {
+    return await readManifestAt(client, key);
+  } catch (e) {
+    if (!(e instanceof BaleError && e.code === "config-fleet-corrupt")) throw e;
+    const { kv } = await client.get(key);
+    return { kv, manifest: undefined, hash: kv ? sha256Hex(kv.value) : null };
+  }
+}
+
 /** Builds (unless build: false) and publishes every artifact, all-or-nothing, guarded against concurrent publishers. */
 export async function publishConfigs(o: PublishOptions): Promise<PublishResult> {
   const t0 = performance.now();
@@ -133,7 +144,7 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
   const { artifacts, blobs } = readOut(out);
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
-    const cur = await readManifestAt(client, key);
+    const cur = await readManifestForReplace(client, key);
     const base = canary === undefined ? cur.manifest : (cur.manifest ?? (await readManifestAt(client, keys.live(prefix))).manifest);
     const diff = diffManifests(base, artifacts);
     const same = cur.manifest !== undefined && diffManifests(cur.manifest, artifacts);
@@ -221,7 +232,7 @@ export interface RollbackOptions extends FleetOptions {
 export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult> {
   const t0 = performance.now();
   return withClient(o, async (client, prefix) => {
-    const cur = await readManifestAt(client, keys.live(prefix));
+    const cur = await readManifestForReplace(client, keys.live(prefix));
     const want = o.to ?? cur.manifest?.parent ?? undefined;
     if (want === undefined || want === null) throw new BaleError("config-rollback-target", "there is no earlier manifest to roll back to", { fix: "publish first; `bale config history` lists what can be rolled back to" });
     if (!/^[0-9a-f]{8,64}$/.test(want)) throw new BaleError("config-rollback-target", `${JSON.stringify(want)} is not a manifest hash`, { fix: "pass --to with a hash (at least 8 hex digits) from `bale config history`" });
@@ -247,7 +258,7 @@ export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
   return withClient(o, async (client, prefix) => {
     const c = await readManifestAt(client, keys.canary(prefix, name));
     if (!c.manifest || !c.kv) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
-    const cur = await readManifestAt(client, keys.live(prefix));
+    const cur = await readManifestForReplace(client, keys.live(prefix));
     return swapTo(client, prefix, cur, c.manifest.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision });
   });
 }
