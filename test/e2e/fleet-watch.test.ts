@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tmp } from "../helpers.js";
+import { bale, tmp } from "../helpers.js";
 import { startCluster, type Cluster } from "../etcd.js";
 import { writeOut } from "../fleet-fixtures.js";
 import { Watcher, connectionsTo, projectWithBindings } from "../fleet-watch-harness.js";
@@ -132,5 +132,39 @@ test("3-member cluster: a killed member fails over with no missed revision; a fu
     for (const w of ws) assert.deepEqual(w.levels("configs/a.json"), [1, 2, 3, 4, 5]);
   } finally {
     for (const w of [...ws, ...late]) w.stop();
+  }
+});
+
+test("canary: only loaders started with the canary name follow it; promote makes it live for everyone", async () => {
+  const c = await startCluster(1);
+  clusters.push(c);
+  const prefix = "/t/canary";
+  await publish(c, prefix, { a: { greeting: "a", level: 1 } });
+  const canary = LANGS.map((lang) => new Watcher(lang, root, { source: { etcd: c.etcd, prefix, canary: "host-7", cacheFile: join(tmp(), "c.json") }, artifacts: ["configs/a.json"] }));
+  const plain = LANGS.map((lang) => new Watcher(lang, root, { source: { etcd: c.etcd, prefix, cacheFile: join(tmp(), "p.json") }, artifacts: ["configs/a.json"] }));
+  try {
+    for (const w of [...canary, ...plain]) await w.waitFor("level 1", (e) => e.event === "change" && e.value?.level === 1);
+    const out = tmp();
+    writeOut(out, { a: { greeting: "a", level: 2 } });
+    const r = bale(["config", "publish", "--no-build", "-o", out, "--etcd", c.etcd, "--prefix", prefix, "--canary", "host-7"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /canary:host-7/);
+    for (const w of canary) await w.waitFor("canary level 2", (e) => e.event === "change" && e.value?.level === 2);
+    const st = JSON.parse(bale(["config", "status", "--etcd", c.etcd, "--prefix", prefix, "--json"]).stdout) as { canaries: { name: string }[]; live: { hash: string } };
+    assert.deepEqual(st.canaries.map((x) => x.name), ["host-7"]);
+    const p = bale(["config", "promote", "--etcd", c.etcd, "--prefix", prefix, "--canary", "host-7", "--json"]);
+    assert.equal(p.status, 0, p.stderr);
+    assert.deepEqual((JSON.parse(p.stdout) as { changed: string[] }).changed, ["configs/a.json"]);
+    for (const w of plain) await w.waitFor("level 2 after promote", (e) => e.event === "change" && e.value?.level === 2);
+    const st2 = JSON.parse(bale(["config", "status", "--etcd", c.etcd, "--prefix", prefix, "--json"]).stdout) as { canaries: unknown[] };
+    assert.deepEqual(st2.canaries, []);
+    for (const w of plain) assert.deepEqual(w.levels("configs/a.json"), [1, 2]);
+    // The canary followers fell back to live, which now holds the same value: no extra change.
+    for (const w of canary) assert.deepEqual(w.levels("configs/a.json"), [1, 2]);
+    const again = bale(["config", "promote", "--etcd", c.etcd, "--prefix", prefix, "--canary", "host-7"]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /no canary "host-7".*\[config-canary-missing\]/);
+  } finally {
+    for (const w of [...canary, ...plain]) w.stop();
   }
 });
