@@ -388,57 +388,81 @@ class _Follower:
             if not events:
                 continue
             with self.lock:
-                max_rev = self.revision
-                for ev in events:
+                # Every revision is applied in order (a replay after a reconnect can bring several in one message).
+                for j, ev in enumerate(events):
                     k, value, mrev = _kv(_obj(ev).get("kv"))
-                    max_rev = max(max_rev, mrev)
                     self._set_manifest(k, None if _obj(ev).get("type") == "DELETE" else value, mrev)
-                self.revision = max_rev
-                self._apply_all()
+                    self.revision = max(self.revision, mrev)
+                    if j + 1 == len(events) or _kv(_obj(events[j + 1]).get("kv"))[2] != mrev:
+                        self._apply_all()
         return "ended"
 
     def _apply_all(self) -> None:
-        for s in list(self.subs):
-            self._apply_one(s)
+        self._apply(list(self.subs))
 
     def _apply_one(self, s: _Sub) -> None:
-        w = s.w
-        canary_key = None if s.canary is None else self.prefix + "/m/canary/" + s.canary
-        key = canary_key if canary_key is not None and canary_key in self.manifests else self.prefix + "/m/live"
-        entry = self.manifests.get(key)
-        if entry is None:
-            w.report_error(ConfigError(key, "nothing is published here yet; keeping " + ("the last good value" if w.sha else "no value")))
+        self._apply([s])
+
+    def _apply(self, subs: "list[_Sub]") -> None:
+        """Brings every sub to its manifest's value; the blobs needed are fetched together (one request per 128)."""
+        todo: "list[tuple[_Sub, str, ConfigUpdate]]" = []
+        for s in subs:
+            if s not in self.subs:
+                continue
+            w = s.w
+            canary_key = None if s.canary is None else self.prefix + "/m/canary/" + s.canary
+            key = canary_key if canary_key is not None and canary_key in self.manifests else self.prefix + "/m/live"
+            entry = self.manifests.get(key)
+            if entry is None:
+                w.report_error(ConfigError(key, "nothing is published here yet; keeping " + ("the last good value" if w.sha else "no value")))
+                continue
+            m, rev = entry
+            if isinstance(m, str):
+                w.report_error(ConfigError(key, m + "; keeping the last good value"))
+                continue
+            a = _obj(_obj(m.get("artifacts")).get(s.artifact))
+            sha = a.get("sha256")
+            if not isinstance(sha, str):
+                w.report_error(ConfigError(key, s.artifact + " is not in the published manifest; keeping the last good value"))
+                continue
+            update = ConfigUpdate(key, sha, rev, False)
+            if sha == w.sha:
+                if w.stale:
+                    w.refresh(update)
+                continue
+            todo.append((s, key, update))
+        if not todo:
             return
-        m, rev = entry
-        if isinstance(m, str):
-            w.report_error(ConfigError(key, m + "; keeping the last good value"))
-            return
-        a = typing.cast("dict[str, typing.Any]", m["artifacts"]).get(s.artifact)
-        if not isinstance(a, dict) or not isinstance(typing.cast("dict[str, typing.Any]", a).get("sha256"), str):
-            w.report_error(ConfigError(key, s.artifact + " is not in the published manifest; keeping the last good value"))
-            return
-        sha = typing.cast(str, typing.cast("dict[str, typing.Any]", a)["sha256"])
-        update = ConfigUpdate(key, sha, rev, False)
-        if sha == w.sha:
-            if w.stale:
-                w.refresh(update)
-            return
-        bkey = self.prefix + "/blobs/" + sha
+        shas = sorted({u.sha256 for _, _, u in todo})
+        blobs: "dict[str, bytes]" = {}
+        failure: "str | None" = None
         try:
-            r = self._post("/v3/kv/range", {"key": _b64(bkey)})
+            for i in range(0, len(shas), 128):
+                ops = [{"request_range": {"key": _b64(self.prefix + "/blobs/" + sha)}} for sha in shas[i : i + 128]]
+                r = self._post("/v3/kv/txn", {"success": ops})
+                for resp in _list(r.get("responses")):
+                    kvs = _list(_obj(_obj(resp).get("response_range")).get("kvs"))
+                    if kvs:
+                        k, value, _ = _kv(kvs[0])
+                        blobs[k[len(self.prefix) + 7 :]] = value
         except (OSError, ValueError) as e:
-            w.report_error(ConfigError(key, "cannot fetch " + s.artifact + ": " + str(e)))
-            return
-        kvs = _list(_obj(r).get("kvs"))
-        if not kvs:
-            w.report_error(ConfigError(bkey, "the artifact blob is missing"))
-            return
-        raw = _kv(kvs[0])[1]
-        if _sha(raw) != sha:
-            w.report_error(ConfigError(bkey, "the blob does not match its sha256 (edited in etcd?)"))
-            return
-        if w.deliver(raw, update):
-            _save_cache(s.cache_file, raw, update)
+            failure = str(e)
+        for s, key, update in todo:
+            if s not in self.subs:
+                continue
+            bkey = self.prefix + "/blobs/" + update.sha256
+            raw = blobs.get(update.sha256)
+            if raw is None:
+                if failure is None:
+                    s.w.report_error(ConfigError(bkey, "the artifact blob is missing"))
+                else:
+                    s.w.report_error(ConfigError(key, "cannot fetch " + s.artifact + ": " + failure))
+                continue
+            if _sha(raw) != update.sha256:
+                s.w.report_error(ConfigError(bkey, "the blob does not match its sha256 (edited in etcd?)"))
+                continue
+            if s.w.deliver(raw, update):
+                _save_cache(s.cache_file, raw, update)
 
     def _from_cache(self, s: _Sub, why: str) -> None:
         w = s.w

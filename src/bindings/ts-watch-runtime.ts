@@ -378,16 +378,20 @@ class Follower {
             if (r.compact_revision !== undefined && r.compact_revision !== "0") return finish("compacted");
             const events = r.events ?? [];
             if (events.length === 0) continue;
-            let maxRev = this.revision;
-            for (const ev of events) {
+            // Every revision is applied in order (a replay after a reconnect can bring several in one message).
+            for (let j = 0; j < events.length; j++) {
+              const ev = events[j] as { type?: string; kv?: RawKv };
               const kv = ev.kv ?? {};
               const k = Buffer.from(kv.key ?? "", "base64").toString("utf8");
               const rev = Number(kv.mod_revision ?? 0);
-              if (rev > maxRev) maxRev = rev;
               this.setManifest(k, ev.type === "DELETE" ? undefined : Buffer.from(kv.value ?? "", "base64"), rev);
+              if (rev > this.revision) this.revision = rev;
+              const next = events[j + 1];
+              if (next === undefined || Number(next.kv?.mod_revision ?? 0) !== rev) {
+                const snapshot = new Map(this.manifests);
+                this.enqueue(() => this.apply([...this.subs], snapshot));
+              }
             }
-            this.revision = maxRev;
-            this.enqueue(() => this.applyAll());
           }
         });
         res.on("error", () => finish("ended"));
@@ -397,36 +401,71 @@ class Follower {
   }
 
   private async applyAll(): Promise<void> {
-    for (const s of [...this.subs]) await this.applyOne(s);
+    await this.apply([...this.subs], new Map(this.manifests));
   }
 
   private async applyOne(s: Sub): Promise<void> {
-    if (!this.subs.has(s)) return;
-    const canaryKey = s.canary === undefined ? undefined : this.prefix + "/m/canary/" + s.canary;
-    const key = canaryKey !== undefined && this.manifests.has(canaryKey) ? canaryKey : this.prefix + "/m/live";
-    const entry = this.manifests.get(key);
-    if (!entry) return s.error(new ConfigError(key, "nothing is published here yet; keeping " + (s.sha ? "the last good value" : "no value")));
-    if (entry.m instanceof Error) return s.error(new ConfigError(key, entry.m.message + "; keeping the last good value"));
-    const a = entry.m.artifacts[s.artifact];
-    if (!a || typeof a.sha256 !== "string") return s.error(new ConfigError(key, s.artifact + " is not in the published manifest; keeping the last good value"));
-    const update: ConfigUpdate = { source: key, sha256: a.sha256, revision: entry.rev, stale: false };
-    if (a.sha256 === s.sha) {
-      if (s.stale) s.refresh(update);
-      return;
+    await this.apply([s], new Map(this.manifests));
+  }
+
+  /** Brings every sub to its manifest's value: the blobs needed are fetched together (one request per 128). */
+  private async apply(subs: Sub[], manifests: Map<string, { m: FleetManifest | Error; rev: number }>): Promise<void> {
+    const todo: { s: Sub; key: string; update: ConfigUpdate }[] = [];
+    for (const s of subs) {
+      if (!this.subs.has(s)) continue;
+      const canaryKey = s.canary === undefined ? undefined : this.prefix + "/m/canary/" + s.canary;
+      const key = canaryKey !== undefined && manifests.has(canaryKey) ? canaryKey : this.prefix + "/m/live";
+      const entry = manifests.get(key);
+      if (!entry) {
+        s.error(new ConfigError(key, "nothing is published here yet; keeping " + (s.sha ? "the last good value" : "no value")));
+        continue;
+      }
+      if (entry.m instanceof Error) {
+        s.error(new ConfigError(key, entry.m.message + "; keeping the last good value"));
+        continue;
+      }
+      const a = entry.m.artifacts[s.artifact];
+      if (!a || typeof a.sha256 !== "string") {
+        s.error(new ConfigError(key, s.artifact + " is not in the published manifest; keeping the last good value"));
+        continue;
+      }
+      const update: ConfigUpdate = { source: key, sha256: a.sha256, revision: entry.rev, stale: false };
+      if (a.sha256 === s.sha) {
+        if (s.stale) s.refresh(update);
+        continue;
+      }
+      todo.push({ s, key, update });
     }
-    let bytes: Buffer;
+    if (todo.length === 0) return;
+    const shas = [...new Set(todo.map((t) => t.update.sha256))];
+    const blobs = new Map<string, Buffer>();
+    let failure: string | undefined;
     try {
-      const bkey = this.prefix + "/blobs/" + a.sha256;
-      const r = (await this.post("/v3/kv/range", { key: this.b64(bkey) })) as { kvs?: RawKv[] };
-      const kv = r.kvs?.[0];
-      if (!kv) throw new ConfigError(bkey, "the artifact blob is missing");
-      bytes = Buffer.from(kv.value ?? "", "base64");
-      if (sha256(bytes) !== a.sha256) throw new ConfigError(bkey, "the blob does not match its sha256 (edited in etcd?)");
+      for (let i = 0; i < shas.length; i += 128) {
+        const ops = shas.slice(i, i + 128).map((sha) => ({ request_range: { key: this.b64(this.prefix + "/blobs/" + sha) } }));
+        const r = (await this.post("/v3/kv/txn", { success: ops })) as { responses?: { response_range?: { kvs?: RawKv[] } }[] };
+        for (const resp of r.responses ?? []) {
+          const kv = resp.response_range?.kvs?.[0];
+          if (kv) blobs.set(Buffer.from(kv.key ?? "", "base64").toString("utf8").slice(this.prefix.length + 7), Buffer.from(kv.value ?? "", "base64"));
+        }
+      }
     } catch (e) {
-      return s.error(asConfigError(key, e instanceof ConfigError ? e : new Error("cannot fetch " + s.artifact + ": " + (e instanceof Error ? e.message : String(e)))));
+      failure = e instanceof Error ? e.message : String(e);
     }
-    if (!this.subs.has(s)) return;
-    if (s.offer(bytes, update)) saveCache(s.cacheFile, bytes, update);
+    for (const t of todo) {
+      if (!this.subs.has(t.s)) continue;
+      const bkey = this.prefix + "/blobs/" + t.update.sha256;
+      const bytes = blobs.get(t.update.sha256);
+      if (bytes === undefined) {
+        t.s.error(new ConfigError(failure === undefined ? bkey : t.key, failure === undefined ? "the artifact blob is missing" : "cannot fetch " + t.s.artifact + ": " + failure));
+        continue;
+      }
+      if (sha256(bytes) !== t.update.sha256) {
+        t.s.error(new ConfigError(bkey, "the blob does not match its sha256 (edited in etcd?)"));
+        continue;
+      }
+      if (t.s.offer(bytes, t.update)) saveCache(t.s.cacheFile, bytes, t.update);
+    }
   }
 
   private fromCache(s: Sub, why: string): void {

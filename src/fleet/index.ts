@@ -154,7 +154,8 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
     }
     let blobsWritten: number;
     try {
-      blobsWritten = await writeBlobs(client, prefix, blobs, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
+      const have = new Set([cur.manifest, base].flatMap((m) => Object.values(m?.artifacts ?? {}).map((a) => a.sha256)));
+      blobsWritten = await writeBlobs(client, prefix, blobs, have, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
     } catch (e) {
       if (!(e instanceof EtcdUnreachable || e instanceof EtcdRequestError)) throw e;
       throw new BaleError("config-publish-interrupted", `writing artifacts to etcd failed (${e.message}); the publish did not land: ${key} was not touched`, { fix: "run the publish again once etcd answers (blobs already written are reused)", cause: e });

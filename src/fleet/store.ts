@@ -12,7 +12,6 @@
  */
 import { createHash } from "node:crypto";
 import { userInfo, hostname } from "node:os";
-import { canonicalJson } from "../config-compiler/canonical.js";
 import { BaleError } from "../errors.js";
 import { EtcdClient, EtcdRequestError, EtcdUnreachable, type KeyValue, type Op } from "./etcd.js";
 
@@ -135,9 +134,16 @@ export function diffManifests(before: FleetManifest | undefined, after: Record<s
   return d;
 }
 
-/** Writes the blobs the store lacks, in batches within etcd's transaction limits. Returns how many were written. */
-export async function writeBlobs(client: EtcdClient, prefix: string, blobs: Map<string, Buffer>, onBatch?: (written: number, total: number) => void): Promise<number> {
-  const have = new Set((await client.range(keys.blobs(prefix), { prefix: true, keysOnly: true })).kvs.map((k) => k.key.slice(keys.blobs(prefix).length)));
+/** Compact JSON with object members sorted (stable bytes, so a stable hash): what manifests and history records are stored as. */
+export function compactJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+}
+
+/**
+ * Writes the blobs that `have` does not list (the shas named by manifests already in the store, whose blobs
+ * were written before them), in batches within etcd's transaction limits. Returns how many were written.
+ */
+export async function writeBlobs(client: EtcdClient, prefix: string, blobs: Map<string, Buffer>, have: Set<string>, onBatch?: (written: number, total: number) => void): Promise<number> {
   const todo = [...blobs].filter(([sha]) => !have.has(sha)).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const batches: Op[][] = [];
   let batch: Op[] = [];
@@ -190,7 +196,7 @@ export async function swapManifest(
   prefix: string,
   o: { key: string; target: string; expectModRevision: number; previousHash: string | null; manifest: FleetManifest; diff: Diff; extra?: Op[] },
 ): Promise<SwapResult> {
-  const text = canonicalJson(o.manifest);
+  const text = compactJson(o.manifest);
   const hash = sha256Hex(text);
   const at = Date.now();
   const historyKey = `${keys.history(prefix)}${String(at).padStart(15, "0")}-${hash.slice(0, 16)}`;
@@ -198,7 +204,7 @@ export async function swapManifest(
   const cmp = o.expectModRevision === 0 ? { key: o.key, target: "VERSION" as const, version: 0 } : { key: o.key, target: "MOD" as const, modRevision: o.expectModRevision };
   let r;
   try {
-    r = await client.txn([cmp], [{ put: { key: o.key, value: text } }, { put: { key: historyKey, value: canonicalJson(record) } }, ...(o.extra ?? [])], [{ range: { key: o.key } }]);
+    r = await client.txn([cmp], [{ put: { key: o.key, value: text } }, { put: { key: historyKey, value: compactJson(record) } }, ...(o.extra ?? [])], [{ range: { key: o.key } }]);
   } catch (e) {
     if (!(e instanceof EtcdUnreachable) && !(e instanceof EtcdRequestError)) throw e;
     // Did it land? Ask again (another endpoint may answer); say so either way.

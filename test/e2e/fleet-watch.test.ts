@@ -106,10 +106,13 @@ test("3-member cluster: a killed member fails over with no missed revision; a fu
   const late: Watcher[] = [];
   try {
     for (const w of ws) await w.waitFor("level 1", (e) => e.event === "change" && e.value?.level === 1);
-    // Watchers connect to the first endpoint: kill that member, publish through the others.
+    // Watchers connect to the first endpoint: kill that member and publish through the others while the
+    // watchers are paused (SIGSTOP), so that they resume from a replay of several revisions at once.
+    for (const w of ws) w.proc.kill("SIGSTOP");
     await (c.members[0] as Cluster["members"][number]).kill();
     const others = c.endpoints.slice(1);
     for (const level of [2, 3, 4]) await publish(others, prefix, { a: { greeting: "a", level } });
+    for (const w of ws) w.proc.kill("SIGCONT");
     for (const w of ws) await w.waitFor("level 4", (e) => e.event === "change" && e.value?.level === 4);
     for (const w of ws) assert.deepEqual(w.levels("configs/a.json"), [1, 2, 3, 4], "every revision, in order");
 
