@@ -155,7 +155,7 @@ test("two publishers racing from the same base: exactly one wins, the other gets
   assert.equal(r.status, 0, r.stderr);
 });
 
-test("1000 configs: blobs in batches under etcd's limits, one guarded swap; readers see old or new, never a mix", async () => {
+test("1000 configs in blob batches under etcd's limits and one swap; a one-config change writes one blob", async () => {
   const prefix = "/t/big";
   const out = tmp();
   writeOut(out, manyValues(1000, 1));
@@ -182,4 +182,20 @@ test("bad endpoints and prefixes are usage-level user errors", () => {
   const r3 = bale(["config", "status", "--etcd", "http://127.0.0.1:1", "--prefix", "/x"]);
   assert.equal(r3.status, 1);
   assert.match(r3.stderr, /cannot reach etcd.*\[config-fleet-unreachable\]/);
+});
+
+test("publish refuses a missing out/, a bad canary name and an artifact over etcd's request limit, writing nothing", async () => {
+  const empty = tmp();
+  const r = bale(["config", "publish", "--no-build", "-o", empty, "--etcd", etcd.etcd, "--prefix", "/t/refused"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bale-manifest\.json: cannot read the build manifest.*\[config-publish-no-output\]/);
+  const out = tmp();
+  writeOut(out, { small: { greeting: "x", level: 1 }, huge: { greeting: "x".repeat(1_200_000), level: 1 } });
+  const r2 = bale(["config", "publish", "--no-build", "-o", out, "--etcd", etcd.etcd, "--prefix", "/t/refused"]);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /etcd accepts requests of at most 1\.5 MiB.*\[config-publish-too-large\]/);
+  const r3 = bale(["config", "publish", "--no-build", "-o", out, "--etcd", etcd.etcd, "--prefix", "/t/refused", "--canary", "no spaces"]);
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /"no spaces" is not a usable canary name.*\[config-fleet-canary\]/);
+  assert.deepEqual(await keysUnder("/t/refused"), []);
 });
