@@ -68,8 +68,15 @@ async function until(what, f, ms = 15_000) {
 }
 
 async function hello(port) {
-  const res = await fetch(`http://127.0.0.1:${port}/demo.v1.Greeter/SayHello`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"Ada","language":"fr"}' });
-  return (await res.json()).message;
+  // A pooled keep-alive connection can be closed by the server just as it is reused: retry then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/demo.v1.Greeter/SayHello`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"Ada","language":"fr"}' });
+      return (await res.json()).message;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
 }
 
 try {
