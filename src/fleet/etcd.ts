@@ -1,10 +1,11 @@
 /**
- * A small etcd v3 client over etcd's JSON gateway (`POST /v3/kv/range`, `/v3/kv/txn`, `/v3/watch`),
+ * A small etcd v3 client over etcd's JSON gateway (`POST /v3/kv/range`, `/v3/kv/txn`; the generated loaders
+ * watch with `/v3/watch`, see src/bindings/ts-watch-runtime.ts),
  * which every etcd >= 3.4 serves on its client port. Keys and values travel base64-encoded,
  * 64-bit integers as decimal strings. Requests go to one endpoint at a time; a connection
  * failure moves to the next endpoint (failover), an HTTP-level error from etcd does not.
  */
-import { request as httpRequest, Agent, type IncomingMessage } from "node:http";
+import { request as httpRequest, Agent } from "node:http";
 import { BaleError } from "../errors.js";
 
 export interface KeyValue {
@@ -36,11 +37,6 @@ export interface TxnResult {
   revision: number;
   /** One entry per op of the branch that ran; ranges carry their kvs. */
   responses: { kvs?: KeyValue[] }[];
-}
-
-export interface WatchEvent {
-  type: "PUT" | "DELETE";
-  kv: KeyValue;
 }
 
 /** A connection failure (no answer from any endpoint), as opposed to an error answer from etcd. */
@@ -219,101 +215,5 @@ export class EtcdClient {
       revision: Number(r.header?.revision ?? 0),
       responses: (r.responses ?? []).map((x) => (x.response_range ? { kvs: (x.response_range.kvs ?? []).map(decodeKv) } : {})),
     };
-  }
-
-  /**
-   * Streams changes to every key under `prefix` from `startRevision` (inclusive). Calls `onEvents`
-   * for each batch with the batch's revision; resolves `done` when the stream ends or fails.
-   * One attempt on the first endpoint that accepts the connection; the caller reconnects.
-   */
-  watch(prefix: string, startRevision: number, onEvents: (events: WatchEvent[], revision: number) => void): { done: Promise<Error>; cancel: () => void } {
-    let cancelled = false;
-    let active: { destroy: () => void } | undefined;
-    const done = (async (): Promise<Error> => {
-      const body = JSON.stringify({ create_request: { key: b64(prefix), range_end: encodeRangeEnd(prefix), start_revision: String(startRevision) } });
-      for (let i = 0; i < this.endpoints.length && !cancelled; i++) {
-        const idx = (this.current + i) % this.endpoints.length;
-        const ep = this.endpoints[idx] as string;
-        let res: IncomingMessage;
-        try {
-          res = await new Promise<IncomingMessage>((resolve, reject) => {
-            // The stream gets its own socket (outside the pooled agent) so requests can proceed beside it.
-            const req = httpRequest(ep + "/v3/watch", { method: "POST", agent: false, headers: { "content-type": "application/json" } }, resolve);
-            active = req;
-            req.setTimeout(this.timeoutMs, () => req.destroy(new Error("no answer")));
-            req.on("error", reject);
-            req.end(body);
-          });
-        } catch {
-          continue;
-        }
-        if (res.statusCode !== 200) {
-          res.resume();
-          continue;
-        }
-        this.current = idx;
-        res.socket.setTimeout(0);
-        active = res;
-        return await new Promise<Error>((resolve) => {
-          let buf = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            buf += c;
-            let nl: number;
-            while ((nl = buf.indexOf("\n")) >= 0) {
-              const line = buf.slice(0, nl).trim();
-              buf = buf.slice(nl + 1);
-              if (line === "") continue;
-              let msg: { result?: { header?: { revision?: string }; events?: { type?: string; kv?: RawKv }[]; compact_revision?: string; canceled?: boolean }; error?: unknown };
-              try {
-                msg = JSON.parse(line) as typeof msg;
-              } catch {
-                res.destroy();
-                resolve(new Error("etcd sent a watch message that is not JSON"));
-                return;
-              }
-              const r = msg.result;
-              if (!r) {
-                res.destroy();
-                resolve(new Error(`watch failed: ${JSON.stringify(msg.error ?? msg)}`));
-                return;
-              }
-              if (r.compact_revision !== undefined && r.compact_revision !== "0") {
-                res.destroy();
-                resolve(new WatchCompacted(Number(r.compact_revision)));
-                return;
-              }
-              if (r.canceled) {
-                res.destroy();
-                resolve(new Error("etcd cancelled the watch"));
-                return;
-              }
-              const rev = Number(r.header?.revision ?? 0);
-              if (r.events?.length) onEvents(r.events.map((e) => ({ type: e.type === "DELETE" ? "DELETE" : "PUT", kv: decodeKv(e.kv ?? {}) })), rev);
-            }
-          });
-          res.on("error", (e) => resolve(e));
-          res.on("close", () => resolve(new Error("the watch stream closed")));
-        });
-      }
-      return new EtcdUnreachable(cancelled ? "cancelled" : "no etcd endpoint accepted the watch");
-    })();
-    return {
-      done,
-      cancel: () => {
-        cancelled = true;
-        active?.destroy();
-      },
-    };
-  }
-}
-
-/** The watch start revision was compacted away: the caller must re-read and watch from now. */
-export class WatchCompacted extends Error {
-  override readonly name = "WatchCompacted";
-  readonly compactRevision: number;
-  constructor(rev: number) {
-    super(`revision compacted (now at ${rev})`);
-    this.compactRevision = rev;
   }
 }
