@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
+import { words } from "./names.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type JsonObject = { [k: string]: JsonValue };
@@ -139,10 +140,33 @@ export function loadModel(opts: LoadOptions): BindingsModel {
       });
     }
   }
+  checkShortNames(services);
   const messages = new Set<string>();
   for (const s of services) for (const m of s.methods) messages.add(m.input).add(m.output);
   const configSchemas = schemas.map((s) => s.name).filter((n) => usedByConfigs.has(n) || !messages.has(n));
   return { root, configOut, schemas, services, configSchemas, usedByConfigs: [...usedByConfigs].sort(cmp) };
+}
+
+/**
+ * Every language names a service's client, server and file after its short name (the part after the
+ * last dot), so two services whose short names are equal, or differ only in case and separators
+ * ("FooBar", "foo_bar": the same file name once split into words), cannot live in one output.
+ * Checked here, once, so that every language refuses it the same way.
+ */
+function checkShortNames(services: readonly ServiceModel[]): void {
+  const seen = new Map<string, ServiceModel>();
+  for (const s of services) {
+    const key = words(s.shortName).join("_");
+    const other = seen.get(key);
+    if (other !== undefined) {
+      const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
+      throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
+        file: s.output,
+        fix: "Give services in one project different names (the part after the last dot)",
+      });
+    }
+    seen.set(key, s);
+  }
 }
 
 export function cmp(a: string, b: string): number {

@@ -27,16 +27,7 @@ export interface TsNames {
 function planNames(model: BindingsModel, types: TypeModel): TsNames {
   const svc = new Map<string, { client: string; impl: string; handler: string; file: string }>();
   const taken = new Set<string>(RUNTIME_EXPORTS);
-  const shortSeen = new Map<string, string>();
   for (const s of model.services) {
-    const other = shortSeen.get(s.shortName);
-    if (other !== undefined) {
-      throw new BaleError("gen-service-clash", `services ${other} and ${s.fullName} have the same name ${s.shortName}`, {
-        file: s.output,
-        fix: "Give services in one project different names (the part after the last dot)",
-      });
-    }
-    shortSeen.set(s.shortName, s.fullName);
     const n = { client: `${s.shortName}Client`, impl: `${s.shortName}Impl`, handler: `create${s.shortName}Handler`, file: words(s.shortName).join("-") };
     svc.set(s.fullName, n);
     taken.add(n.client).add(n.impl).add(n.handler);
