@@ -9,6 +9,7 @@ import { join, relative, resolve } from "node:path";
 import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
 import { words } from "./names.js";
+import { escapeToken } from "../schema/pointer.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type JsonObject = { [k: string]: JsonValue };
@@ -191,9 +192,36 @@ function readSchemas(root: string): SchemaFile[] {
     if (!isObject(schema)) {
       throw new BaleError("gen-schema", `schema ${name} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
     }
+    const bad = illFormedText(schema, "");
+    if (bad !== undefined) {
+      throw new BaleError("gen-schema", `schema ${name} has a name or string that is not well-formed Unicode (a lone UTF-16 surrogate) at ${JSON.stringify(bad || "/")}`, {
+        file,
+        fix: "Use valid Unicode text in names, descriptions, enum values and patterns (bindings send and store UTF-8)",
+      });
+    }
     out.push({ name, file, schema });
   }
   return out;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The JSON pointer of the first object key or string with a lone surrogate, if any (such text has no UTF-8 form). */
+function illFormedText(v: JsonValue, at: string): string | undefined {
+  if (typeof v === "string") return LONE_SURROGATE.test(v) ? at : undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = illFormedText(v[i] ?? null, `${at}/${i}`);
+      if (r !== undefined) return r;
+    }
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (LONE_SURROGATE.test(k)) return `${at}/${escapeToken(k)}`;
+      const r = illFormedText(x, `${at}/${escapeToken(k)}`);
+      if (r !== undefined) return r;
+    }
+  }
+  return undefined;
 }
 
 function serviceModel(def: ServiceDefinition, output: string, shown: string, schemas: Map<string, SchemaFile>): ServiceModel {

@@ -2,7 +2,7 @@
 import { FORMATS } from "./formats.js";
 import type { Field, NamedType, Primitive, StructType, TypeModel, TypeNode } from "./ir.js";
 import type { BindingsModel } from "./model.js";
-import { PY_RESERVED, commentText, escape, pyString, sanitize, snakeCase } from "./names.js";
+import { PY_RESERVED, escape, pyDocText, pyRegexSource, pyString, sanitize, snakeCase } from "./names.js";
 import { PY_HEADER, Printer } from "./printer.js";
 import { PY_RUNTIME } from "./py-runtime.js";
 
@@ -104,7 +104,7 @@ function pyType(t: TypeNode, names: PyNames): string {
 
 function docstring(p: Printer, text: string | undefined): void {
   if (text === undefined || text === "") return;
-  const lines = commentText(text).replace(/\\/g, "\\\\").split("\n");
+  const lines = pyDocText(text).split("\n");
   if (lines.length === 1) p.line(`"""${lines[0]}"""`);
   else {
     p.line(`"""${lines[0]}`);
@@ -134,7 +134,7 @@ class ModelsEmitter {
     if (n === undefined) {
       n = `_RE_${this.#regexes.size}`;
       this.#regexes.set(source, n);
-      this.#constants.push(`${n} = re.compile(${pyString(source)}, re.ASCII)`);
+      this.#constants.push(`${n} = re.compile(${pyString(pyRegexSource(source))}, re.ASCII)`);
     }
     return n;
   }
