@@ -15,7 +15,8 @@ const require = createRequire(import.meta.url);
 const RUNTIME_EXPORTS = [
   "ConnectCode", "CONNECT_STATUS", "isConnectCode", "codeFromHttpStatus", "ConnectError", "SchemaError", "Validator",
   "describeErrors", "FetchLike", "ClientOptions", "CallOptions", "unaryCall", "CallContext", "Route", "HandlerOptions",
-  "RequestListener", "createRouter", "ConfigError", "T", "V",
+  "RequestListener", "createRouter", "ConfigError", "T", "V", "MAX_JSON_DEPTH", "jsonDepthExceeds", "parseRequestBody",
+  "ServerOptions", "createConnectServer",
 ];
 
 export interface TsNames {
