@@ -491,6 +491,9 @@ class _BadRequest(Exception):
 class ConnectServer(http.server.HTTPServer):
     """http.server with bounds: at most limits.max_threads connections at once, header and request timeouts."""
 
+    request_queue_size = 128
+    allow_reuse_address = True
+
     def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler], limits: ServerLimits) -> None:
         self.limits = limits
         self.deadlines = _Deadlines()
