@@ -55,6 +55,8 @@ export interface RawCase {
   body?: string;
   bodyBase64?: string;
   depth?: number;
+  /** A Tree nested so that the whole body is `treeDepth` deep (each level is an object and an array). */
+  treeDepth?: number;
   /** A chunked body of `count` chunks of `size` spaces. */
   chunks?: { size: number; count: number };
   status: number;
@@ -106,6 +108,12 @@ export function rawCases(): RawCase[] {
 
 function rawBody(c: RawCase): Buffer {
   if (c.bodyBase64 !== undefined) return Buffer.from(c.bodyBase64, "base64");
+  if (c.treeDepth !== undefined) {
+    // {"name":"n","children":[ ... ]}: levels alternate object, array; the innermost is {"name":"leaf"}
+    const pairs = Math.floor((c.treeDepth - 1) / 2);
+    const leaf = c.treeDepth % 2 === 0 ? '{"name":"leaf","children":[]}' : '{"name":"leaf"}';
+    return Buffer.from('{"name":"n","children":['.repeat(pairs) + leaf + "]}".repeat(pairs));
+  }
   if (c.chunks !== undefined) {
     const one = Buffer.concat([Buffer.from(`${c.chunks.size.toString(16)}\r\n`), Buffer.alloc(c.chunks.size, 0x20), Buffer.from("\r\n")]);
     return Buffer.concat([...Array<Buffer>(c.chunks.count).fill(one), Buffer.from("0\r\n\r\n")]);

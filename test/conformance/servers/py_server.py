@@ -21,6 +21,7 @@ from bale_gen import (  # noqa: E402
     Item,
     LookupRequest,
     ServerLimits,
+    Tree,
 )
 
 
@@ -55,6 +56,9 @@ class Impl:
         if request.id == 1:
             return Item(id=1, name="one", tags=["a", "ü"])
         raise ConnectError("not_found", "no item " + str(request.id))
+
+    def grow(self, request: Tree) -> Tree:
+        return request
 
     def bad_output(self, request: Empty) -> Everything:
         from bale_gen import Address

@@ -57,6 +57,7 @@ const handler = server.createConformanceHandler({
     if (req.id === 1) return { id: 1, name: "one", tags: ["a", "ü"] };
     throw new runtime.ConnectError("not_found", `no item ${String(req.id)}`);
   },
+  grow: (req) => req,
   badOutput: () => ({ id: "not-a-uuid", title: "", count: -1 }),
   crash: () => {
     throw new Error("boom");
