@@ -275,7 +275,7 @@ function emitServer(model: BindingsModel, names: TsNames, svcName: string): stri
     }
   });
   p.blank();
-  p.line(`/** A request listener serving ${s.fullName}: pass it to http.createServer(). */`);
+  p.line(`/** A request listener serving ${s.fullName}: pass it to createConnectServer() (or http.createServer()). */`);
   p.block(`export function ${n.handler}(impl: ${n.impl}, options: HandlerOptions = {}): RequestListener {`, () => {
     p.line("const routes = new Map<string, Route>();");
     for (const m of s.methods) {
