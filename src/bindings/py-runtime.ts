@@ -645,6 +645,10 @@ def make_server(
             return self._read_exact(length)
 
         def _handle(self) -> None:
+            if self._deadlines().disarm(self.connection):
+                # the header deadline passed (and answered 408) just as the headers were complete
+                self.close_connection = True
+                return
             # the request target as sent: http.server rewrites a leading "//"
             words = self.requestline.split()
             path = (words[1] if len(words) >= 2 else self.path).split("?", 1)[0]
