@@ -8,6 +8,7 @@
 import { BaleError } from "../errors.js";
 import type { JsonObject, JsonValue, SchemaFile } from "./model.js";
 import { pascalCase } from "./names.js";
+import { escapeToken, fragmentToPointer, parsePointer } from "../schema/pointer.js";
 
 export type Primitive = string | number | boolean | null;
 
@@ -95,14 +96,6 @@ function isPrimitive(v: JsonValue): v is Primitive {
   return v === null || typeof v !== "object";
 }
 
-function unescapePointer(seg: string): string {
-  return decodeURIComponent(seg).replace(/~1/g, "/").replace(/~0/g, "~");
-}
-
-function escapePointer(seg: string): string {
-  return seg.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
 export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   const files = new Map(schemas.map((s) => [s.name, s]));
   const types: NamedType[] = [];
@@ -115,8 +108,7 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   function at(file: SchemaFile, pointer: string): JsonValue | undefined {
     let cur: JsonValue | undefined = file.schema;
     if (pointer === "") return cur;
-    for (const raw of pointer.slice(1).split("/")) {
-      const seg = unescapePointer(raw);
+    for (const seg of parsePointer(pointer)) {
       if (Array.isArray(cur)) cur = cur[Number(seg)];
       else if (isObj(cur)) cur = cur[seg];
       else return undefined;
@@ -126,7 +118,7 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
 
   function nameFor(file: SchemaFile, pointer: string): string {
     if (pointer === "") return file.name;
-    const segs = pointer.slice(1).split("/").map(unescapePointer);
+    const segs = parsePointer(pointer);
     let name = file.name;
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i] ?? "";
@@ -146,7 +138,10 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   function resolveRef(ref: string, file: SchemaFile): { file: SchemaFile; pointer: string } {
     const hash = ref.indexOf("#");
     const base = hash < 0 ? ref : ref.slice(0, hash);
-    const frag = hash < 0 ? "" : ref.slice(hash + 1);
+    const frag = hash < 0 ? "" : fragmentToPointer(ref.slice(hash + 1));
+    if (frag === undefined) {
+      throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} has a malformed percent-encoding after #`, { file: file.file, fix: "Percent-encode the pointer after # correctly (e.g. %25 for a literal %)" });
+    }
     let target = file;
     if (base !== "") {
       const m = /^(?:\.\/)?([A-Za-z][A-Za-z0-9_]*)\.schema\.json$/.exec(base);
@@ -183,7 +178,7 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
     types.push(t);
     byName.set(name, t);
     for (const [key, sub] of Object.entries(props)) {
-      const f: Field = { name: key, required: required.has(key), type: node(file, `${pointer}/properties/${escapePointer(key)}`, sub) };
+      const f: Field = { name: key, required: required.has(key), type: node(file, `${pointer}/properties/${escapeToken(key)}`, sub) };
       if (isObj(sub) && typeof sub.description === "string") f.description = sub.description;
       t.fields.push(f);
     }

@@ -8,6 +8,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
+import { words } from "./names.js";
+import { escapeToken } from "../schema/pointer.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type JsonObject = { [k: string]: JsonValue };
@@ -139,10 +141,33 @@ export function loadModel(opts: LoadOptions): BindingsModel {
       });
     }
   }
+  checkShortNames(services);
   const messages = new Set<string>();
   for (const s of services) for (const m of s.methods) messages.add(m.input).add(m.output);
   const configSchemas = schemas.map((s) => s.name).filter((n) => usedByConfigs.has(n) || !messages.has(n));
   return { root, configOut, schemas, services, configSchemas, usedByConfigs: [...usedByConfigs].sort(cmp) };
+}
+
+/**
+ * Every language names a service's client, server and file after its short name (the part after the
+ * last dot), so two services whose short names are equal, or differ only in case and separators
+ * ("FooBar", "foo_bar": the same file name once split into words), cannot live in one output.
+ * Checked here, once, so that every language refuses it the same way.
+ */
+function checkShortNames(services: readonly ServiceModel[]): void {
+  const seen = new Map<string, ServiceModel>();
+  for (const s of services) {
+    const key = words(s.shortName).join("_");
+    const other = seen.get(key);
+    if (other !== undefined) {
+      const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
+      throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
+        file: s.output,
+        fix: "Give services in one project different names (the part after the last dot)",
+      });
+    }
+    seen.set(key, s);
+  }
 }
 
 export function cmp(a: string, b: string): number {
@@ -167,9 +192,36 @@ function readSchemas(root: string): SchemaFile[] {
     if (!isObject(schema)) {
       throw new BaleError("gen-schema", `schema ${name} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
     }
+    const bad = illFormedText(schema, "");
+    if (bad !== undefined) {
+      throw new BaleError("gen-schema", `schema ${name} has a name or string that is not well-formed Unicode (a lone UTF-16 surrogate) at ${JSON.stringify(bad || "/")}`, {
+        file,
+        fix: "Use valid Unicode text in names, descriptions, enum values and patterns (bindings send and store UTF-8)",
+      });
+    }
     out.push({ name, file, schema });
   }
   return out;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The JSON pointer of the first object key or string with a lone surrogate, if any (such text has no UTF-8 form). */
+function illFormedText(v: JsonValue, at: string): string | undefined {
+  if (typeof v === "string") return LONE_SURROGATE.test(v) ? at : undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = illFormedText(v[i] ?? null, `${at}/${i}`);
+      if (r !== undefined) return r;
+    }
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (LONE_SURROGATE.test(k)) return `${at}/${escapeToken(k)}`;
+      const r = illFormedText(x, `${at}/${escapeToken(k)}`);
+      if (r !== undefined) return r;
+    }
+  }
+  return undefined;
 }
 
 function serviceModel(def: ServiceDefinition, output: string, shown: string, schemas: Map<string, SchemaFile>): ServiceModel {

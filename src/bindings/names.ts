@@ -92,7 +92,65 @@ export function tsKey(name: string): string {
   return IDENT.test(name) ? name : jsString(name);
 }
 
-/** Text safe inside a block comment or docstring. */
+/** Text safe inside a block comment. */
 export function commentText(s: string): string {
-  return s.replace(/\*\//g, "*\\/").replace(/"""/g, '\\"\\"\\"').replace(/\r\n?/g, "\n");
+  return s.replace(/\*\//g, "*\\/").replace(/\r\n?/g, "\n");
+}
+
+/**
+ * The body of a Python triple-quoted docstring that reads back as `s` (line ends normalized):
+ * backslashes doubled, control characters and lone surrogates escaped, and a `"` escaped when
+ * the next character is another `"` or the end of the text (so no `"""` closes it early and a
+ * trailing quote does not merge with the closing one).
+ */
+export function pyDocText(s: string): string {
+  const t = s.replace(/\r\n?/g, "\n");
+  let r = "";
+  for (let i = 0; i < t.length; i++) {
+    const ch = t.charAt(i);
+    const c = t.charCodeAt(i);
+    if (ch === "\\") r += "\\\\";
+    else if (ch === '"') r += i + 1 === t.length || t.charAt(i + 1) === '"' ? '\\"' : '"';
+    else if (ch === "\n") r += "\n";
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length && (t.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      r += ch + t.charAt(i + 1);
+      i++;
+    } else if (c < 0x20 || c === 0x7f || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029 || c === 0x85) {
+      r += "\\u" + c.toString(16).padStart(4, "0");
+    } else r += ch;
+  }
+  return r;
+}
+
+/**
+ * A JavaScript regular expression source as a Python `re` source with the same meaning for `$`:
+ * JavaScript's `$` (no m flag) matches only at the end of the input, Python's also before a final
+ * newline, so every `$` outside a character class becomes `\\Z`.
+ */
+export function pyRegexSource(src: string): string {
+  let r = "";
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const ch = src.charAt(i);
+    if (ch === "\\") {
+      r += ch + src.charAt(i + 1);
+      i++;
+    } else if (inClass) {
+      if (ch === "]") inClass = false;
+      r += ch;
+    } else if (ch === "[") {
+      inClass = true;
+      r += ch;
+      if (src.charAt(i + 1) === "^") {
+        r += "^";
+        i++;
+      }
+      if (src.charAt(i + 1) === "]") {
+        r += "]";
+        i++;
+      }
+    } else if (ch === "$") r += "\\Z";
+    else r += ch;
+  }
+  return r;
 }

@@ -1,5 +1,6 @@
 /** The text of `gen/ts/runtime.ts`: the protocol code every generated client and server shares. */
-export const TS_RUNTIME = String.raw`import type { IncomingMessage, ServerResponse } from "node:http";
+export const TS_RUNTIME = String.raw`import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 
 /** Connect error codes (https://connectrpc.com/docs/protocol#error-codes). */
 export type ConnectCode =
@@ -172,6 +173,56 @@ export async function unaryCall(
 
 // ---- server ----
 
+/**
+ * The deepest nesting of arrays and objects a request body may have (the top-level object is 1).
+ * Deeper bodies get 400 invalid_argument before they are parsed or validated; every bale server
+ * (TypeScript and Python) uses the same limit.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether a JSON text nests arrays/objects deeper than limit (strings are skipped; the text need not be valid). */
+export function jsonDepthExceeds(body: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function finiteNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) throw new RangeError("a number is out of range");
+  return value;
+}
+
+/** The request body as JSON, or the reason it is not acceptable. */
+export function parseRequestBody(body: Uint8Array): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    return { ok: false, message: "the request body nests arrays and objects deeper than " + String(MAX_JSON_DEPTH) + " levels" };
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    return { ok: false, message: "the request body is not valid UTF-8" };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text, finiteNumbers) };
+  } catch (e) {
+    const tooBig = e instanceof RangeError && e.message === "a number is out of range";
+    return { ok: false, message: tooBig ? "the request body has a number out of range" : "the request body is not valid JSON" };
+  }
+}
+
 export interface CallContext {
   /** "<package>.<Service>/<Method>" */
   readonly procedure: string;
@@ -188,15 +239,25 @@ export interface Route {
 export interface HandlerOptions {
   /** Largest request body accepted (default 4 MiB); larger ones get 413 resource_exhausted. */
   maxBodyBytes?: number;
-  /** Called with errors that are not ConnectErrors (they are answered as "internal"). */
+  /** Called with errors that are not ConnectErrors with a Connect code (they are answered as "internal"). */
   onError?: (error: unknown, context: CallContext) => void;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-function sendError(res: ServerResponse, status: number, code: ConnectCode, message: string): void {
-  const body = JSON.stringify({ code, message });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+function errorBody(code: ConnectCode, message: string): string {
+  return JSON.stringify({ code, message });
+}
+
+function sendError(res: ServerResponse, status: number, code: ConnectCode, message: string, close = false): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = errorBody(code, message);
+  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+  if (close) headers["connection"] = "close";
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -212,33 +273,49 @@ export function createRouter(routes: ReadonlyMap<string, Route>, options: Handle
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const onError = options.onError;
 
+  function report(error: unknown, context: CallContext): void {
+    try {
+      onError?.(error, context);
+    } catch {
+      // an error reporter that throws must not take the server down
+    }
+  }
+
   function finish(route: Route, context: CallContext, res: ServerResponse, output: unknown): void {
-    if (!route.validateOutput(output)) {
-      sendError(res, 500, "internal", "the server produced an invalid response: " + describeErrors(route.validateOutput));
+    let body: string;
+    try {
+      if (!route.validateOutput(output)) {
+        sendError(res, 500, "internal", "the server produced an invalid response: " + describeErrors(route.validateOutput));
+        return;
+      }
+      body = JSON.stringify(output);
+      if (typeof body !== "string") throw new TypeError("the reply does not serialize to JSON");
+    } catch (e) {
+      // a cyclic or too deep reply, a BigInt, a throwing toJSON
+      report(e, context);
+      sendError(res, 500, "internal", "internal error");
       return;
     }
-    const body = JSON.stringify(output);
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
   }
 
   function fail(context: CallContext, res: ServerResponse, error: unknown): void {
-    if (error instanceof ConnectError) {
-      sendError(res, CONNECT_STATUS[error.code], error.code, error.message);
+    if (error instanceof ConnectError && isConnectCode(error.code)) {
+      sendError(res, CONNECT_STATUS[error.code], error.code, typeof error.message === "string" ? error.message : "");
       return;
     }
-    if (onError !== undefined) onError(error, context);
+    report(error, context);
     sendError(res, 500, "internal", "internal error");
   }
 
   function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-    let input: unknown;
-    try {
-      input = JSON.parse(body.toString("utf8"));
-    } catch {
-      sendError(res, 400, "invalid_argument", "the request body is not valid JSON");
+    const parsed = parseRequestBody(body);
+    if (!parsed.ok) {
+      sendError(res, 400, "invalid_argument", parsed.message);
       return;
     }
+    const input = parsed.value;
     if (!route.validateInput(input)) {
       sendError(res, 400, "invalid_argument", describeErrors(route.validateInput));
       return;
@@ -255,32 +332,38 @@ export function createRouter(routes: ReadonlyMap<string, Route>, options: Handle
       output.then(
         (value: unknown) => finish(route, context, res, value),
         (e: unknown) => fail(context, res, e),
-      );
+      ).catch(() => res.destroy());
     } else {
       finish(route, context, res, output);
     }
   }
 
-  return function listener(req: IncomingMessage, res: ServerResponse): void {
-    let url = req.url ?? "";
+  function listen(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? "";
     const q = url.indexOf("?");
-    if (q >= 0) url = url.slice(0, q);
-    const route = routes.get(url);
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const route = routes.get(path);
     if (route === undefined) {
       req.resume();
-      sendError(res, 404, "unimplemented", "no such procedure: " + url);
+      sendError(res, 404, "unimplemented", "no such procedure: " + path);
       return;
     }
     if (req.method !== "POST") {
       req.resume();
       res.setHeader("allow", "POST");
-      sendError(res, 405, "unimplemented", "use POST for " + url);
+      sendError(res, 405, "unimplemented", "use POST for " + path);
       return;
     }
     if (!isJsonContentType(req.headers["content-type"])) {
       req.resume();
       res.setHeader("accept-post", "application/json");
       sendError(res, 415, "invalid_argument", "send the request with content-type application/json");
+      return;
+    }
+    const tooBigMessage = "the request body is larger than " + String(maxBody) + " bytes";
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxBody) {
+      sendError(res, 413, "resource_exhausted", tooBigMessage, true);
       return;
     }
     let first: Buffer | undefined;
@@ -292,7 +375,9 @@ export function createRouter(routes: ReadonlyMap<string, Route>, options: Handle
       size += chunk.length;
       if (size > maxBody) {
         tooBig = true;
-        sendError(res, 413, "resource_exhausted", "the request body is larger than " + String(maxBody) + " bytes");
+        first = undefined;
+        rest = undefined;
+        sendError(res, 413, "resource_exhausted", tooBigMessage, true);
         return;
       }
       if (first === undefined) first = chunk;
@@ -301,8 +386,64 @@ export function createRouter(routes: ReadonlyMap<string, Route>, options: Handle
     req.on("end", () => {
       if (tooBig) return;
       const body = rest !== undefined ? Buffer.concat(rest) : (first ?? Buffer.alloc(0));
-      run(route, req, res, body);
+      try {
+        run(route, req, res, body);
+      } catch (e) {
+        // a validator or anything else that throws (e.g. RangeError: Maximum call stack size exceeded)
+        report(e, { procedure: route.procedure, request: req });
+        sendError(res, 500, "internal", "internal error");
+      }
     });
+  }
+
+  return function listener(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      listen(req, res);
+    } catch {
+      res.destroy();
+    }
   };
+}
+
+export interface ServerOptions {
+  /** Time to receive a request's headers (default 10 s); then 408 deadline_exceeded and the connection is closed. */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, headers and body (default 30 s); then 408 deadline_exceeded and close. */
+  requestTimeoutMs?: number;
+  /** How long an idle kept-alive connection stays open (default 5 s). */
+  keepAliveTimeoutMs?: number;
+}
+
+function rawError(status: number, reason: string, code: ConnectCode, message: string): string {
+  const body = errorBody(code, message);
+  return "HTTP/1.1 " + String(status) + " " + reason + "\r\ncontent-type: application/json\r\ncontent-length: " + String(Buffer.byteLength(body)) + "\r\nconnection: close\r\n\r\n" + body;
+}
+
+/**
+ * An http.Server for a request listener with bale's limits: header and request timeouts
+ * (slow clients get 408 deadline_exceeded), and malformed HTTP (a bad Content-Length, a bad
+ * chunk size, Content-Length with Transfer-Encoding) answered 400 invalid_argument with a
+ * Connect error body, then the connection closed. Call listen() on it.
+ */
+export function createConnectServer(listener: RequestListener, options: ServerOptions = {}): Server {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
+  const server = createServer(
+    { headersTimeout, requestTimeout, keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
+    listener,
+  );
+  server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
+    const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (err.code === "ECONNRESET" || !socket.writable || (pending !== undefined && pending !== null && pending.headersSent)) {
+      socket.destroy();
+      return;
+    }
+    let raw: string;
+    if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") raw = rawError(408, "Request Timeout", "deadline_exceeded", "the request was not received in time");
+    else if (err.code === "HPE_HEADER_OVERFLOW") raw = rawError(431, "Request Header Fields Too Large", "resource_exhausted", "the request headers are too large");
+    else raw = rawError(400, "Bad Request", "invalid_argument", "malformed HTTP request");
+    socket.end(raw);
+  });
+  return server;
 }
 `;

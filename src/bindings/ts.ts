@@ -16,7 +16,8 @@ const require = createRequire(import.meta.url);
 const RUNTIME_EXPORTS = [
   "ConnectCode", "CONNECT_STATUS", "isConnectCode", "codeFromHttpStatus", "ConnectError", "SchemaError", "Validator",
   "describeErrors", "FetchLike", "ClientOptions", "CallOptions", "unaryCall", "CallContext", "Route", "HandlerOptions",
-  "RequestListener", "createRouter", "ConfigError", "T", "V",
+  "RequestListener", "createRouter", "ConfigError", "T", "V", "MAX_JSON_DEPTH", "jsonDepthExceeds", "parseRequestBody",
+  "ServerOptions", "createConnectServer",
 ];
 
 export interface TsNames {
@@ -28,16 +29,7 @@ export interface TsNames {
 function planNames(model: BindingsModel, types: TypeModel): TsNames {
   const svc = new Map<string, { client: string; impl: string; handler: string; file: string }>();
   const taken = new Set<string>([...RUNTIME_EXPORTS, ...WATCH_RUNTIME_EXPORTS]);
-  const shortSeen = new Map<string, string>();
   for (const s of model.services) {
-    const other = shortSeen.get(s.shortName);
-    if (other !== undefined) {
-      throw new BaleError("gen-service-clash", `services ${other} and ${s.fullName} have the same name ${s.shortName}`, {
-        file: s.output,
-        fix: "Give services in one project different names (the part after the last dot)",
-      });
-    }
-    shortSeen.set(s.shortName, s.fullName);
     const n = { client: `${s.shortName}Client`, impl: `${s.shortName}Impl`, handler: `create${s.shortName}Handler`, file: words(s.shortName).join("-") };
     svc.set(s.fullName, n);
     taken.add(n.client).add(n.impl).add(n.handler);
@@ -284,7 +276,7 @@ function emitServer(model: BindingsModel, names: TsNames, svcName: string): stri
     }
   });
   p.blank();
-  p.line(`/** A request listener serving ${s.fullName}: pass it to http.createServer(). */`);
+  p.line(`/** A request listener serving ${s.fullName}: pass it to createConnectServer() (or http.createServer()). */`);
   p.block(`export function ${n.handler}(impl: ${n.impl}, options: HandlerOptions = {}): RequestListener {`, () => {
     p.line("const routes = new Map<string, Route>();");
     for (const m of s.methods) {

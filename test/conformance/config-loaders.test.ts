@@ -62,6 +62,8 @@ const violations: [string, (c: Record<string, unknown>) => void][] = [
   ["nullable with wrong type", (c) => (c.banner = 5)],
   ["nested ref range", (c) => (c.home = { street: "s", city: "c", geo: { lat: 100, lon: 0 } })],
   ["nested $defs length", (c) => (c.home = { street: "s", city: "c", country: "CHE" })],
+  ["email format with a trailing newline", (c) => (c.owners = [{ name: "x", email: "a@example.com\n" }])],
+  ["pattern with a trailing newline", (c) => (c.home = { street: "s", city: "c", zip: "12345\n" })],
 ];
 
 test("configs that violate the schema are rejected by both loaders", () => {

@@ -12,7 +12,9 @@ import {
   FIXTURE,
   httpCases,
   rpcCases,
+  rawCases,
   runHttpCase,
+  runRawCase,
   runPyClient,
   runTsClient,
   startPyServer,
@@ -95,5 +97,25 @@ for (const server of ["ts", "python"] as const) {
         if (c.response !== undefined) assert.deepEqual(r.body, c.response);
       });
     }
+  });
+}
+
+for (const server of ["ts", "python"] as const) {
+  describe(`raw HTTP (socket) x ${server} server`, () => {
+    for (const c of rawCases()) {
+      test(c.name, async () => {
+        const r = await runRawCase(url(server), c);
+        assert.equal(r.status, c.status, JSON.stringify(r.body));
+        if (c.code !== undefined) {
+          assert.equal((r.body as { code?: unknown }).code, c.code, JSON.stringify(r.body));
+          assert.equal(typeof (r.body as { message?: unknown }).message, "string");
+        }
+        if (c.response !== undefined) assert.deepEqual(r.body, c.response);
+      });
+    }
+    test("the server is still alive and answering after every raw case", async () => {
+      const r = await runHttpCase(url(server), { name: "alive", method: "POST", path: "/conformance.v1.Conformance/Add", body: '{"a":1,"b":2}', status: 200 });
+      assert.deepEqual(r, { status: 200, body: { sum: 3 } });
+    });
   });
 }

@@ -1,5 +1,6 @@
 /** Shared machinery of the bindings conformance suite: cases as data, servers as real processes, clients in both languages. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -44,6 +45,25 @@ export interface HttpCase {
   response?: Json;
 }
 
+/** A request sent byte for byte over a socket (for what fetch cannot send: other methods, bad framing, bad bytes). */
+export interface RawCase {
+  name: string;
+  /** Request line and headers, "\r\n"-separated, without the blank line; "Connection: close" and (unless the head has
+   * Content-Length or Transfer-Encoding) Content-Length are added. */
+  head: string;
+  /** The body as text (UTF-8), or as base64 bytes, or the minimal Echo request with `meta` nested so that the whole body is `depth` deep. */
+  body?: string;
+  bodyBase64?: string;
+  depth?: number;
+  /** A Tree nested so that the whole body is `treeDepth` deep (each level is an object and an array). */
+  treeDepth?: number;
+  /** A chunked body of `count` chunks of `size` spaces. */
+  chunks?: { size: number; count: number };
+  status: number;
+  code?: string;
+  response?: Json;
+}
+
 export interface RpcResult {
   name: string;
   response?: Json;
@@ -56,6 +76,7 @@ const raw = JSON.parse(readFileSync(join(HERE, "cases.json"), "utf8")) as {
   bases: Record<string, Record<string, Json>>;
   rpc: RawRpcCase[];
   http: HttpCase[];
+  raw: RawCase[];
 };
 
 export function rpcCases(): RpcCase[] {
@@ -81,6 +102,64 @@ export function httpCases(): HttpCase[] {
   return raw.http;
 }
 
+export function rawCases(): RawCase[] {
+  return raw.raw;
+}
+
+function rawBody(c: RawCase): Buffer {
+  if (c.bodyBase64 !== undefined) return Buffer.from(c.bodyBase64, "base64");
+  if (c.treeDepth !== undefined) {
+    // {"name":"n","children":[ ... ]}: levels alternate object, array; the innermost is {"name":"leaf"}
+    const pairs = Math.floor((c.treeDepth - 1) / 2);
+    const leaf = c.treeDepth % 2 === 0 ? '{"name":"leaf","children":[]}' : '{"name":"leaf"}';
+    return Buffer.from('{"name":"n","children":['.repeat(pairs) + leaf + "]}".repeat(pairs));
+  }
+  if (c.chunks !== undefined) {
+    const one = Buffer.concat([Buffer.from(`${c.chunks.size.toString(16)}\r\n`), Buffer.alloc(c.chunks.size, 0x20), Buffer.from("\r\n")]);
+    return Buffer.concat([...Array<Buffer>(c.chunks.count).fill(one), Buffer.from("0\r\n\r\n")]);
+  }
+  if (c.depth !== undefined) {
+    // {"...", "meta": [[...]]}: the object is level 1, so meta holds depth - 1 arrays
+    const base = JSON.stringify(raw.bases["minimal"]);
+    const meta = "[".repeat(c.depth - 1) + "]".repeat(c.depth - 1);
+    return Buffer.from(base.slice(0, -1) + `,"meta":${meta}}`);
+  }
+  return Buffer.from(c.body ?? "");
+}
+
+/** Sends one raw case over a fresh connection and reads the answer until the server closes it (5 s at most). */
+export function runRawCase(url: string, c: RawCase): Promise<{ status: number; body: unknown }> {
+  const { hostname, port } = new URL(url);
+  const body = rawBody(c);
+  let head = c.head.replace(/HOST/g, `${hostname}:${port}`);
+  if (!/\r\n(content-length|transfer-encoding):/i.test(head)) head += `\r\nContent-Length: ${body.length}`;
+  const request = Buffer.concat([Buffer.from(`${head}\r\nConnection: close\r\n\r\n`, "latin1"), body]);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`${c.name}: no complete answer in 5 s; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1"))}`));
+    }, 5_000);
+    sock.on("data", (d: Buffer) => chunks.push(d));
+    sock.on("error", () => undefined);
+    sock.on("close", () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString("utf8");
+      const m = /^HTTP\/1\.1 (\d{3})[^\r\n]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(text);
+      if (!m) return reject(new Error(`${c.name}: not an HTTP response: ${JSON.stringify(text.slice(0, 200))}`));
+      let parsed: unknown = m[3];
+      try {
+        parsed = JSON.parse(m[3] ?? "");
+      } catch {
+        // keep the text
+      }
+      resolve({ status: Number(m[1]), body: parsed });
+    });
+    sock.write(request);
+  });
+}
+
 export interface Server {
   url: string;
   proc: ChildProcess;
@@ -88,9 +167,9 @@ export interface Server {
 }
 
 /** Starts a server process that prints "PORT <n>" once listening. */
-export function startServer(cmd: string, args: string[]): Promise<Server> {
+export function startServer(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(cmd, args, { env: env(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let errText = "";
     const timer = setTimeout(() => {
@@ -123,12 +202,12 @@ export function startServer(cmd: string, args: string[]): Promise<Server> {
   });
 }
 
-export function startTsServer(gen: string): Promise<Server> {
-  return startServer(process.execPath, ["--import", "tsx", join(HERE, "servers/ts-server.ts"), gen]);
+export function startTsServer(gen: string, extraEnv: Record<string, string> = {}): Promise<Server> {
+  return startServer(process.execPath, ["--import", "tsx", join(HERE, "servers/ts-server.ts"), gen], extraEnv);
 }
 
-export function startPyServer(gen: string): Promise<Server> {
-  return startServer("python3", [join(HERE, "servers/py_server.py"), join(gen, "python")]);
+export function startPyServer(gen: string, extraEnv: Record<string, string> = {}): Promise<Server> {
+  return startServer("python3", [join(HERE, "servers/py_server.py"), join(gen, "python")], extraEnv);
 }
 
 interface ConnectErrorLike {

@@ -162,8 +162,11 @@ test("OpenAPI documents are valid OpenAPI 3.1", async () => {
     "/conformance.v1.Conformance/Crash",
     "/conformance.v1.Conformance/Echo",
     "/conformance.v1.Conformance/Fail",
+    "/conformance.v1.Conformance/Grow",
     "/conformance.v1.Conformance/Lookup",
   ]);
+  // a recursive schema's self-reference is rewritten too
+  assert.ok("Tree" in conf.components.schemas);
   // referenced schemas are pulled in transitively; configs that no RPC uses are not
   assert.ok("Address" in conf.components.schemas && "Color" in conf.components.schemas);
   assert.ok(!("AppConfig" in conf.components.schemas));

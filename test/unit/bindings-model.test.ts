@@ -83,3 +83,23 @@ test("generateBindings reports the files it wrote", () => {
   assert.ok(r.files.includes("openapi/demo.v1.Greeter.json"));
   assert.ok(!r.files.some((f) => f.startsWith("ts/")));
 });
+
+test("two services with the same short name (or one differing only in case/separators) are refused by every language", () => {
+  for (const [a, b] of [
+    ["demo.v1.Greeter", "other.v2.Greeter"],
+    ["demo.v1.FooBar", "demo.v1.Foo_Bar"],
+  ] as const) {
+    const root = copy();
+    const manifestPath = join(root, "out/bale-manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { artifacts: Record<string, unknown>[] };
+    const def = JSON.parse(readFileSync(join(root, "out/greeter.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(root, "out/greeter.json"), JSON.stringify({ ...def, name: a }));
+    writeFileSync(join(root, "out/greeter2.json"), JSON.stringify({ ...def, name: b }));
+    manifest.artifacts.push({ kind: "service", output: "greeter2.json", schema: "Service", source: "greeter2.service.ts", dependencies: [] });
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    throwsCode(() => loadModel({ root }), "gen-service-clash", new RegExp(`${a.replace(/\./g, "\\.")} and ${b.replace(/\./g, "\\.")}`));
+    for (const lang of ["python", "ts"] as const) {
+      throwsCode(() => renderBindings({ root, langs: [lang] }), "gen-service-clash");
+    }
+  }
+});

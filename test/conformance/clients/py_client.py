@@ -21,6 +21,7 @@ INPUTS = {
     "Lookup": bale_gen.LookupRequest,
     "BadOutput": bale_gen.Empty,
     "Crash": bale_gen.Empty,
+    "Grow": bale_gen.Tree,
 }
 
 
