@@ -32,6 +32,7 @@ export const CODES = {
   "config-validator-error": "a validator module is broken (throws, or returns something other than string[])",
   "config-duplicate-output": "two scripts compile to the same output file",
   "config-type-error": "TypeScript reports a type error",
+  "config-typescript-missing": "the typescript package (needed by the type check) cannot be found",
   "config-output": "the output directory cannot be written",
 } as const;
 

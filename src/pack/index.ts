@@ -48,6 +48,8 @@ export interface PackResult {
   size: number;
   externalPackages: string[];
   warnings: string[];
+  /** The zstd implementation that compressed the payload (zstd-napi unless it is not installed). */
+  compressor: "zstd-napi" | "node-zlib" | "zstd-wasm";
   timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; totalMs: number };
 }
 
@@ -207,6 +209,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
     size: a.size,
     externalPackages: externalNames,
     warnings: trace.warnings,
+    compressor: z.implementation,
     timings: {
       traceMs: Math.round(tBundle - tTrace),
       bundleMs: Math.round(tTar - tBundle),
