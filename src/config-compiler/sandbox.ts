@@ -183,7 +183,7 @@ export const PRELUDE = String.raw`(function () {
     if (typeof real !== "function") continue;
     replace(RealAB.prototype, method, { [method](...args) { const r = ReflectApply(real, this, args); charge(r.byteLength); return r; } }[method]);
   }
-  const TypedArrays = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
+  const TypedArrays = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
   for (const name of TypedArrays) {
     const Real = g[name];
     if (typeof Real !== "function") continue;

@@ -24,6 +24,7 @@ const describeScript = new vm.Script(`${API_GLOBAL}.describeThrow(globalThis.__b
 const wrapBundle = (code: string): string => `try { ${code}\n;${API_GLOBAL}.finish();\n} catch (__bale_e) { ${API_GLOBAL}.describeThrow(__bale_e); }\n`;
 const wrapValidator = (code: string): string => `try { ${code}\n;"loaded";\n} catch (__bale_e) { ${API_GLOBAL}.describeThrow(__bale_e); }\n`;
 
+const NO_HOST_GLOBAL = (vm as unknown as { constants?: { DONT_CONTEXTIFY?: vm.Context } }).constants?.DONT_CONTEXTIFY;
 let timeoutMs = 5000;
 let memoryLimitMb = 256;
 let validators = new Map<string, { source: string; script: vm.Script }>();
@@ -31,7 +32,9 @@ let validators = new Map<string, { source: string; script: vm.Script }>();
 function freshContext(): vm.Context {
   // DONT_CONTEXTIFY: the context's global is its own ordinary global object, not an interceptor
   // in front of a host-realm object, so no host object (and no host Function) is reachable.
-  const ctx = vm.createContext(vm.constants.DONT_CONTEXTIFY, { microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } });
+  // Node < 20.18 lacks it: a null-prototype sandbox object then keeps the host's Object.prototype
+  // (and its constructor) off the global's lookup path.
+  const ctx = vm.createContext(NO_HOST_GLOBAL ?? Object.create(null), { microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } });
   // A primitive, read and deleted by the prelude before any script runs.
   (ctx as Record<string, unknown>).__bale_ab_limit = memoryLimitMb * 1024 * 1024;
   // bale's own code: no timeout needed (each timed call starts a watchdog thread, which costs).
