@@ -67,7 +67,10 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
         } catch {
           return undefined;
         }
-        if (real !== realRoot && !isBelow(real, realRoot)) {
+        // Inside an allow-listed package (a workspace may hoist node_modules above the root),
+        // its own relative imports stay inside node_modules.
+        const inPackage = args.importer.includes("/node_modules/") && real.includes("/node_modules/");
+        if (real !== realRoot && !isBelow(real, realRoot) && !inPackage) {
           return { errors: [{ text: `imports "${args.path}", which is outside the project root`, detail: { code: "config-import-outside-root", spec: args.path } }] };
         }
         return { path: r.path, ...(r.sideEffects === false ? { sideEffects: false } : {}) };
