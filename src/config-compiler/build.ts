@@ -281,6 +281,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
       pool.configure({
         validators: [...validatorFiles].map(([schema, source]) => ({ schema, source, code: (bundles.get(source) as BundledEntry).code })),
         timeoutMs: p.timeoutMs,
+        memoryLimitMb: p.memoryLimitMb,
       });
       const runPool = pool;
       const check: CheckContext = { ajv: ajvFor(schemasKey, schemas), byName, validators: validatorFiles };
@@ -289,7 +290,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
           const b = bundles.get(s) as BundledEntry;
           let r = await runPool.run({ source: s, kind: kindOf(s), code: b.code });
           // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
-          if (r.status === "memory") r = await runPool.run({ source: s, kind: kindOf(s), code: b.code, profileMs: 30 });
+          if (r.status === "memory" && !r.error) r = await runPool.run({ source: s, kind: kindOf(s), code: b.code, profileMs: 30 });
           results.set(s, checkValue(kindOf(s), r, check));
         }),
       );

@@ -5,10 +5,11 @@
  */
 import { builtinModules } from "node:module";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import * as esbuild from "esbuild";
 import type { BaleError } from "../errors.js";
-import { codeFrame, configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
+import { isBelow } from "../fsutil.js";
+import { configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
 import { toPosix } from "./discover.js";
 
 export const GLOBAL_NAME = "__bale_module";
@@ -49,9 +50,31 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
   if (o.entries.length === 0) return result;
   const outdir = join(o.root, ".bale-bundle");
   const allow = new Set(o.allowPackages);
+  const realRoot = realpathSync(o.root);
+  const INNER = Symbol("bale.inner-resolve");
   const plugin: esbuild.Plugin = {
     name: "bale",
     setup(b) {
+      // Relative imports (and the entries): resolved here first, and refused when the file (links
+      // followed) lies outside the root, so esbuild never reads, parses or quotes such a file.
+      b.onResolve({ filter: /^\.\.?(\/|$)/ }, async (args) => {
+        if (args.pluginData === INNER) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: INNER });
+        if (r.errors.length || r.external || r.namespace !== "file" || !isAbsolute(r.path)) return undefined;
+        let real: string;
+        try {
+          real = realpathSync(r.path);
+        } catch {
+          return undefined;
+        }
+        // Inside an allow-listed package (a workspace may hoist node_modules above the root),
+        // its own relative imports stay inside node_modules.
+        const inPackage = args.importer.includes("/node_modules/") && real.includes("/node_modules/");
+        if (real !== realRoot && !isBelow(real, realRoot) && !inPackage) {
+          return { errors: [{ text: `imports "${args.path}", which is outside the project root`, detail: { code: "config-import-outside-root", spec: args.path } }] };
+        }
+        return { path: r.path, ...(r.sideEffects === false ? { sideEffects: false } : {}) };
+      });
       b.onResolve({ filter: /^bale:schemas$/ }, () => ({ path: "schemas", namespace: "bale" }));
       b.onLoad({ filter: /.*/, namespace: "bale" }, () => ({ contents: schemasModule(o.schemaNames), loader: "js", resolveDir: o.root }));
       // Anything that is not a relative import: built-ins, packages, absolute paths, other schemes.
@@ -98,24 +121,6 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
     throw bundleErrors(o.root, f.errors, o.schemaNames);
   }
   const meta = built.metafile;
-  // Imports that escape the root (relative `../..` past it) are hermeticity violations.
-  const errors: BaleError[] = [];
-  for (const [input, info] of Object.entries(meta.inputs)) {
-    for (const imp of info.imports) {
-      if (imp.path.includes(":") && !imp.path.startsWith("..")) continue;
-      if (imp.path.startsWith("../") || isAbsolute(imp.path)) {
-        const loc = findImport(o.root, input, imp.original ?? imp.path);
-        errors.push(
-          configError("config-import-outside-root", `imports "${imp.original ?? imp.path}", which is outside the project root`, {
-            file: input,
-            ...loc,
-            fix: "move the shared module inside the project root (the directory holding schemas/)",
-          }),
-        );
-      }
-    }
-  }
-  if (errors.length) throw errors;
   const files = new Map(built.outputFiles.map((f) => [f.path, f]));
   o.entries.forEach((source, i) => {
     const js = join(outdir, `e${i}.js`);
@@ -125,31 +130,11 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
     if (code === undefined || mapText === undefined || !metaOut) throw new Error(`esbuild produced no output for ${source}`);
     const map = JSON.parse(mapText) as { sources: string[] };
     map.sources = map.sources.map((s) => toPosix(relative(o.root, resolve(outdir, s))));
-    const deps = Object.keys(metaOut.inputs)
-      .filter((k) => !k.includes(":"))
-      .map(toPosix)
-      .sort();
+    // The entry itself always counts (when it is a link, esbuild lists only the file it leads to).
+    const deps = [...new Set([source, ...Object.keys(metaOut.inputs).filter((k) => !k.includes(":")).map(toPosix)])].sort();
     result.set(source, { source, code, map: JSON.stringify(map), dependencies: deps });
   });
   return result;
-}
-
-function findImport(root: string, importer: string, spec: string): { line?: number; column?: number; details?: string[] } {
-  try {
-    const text = readFileSync(join(root, importer), "utf8");
-    for (const q of ['"', "'", "`"]) {
-      const i = text.indexOf(q + spec + q);
-      if (i >= 0) {
-        const before = text.slice(0, i);
-        const line = before.split("\n").length;
-        const column = i - before.lastIndexOf("\n");
-        return { line, column, details: codeFrame(join(root, importer), line, column, text) };
-      }
-    }
-  } catch {
-    /* fall through */
-  }
-  return {};
 }
 
 function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: string[]): BaleError[] {
@@ -172,7 +157,7 @@ function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: st
           ? "compute the value from plain data; pass environment-specific values as separate config files"
           : detail.code === "config-import-package"
             ? `add "${packageName(detail.spec ?? "")}" to "allowPackages" in bale.config.json if it is deterministic and needs no Node.js APIs`
-            : "import only relative paths inside the project";
+            : "move the shared module inside the project root (the directory holding schemas/), or import only relative paths inside it";
       out.push(configError(detail.code, m.text, { ...at, details, fix }));
       continue;
     }

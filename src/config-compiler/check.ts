@@ -73,8 +73,14 @@ export async function checkConfigs(o: CheckOptions = {}): Promise<CheckReport> {
 
 /** Path of the `tsc` bin of the installed typescript package. */
 export function tscPath(): string {
-  const require = createRequire(import.meta.url);
-  return require.resolve("typescript/bin/tsc");
+  try {
+    return createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  } catch {
+    throw configError("config-typescript-missing", "the type check needs the typescript package, which bale depends on but cannot find (was it pruned?)", {
+      file: "typescript",
+      fix: "reinstall bale (npm i bale) or add typescript to the project (npm i -D typescript); `bale config build` works without it",
+    });
+  }
 }
 
 /**

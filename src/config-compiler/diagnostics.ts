@@ -16,6 +16,7 @@ export const CODES = {
   "config-import-builtin": "a script imports a Node.js built-in module",
   "config-import-package": "a script imports a package that is not allow-listed",
   "config-import-outside-root": "a script imports a file outside the project root",
+  "config-link-outside-root": "a script is a symbolic link that leads outside the project root (or nowhere)",
   "config-import-unresolved": "an import cannot be resolved",
   "config-unknown-schema": "a script names a schema that does not exist",
   "config-hermetic": "a script uses an API that hermetic evaluation forbids",
@@ -31,6 +32,7 @@ export const CODES = {
   "config-validator-error": "a validator module is broken (throws, or returns something other than string[])",
   "config-duplicate-output": "two scripts compile to the same output file",
   "config-type-error": "TypeScript reports a type error",
+  "config-typescript-missing": "the typescript package (needed by the type check) cannot be found",
   "config-output": "the output directory cannot be written",
 } as const;
 

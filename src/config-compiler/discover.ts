@@ -1,6 +1,7 @@
 /** Finds a config project's schemas, validators and scripts, and reads bale.config.json. */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { isBelow } from "../fsutil.js";
 import { configError } from "./diagnostics.js";
 
 /** Directories never searched for scripts (besides dot-directories and the output dir). */
@@ -60,6 +61,7 @@ export function discover(root: string, outAbs: string): Discovered {
     }
   }
   const outName = relative(root, outAbs);
+  const realRoot = realpathSync(root);
   const walk = (dir: string, rel: string): void => {
     for (const d of readdirSync(dir, { withFileTypes: true })) {
       const name = d.name;
@@ -68,6 +70,22 @@ export function discover(root: string, outAbs: string): Discovered {
         if (name.startsWith(".") || SKIP_DIRS.has(name) || toPosix(relPath) === toPosix(outName)) continue;
         walk(join(dir, name), relPath);
       } else if (d.isFile() && !name.endsWith(".d.ts") && SCRIPT_SUFFIXES.some((s) => name.endsWith(s))) {
+        scripts.push(relPath);
+      } else if (d.isSymbolicLink() && !name.endsWith(".d.ts") && SCRIPT_SUFFIXES.some((s) => name.endsWith(s))) {
+        // A script that is a link is followed when it leads to a file inside the root.
+        let real: string | undefined;
+        try {
+          real = realpathSync(join(dir, name));
+        } catch {
+          real = undefined;
+        }
+        const fix = "replace the link by the file itself, or point it at a file inside the project root";
+        if (real === undefined || !statSync(real).isFile()) {
+          throw configError("config-link-outside-root", "the script is a symbolic link that leads to no file", { file: toPosix(relPath), line: 1, fix });
+        }
+        if (!isBelow(real, realRoot)) {
+          throw configError("config-link-outside-root", "the script is a symbolic link to a file outside the project root; scripts are read only from inside it", { file: toPosix(relPath), line: 1, fix });
+        }
         scripts.push(relPath);
       }
     }

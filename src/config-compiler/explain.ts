@@ -87,7 +87,9 @@ function throwError(source: string, info: ThrowInfo, ctx: ExplainContext, valida
       details: [...loc.details, ...stackLines],
       fix: info.hermetic.startsWith("Math.random")
         ? "use fixed values (or derive them from a seed you keep in the config)"
-        : "use a fixed date, e.g. new Date(\"2024-01-01T00:00:00Z\")",
+        : /Date|format/.test(info.hermetic)
+          ? "use a fixed date, e.g. new Date(\"2024-01-01T00:00:00Z\")"
+          : "remove the call; config scripts evaluate plain computations only",
     });
   }
   if (info.name === "ReferenceError" && undef && HOST_GLOBALS.has(undef[1] as string)) {
@@ -99,7 +101,11 @@ function throwError(source: string, info: ThrowInfo, ctx: ExplainContext, valida
     });
   }
   if (info.name === "RangeError" && /Maximum call stack/.test(info.message)) {
-    return configError(validator ? "config-validator-error" : "config-throw", `infinite recursion: ${info.message}${where}`, { ...loc, details: [...loc.details, ...stackLines], fix: "make the recursion terminate" });
+    return configError(validator ? "config-validator-error" : "config-throw", `the call stack overflowed (recursion that does not end, or nests too deep): ${info.message}${where}`, {
+      ...loc,
+      details: [...loc.details, ...stackLines],
+      fix: "make the recursion terminate, or replace deep recursion by a loop",
+    });
   }
   const what = info.thrown ? `threw a non-Error value: ${info.thrown}` : `threw ${info.name ? info.name + ": " : ""}${info.message}`;
   return configError(validator ? "config-validator-error" : "config-throw", `${validator ? "the validator " : ""}${what}${where}`, {
@@ -270,6 +276,17 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
       ];
     }
     case "memory": {
+      if (r.error) {
+        // Refused by the sandbox's ArrayBuffer accounting: the error's stack says where.
+        const top = mappedFrames(r.error.stack, source, ctx)[0];
+        const loc = at(top ?? { file: source }, ctx.root);
+        return [
+          configError("config-memory", `evaluation allocated more ArrayBuffer memory (typed arrays) than the memory limit of ${ctx.memoryLimitMb} MB${top && top.file !== source ? ` (while evaluating ${source})` : ""}`, {
+            ...loc,
+            fix: 'allocate smaller buffers (every ArrayBuffer a script creates counts, freed or not), or raise "memoryLimitMb" in bale.config.json',
+          }),
+        ];
+      }
       const hot = r.hot ? mappedFrames(`at bale-bundle:${source}:${r.hot.line}:${r.hot.column}`, source, ctx)[0] : undefined;
       return [
         configError("config-memory", `evaluation used more than the memory limit of ${ctx.memoryLimitMb} MB`, {

@@ -8,7 +8,7 @@ export interface ValidatorCode {
 }
 
 export type WorkerRequest =
-  | { type: "configure"; validators: ValidatorCode[]; timeoutMs: number }
+  | { type: "configure"; validators: ValidatorCode[]; timeoutMs: number; memoryLimitMb: number }
   | { type: "eval"; id: number; source: string; kind: "config" | "service"; code: string; profileMs?: number };
 
 export interface ThrowInfo {
@@ -47,7 +47,12 @@ export type EvalResult =
     } & Logs)
   | ({ status: "throw"; error: ThrowInfo } & Logs)
   | ({ status: "timeout"; /** Where (bundled coordinates) the script spent its time, from a CPU profile. */ hot?: { line: number; column: number } } & Logs)
-  | ({ status: "memory"; hot?: { line: number; column: number } } & Logs)
+  | ({
+      status: "memory";
+      hot?: { line: number; column: number };
+      /** ArrayBuffer allocation over the limit: the error raised where it was refused. */
+      error?: ThrowInfo;
+    } & Logs)
   | ({ status: "no-default" } & Logs)
   | ({ status: "never-settled" } & Logs)
   | ({ status: "not-constructed"; got: string } & Logs)
@@ -66,4 +71,5 @@ export type ValidatorOutcome =
   | { status: "ok"; messages: string[] }
   | { status: "throw"; error: ThrowInfo }
   | { status: "bad"; got: string }
-  | { status: "timeout" };
+  | { status: "timeout" }
+  | { status: "memory"; error?: ThrowInfo };

@@ -64,6 +64,7 @@ export function checkValue(kind: "config" | "service", r: EvalResult, c: CheckCo
     if (v.status === "throw") return { status: "validator-throw", schema, validator, error: v.error, logs };
     if (v.status === "bad") return { status: "validator-bad", schema, validator, got: v.got, logs };
     if (v.status === "timeout") return { status: "validator-timeout", schema, validator, logs };
+    if (v.status === "memory") return { status: "memory", ...(v.error ? { error: v.error } : {}), logs };
     if (v.messages.length) return { status: "validator-failed", schema, validator, messages: v.messages, logs };
   }
   return r;

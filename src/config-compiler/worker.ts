@@ -16,15 +16,27 @@ import type { EvalResult, ThrowInfo, WorkerRequest, ValidatorCode, ValidatorOutc
 const prelude = new vm.Script(PRELUDE, { filename: "bale:prelude" });
 const collectScript = new vm.Script(`${API_GLOBAL}.collect()`, { filename: "bale:collect" });
 const describeScript = new vm.Script(`${API_GLOBAL}.describeThrow(globalThis.__bale_thrown)`, { filename: "bale:describe" });
-const validateScript = new vm.Script(`${API_GLOBAL}.validate(globalThis.__bale_input)`, { filename: "bale:validate" });
-/** Appended to every bundle so that running it and reading its value is one timed call. */
-const FINISH = `\n;${API_GLOBAL}.finish();\n`;
+/**
+ * Wraps a bundle so that running it and reading its value is one timed call, and whatever it
+ * throws is caught and described inside the context (the host never hands a value back in).
+ * `try {` sits on the bundle's first line, so the source map's lines stay right.
+ */
+const wrapBundle = (code: string): string => `try { ${code}\n;${API_GLOBAL}.finish();\n} catch (__bale_e) { ${API_GLOBAL}.describeThrow(__bale_e); }\n`;
+const wrapValidator = (code: string): string => `try { ${code}\n;"loaded";\n} catch (__bale_e) { ${API_GLOBAL}.describeThrow(__bale_e); }\n`;
 
+const NO_HOST_GLOBAL = (vm as unknown as { constants?: { DONT_CONTEXTIFY?: vm.Context } }).constants?.DONT_CONTEXTIFY;
 let timeoutMs = 5000;
+let memoryLimitMb = 256;
 let validators = new Map<string, { source: string; script: vm.Script }>();
 
 function freshContext(): vm.Context {
-  const ctx = vm.createContext({}, { microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } });
+  // DONT_CONTEXTIFY: the context's global is its own ordinary global object, not an interceptor
+  // in front of a host-realm object, so no host object (and no host Function) is reachable.
+  // Node < 20.18 lacks it: a null-prototype sandbox object then keeps the host's Object.prototype
+  // (and its constructor) off the global's lookup path.
+  const ctx = vm.createContext(NO_HOST_GLOBAL ?? Object.create(null), { microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } });
+  // A primitive, read and deleted by the prelude before any script runs.
+  (ctx as Record<string, unknown>).__bale_ab_limit = memoryLimitMb * 1024 * 1024;
   // bale's own code: no timeout needed (each timed call starts a watchdog thread, which costs).
   prelude.runInContext(ctx);
   return ctx;
@@ -39,9 +51,17 @@ function run(ctx: vm.Context, script: vm.Script): string | { thrown: ThrowInfo }
     return typeof r === "string" ? r : "";
   } catch (e) {
     if ((e as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") throw new Timeout();
-    (ctx as Record<string, unknown>).__bale_thrown = e;
-    const r = JSON.parse(describeScript.runInContext(ctx, { timeout: timeoutMs }) as string) as { error: ThrowInfo };
-    return { thrown: r.error };
+    // Rare (the wrapper catches inside the context): e.g. a stack overflow in the catch itself.
+    // Defined, not assigned, so no setter a script installed on the global runs here.
+    try {
+      Object.defineProperty(ctx, "__bale_thrown", { value: e, writable: true, configurable: true, enumerable: false });
+      const r = JSON.parse(describeScript.runInContext(ctx, { timeout: timeoutMs }) as string) as { status: string; error?: ThrowInfo };
+      if (r.status === "memory") return "{\"status\":\"memory\",\"logs\":[]}";
+      if (r.error) return { thrown: r.error };
+    } catch (e2) {
+      if ((e2 as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") throw new Timeout();
+    }
+    return { thrown: { name: "Error", message: "the script threw a value bale could not inspect", stack: "", hermetic: null, thrown: "" } };
   }
 }
 
@@ -55,7 +75,7 @@ function parseResult(x: string | { thrown: ThrowInfo }): Raw {
 function evaluate(source: string, code: string, profileMs?: number): EvalResult {
   let script: vm.Script;
   try {
-    script = new vm.Script(code + FINISH, { filename: `bale-bundle:${source}` });
+    script = new vm.Script(wrapBundle(code), { filename: `bale-bundle:${source}` });
   } catch (e) {
     return { status: "throw", error: { name: "SyntaxError", message: String((e as Error).message), stack: "", hermetic: null, thrown: "" }, logs: [] };
   }
@@ -90,10 +110,16 @@ function runValidator(script: vm.Script, json: string): ValidatorOutcome {
   try {
     const loaded = run(vctx, script);
     if (typeof loaded !== "string") return { status: "throw", error: loaded.thrown };
-    (vctx as Record<string, unknown>).__bale_input = json;
-    const r = run(vctx, validateScript);
+    if (loaded !== "loaded") {
+      const l = JSON.parse(loaded) as { status: string; error?: ThrowInfo };
+      if (l.status === "memory") return { status: "memory", ...(l.error ? { error: l.error } : {}) };
+      return { status: "throw", error: l.error as ThrowInfo };
+    }
+    // The value goes in as a string literal in the script's source: nothing is handed in.
+    const r = run(vctx, new vm.Script(`${API_GLOBAL}.validate(${JSON.stringify(json)})`, { filename: "bale:validate" }));
     if (typeof r !== "string") return { status: "throw", error: r.thrown };
     const res = JSON.parse(r) as { status: string; messages?: string[]; got?: string; error?: ThrowInfo };
+    if (res.status === "memory") return { status: "memory", ...(res.error ? { error: res.error } : {}) };
     if (res.status === "throw") return { status: "throw", error: res.error as ThrowInfo };
     if (res.status !== "ok") return { status: "bad", got: `${res.status === "bad-validator" ? "a default export of type " : ""}${res.got ?? "?"}` };
     return { status: "ok", messages: res.messages ?? [] };
@@ -155,9 +181,10 @@ function hotSpot(source: string, script: vm.Script, code: string, forMs: number)
   }
 }
 
-function configure(m: { validators: ValidatorCode[]; timeoutMs: number }): void {
+function configure(m: { validators: ValidatorCode[]; timeoutMs: number; memoryLimitMb: number }): void {
   timeoutMs = m.timeoutMs;
-  validators = new Map(m.validators.map((v) => [v.schema, { source: v.source, script: new vm.Script(v.code, { filename: `bale-bundle:${v.source}` }) }]));
+  memoryLimitMb = m.memoryLimitMb;
+  validators = new Map(m.validators.map((v) => [v.schema, { source: v.source, script: new vm.Script(wrapValidator(v.code), { filename: `bale-bundle:${v.source}` }) }]));
 }
 
 parentPort?.on("message", (m: WorkerRequest) => {

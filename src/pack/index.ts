@@ -72,6 +72,8 @@ export interface PackResult {
   pruned: { installOnly: string[]; buildFiles: number; buildBytes: number };
   /** Things that may make the archive behave differently from the app in its project. */
   warnings: string[];
+  /** The zstd implementation that compressed the payload (zstd-napi unless it is not installed). */
+  compressor: "zstd-napi" | "node-zlib" | "zstd-wasm";
   timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; totalMs: number };
 }
 
@@ -485,6 +487,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
     externalPackages: [...new Set(plan.packages.values())].sort(),
     pruned,
     warnings: [...trace.warnings, ...plan.warnings],
+    compressor: z.implementation,
     timings: {
       traceMs: Math.round(tBundle - tTrace),
       bundleMs: Math.round(tTar - tBundle),

@@ -91,5 +91,8 @@ export const packCommand: CommandModule<object, Args> = {
       out(`  left out, never run: ${parts.join("; ")}`);
     }
     for (const w of r.warnings) err(`  warning: ${w}`);
+    if (r.compressor !== "zstd-napi" && !process.env.BALE_ZSTD_IMPL) {
+      err(`  note: zstd-napi is not installed (optional; its install script may have been skipped), so the payload was compressed with ${r.compressor}: same format and deterministic, but not byte-identical to a zstd-napi build`);
+    }
   },
 };
