@@ -13,6 +13,7 @@ const opts = {
   name: "demo app",
   appId: "a".repeat(64),
   entry: "app/src/it's main.cjs",
+  node: ">=20",
   nodeOptions: ["--enable-source-maps", "--max-old-space-size=64"],
   configDir: "config",
   extractorOffset: 1234,
