@@ -232,8 +232,12 @@ export function acquireLock(path: string, stop: () => boolean, onWait?: () => vo
     try {
       holder = readFileSync(path, "utf8");
       age = Date.now() - statSync(path).mtimeMs;
-    } catch {
-      continue; // released between our open and read: try again at once
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // released between our open and read: try again at once
+      throw new BaleError("cache-unsafe", `refusing to use the cache directory: the lock ${path} is not a file (${(e as NodeJS.ErrnoException).code ?? e})`, {
+        file: path,
+        fix: "remove it; bale recreates it as needed",
+      });
     }
     // An empty lock file is a holder that died between creating and writing it (or is about to write).
     const dead = holder.trim() === "" ? age > 2000 : !isAlive(holder);
