@@ -115,6 +115,7 @@ export function renderPrelude(o: PreludeOptions): string {
     `  [ -n "$_bale_u" ] || _bale_x "cannot tell your user id for a private cache directory (no usable HOME, no /proc, no id command). Fix: set BALE_CACHE_DIR to a directory you own." cache-no-home\n` +
     `  _bale_c=\${TMPDIR:-/tmp}/bale-$_bale_u\n` +
     `fi\n` +
+    `case $_bale_c in /*) ;; *) _bale_c=$PWD/$_bale_c ;; esac\n` +
     `_bale_d=$_bale_c/$_bale_id\n` +
     // Find node without forking: BALE_NODE (a path, or a name looked up on PATH), else node on PATH.
     `_bale_n=\${BALE_NODE:-node}\n` +

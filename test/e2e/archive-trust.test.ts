@@ -348,7 +348,7 @@ test("item 16: disk full, a too-long path, a lock in the way and a noexec cache 
     const src = join(dir, "big-src");
     mkdirSync(join(src, "data"), { recursive: true });
     const blob = Buffer.alloc(3 << 20);
-    for (let i = 0; i < blob.length; i += 4) blob.writeUInt32LE((Math.imul(i, 2654435761) >>> 0) ^ (i >>> 7), i);
+    for (let i = 0; i < blob.length; i += 4) blob.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
     writeFileSync(join(src, "data/blob.bin"), blob);
     writeFileSync(join(src, "main.js"), `require("fs").readFileSync(require("path").join(__dirname, "data/blob.bin")); console.log("ran");\n`);
     const big = join(dir, "big");
