@@ -3,15 +3,42 @@
  * They return data or throw BaleError; the CLI prints.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Decompress } from "fzstd";
-import * as zlib from "node:zlib";
 import { BaleError, userIoError } from "../errors.js";
+import { extractorCode } from "../pack/assemble.js";
+import { preludeForIndex } from "../runtime-stub/prelude.js";
+import { VERSION } from "../version.js";
 import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd } from "./format.js";
-import { extractPayload } from "./extract.js";
-import { TarReader, type TarEntry } from "./tar.js";
-import { acquireLock, cacheRoot, cleanStale, type Env, isAlive, lstatOrNull, readMarker, uniqueSuffix } from "./cache.js";
+import { extractPayload, listPayload } from "./extract.js";
+import type { TarEntry } from "./tar.js";
+import {
+  acquireLock,
+  cacheRoot,
+  checkCacheRoot,
+  cleanStale,
+  entryProblem,
+  type Env,
+  isAlive,
+  lstatOrNull,
+  MARKER,
+  readMarker,
+  uniqueSuffix,
+} from "./cache.js";
 
 function openArchive(file: string): number {
   let fd: number;
@@ -30,16 +57,6 @@ function openArchive(file: string): number {
   return fd;
 }
 
-function withArchive<T>(file: string, fn: (fd: number, index: ArchiveIndex, size: number, indexSha256: string) => T): T {
-  const fd = openArchive(file);
-  try {
-    const { index, size, indexSha256 } = readIndexFromFd(fd, file);
-    return fn(fd, index, size, indexSha256);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export interface InspectOptions {
   archive: string;
   /** Also list every entry of the payload (decompresses it). */
@@ -53,59 +70,35 @@ export interface InspectResult {
   files?: Array<{ path: string; type: TarEntry["type"]; size: number; mode: string; target?: string }>;
 }
 
-function readPayload(fd: number, index: ArchiveIndex, label: string): Buffer {
-  const { offset, length } = index.segments.payload;
-  const buf = Buffer.allocUnsafe(length);
+function readExact(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, buf, done, length - done, offset + done);
-    if (n === 0) throw new BaleError("archive-payload-corrupt", "the payload is truncated", { file: label, fix: "copy the archive again" });
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
     done += n;
   }
-  return buf;
+  return buf.subarray(0, done);
 }
 
-function decompressAll(data: Buffer): Buffer {
-  const z = zlib as unknown as { zstdDecompressSync?: (b: Buffer) => Buffer };
-  if (z.zstdDecompressSync) return z.zstdDecompressSync(data);
-  const chunks: Uint8Array[] = [];
-  new Decompress((c) => chunks.push(c)).push(data, true);
-  return Buffer.concat(chunks);
-}
-
-export function inspect(o: InspectOptions): InspectResult {
-  return withArchive(o.archive, (fd, index, size) => {
+export async function inspect(o: InspectOptions): Promise<InspectResult> {
+  const fd = openArchive(o.archive);
+  try {
+    const { index, size } = readIndexFromFd(fd, o.archive);
     const r: InspectResult = { archive: o.archive, size, index };
     if (o.files) {
-      const files: NonNullable<InspectResult["files"]> = [];
-      const reader = new TarReader(
-        {
-          entry: (e) => {
-            const f: (typeof files)[number] = { path: e.path, type: e.type, size: e.size, mode: e.mode.toString(8).padStart(4, "0") };
-            if (e.type === "symlink") f.target = e.linkTarget;
-            files.push(f);
-          },
-          data: () => {},
-          endEntry: () => {},
-        },
-        o.archive,
-      );
-      let tar: Buffer;
-      try {
-        tar = decompressAll(readPayload(fd, index, o.archive));
-      } catch (e) {
-        if (e instanceof BaleError) throw e;
-        throw new BaleError("archive-payload-corrupt", `the payload cannot be decompressed (${(e as Error).message})`, {
-          file: o.archive,
-          fix: "run `bale verify` for details; copy the archive again or rebuild it",
-        });
-      }
-      reader.push(tar);
-      reader.end();
-      r.files = files;
+      // Decoding is bounded by the index's declared sizes: a decompression bomb is refused, not inflated.
+      const { entries } = await listPayload(fd, index, o.archive);
+      r.files = entries.map((e) => {
+        const f: NonNullable<InspectResult["files"]>[number] = { path: e.path, type: e.type, size: e.size, mode: e.mode.toString(8).padStart(4, "0") };
+        if (e.type === "symlink") f.target = e.linkTarget;
+        return f;
+      });
     }
     return r;
-  });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface VerifyResult {
@@ -114,44 +107,69 @@ export interface VerifyResult {
   /** One line per problem found (empty when ok). */
   problems: string[];
   index: ArchiveIndex | null;
+  /** This archive's entry in the cache (BALE_CACHE_DIR etc.), when it was extracted there. */
+  cacheEntry?: { path: string; problem: string | null };
 }
 
-/** Full integrity check: structure, extractor hash, payload hash, and that the tar reads back cleanly. */
-export function verify(o: { archive: string }): VerifyResult {
+/** The first byte at which two buffers differ (or the shorter length). */
+function firstDifference(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
+/**
+ * Full integrity check. The sh prelude is fully determined by the index, so it is rendered again and
+ * compared byte for byte; the extractor must match its hash (pinned by that prelude) and, for an
+ * archive built by this bale version, be this bale's extractor byte for byte; the payload must match
+ * its hash and read back as a clean tar within the sizes the index declares, its symlinks resolved as
+ * the kernel would. The archive's cache entry, if there is one, must still hold every file it had.
+ */
+export async function verify(o: { archive: string; env?: Env }): Promise<VerifyResult> {
+  const fd = openArchive(o.archive);
   try {
-    return withArchive(o.archive, (fd, index, _size, indexSha256) => {
-      const problems: string[] = [];
-      const ex = index.segments.extractor;
-      const exBuf = Buffer.alloc(ex.length);
-      readSync(fd, exBuf, 0, ex.length, ex.offset);
-      if (createHash("sha256").update(exBuf).digest("hex") !== ex.sha256) problems.push("the embedded extractor does not match its sha256 (damaged)");
-      const prelude = Buffer.alloc(Math.min(index.segments.prelude.length, 1 << 16));
-      readSync(fd, prelude, 0, prelude.length, 0);
-      const text = prelude.toString("utf8");
-      if (!text.startsWith("#!/bin/sh\n") || !text.includes(`_bale_id=${index.appId}\n`)) problems.push("the sh prelude does not match the index (damaged)");
-      else if (pinnedIndexSha256(text) !== indexSha256) problems.push("the index does not match the hash its prelude pins (tampered or damaged)");
-      const payload = readPayload(fd, index, o.archive);
-      if (createHash("sha256").update(payload).digest("hex") !== index.segments.payload.sha256) {
-        problems.push("the payload does not match its sha256 (tampered or damaged)");
-      } else {
-        try {
-          let files = 0;
-          let bytes = 0;
-          const reader = new TarReader({ entry: (e) => void (e.type === "file" && (files++, (bytes += e.size))), data: () => {}, endEntry: () => {} }, o.archive);
-          reader.push(decompressAll(payload));
-          reader.end();
-          if (files !== index.payload.files || bytes !== index.payload.unpackedSize) {
-            problems.push(`the payload holds ${files} files / ${bytes} bytes, the index says ${index.payload.files} / ${index.payload.unpackedSize}`);
-          }
-        } catch (e) {
-          problems.push(e instanceof BaleError ? e.message : `the payload cannot be decompressed (${(e as Error).message})`);
-        }
-      }
-      return { archive: o.archive, ok: problems.length === 0, problems, index };
-    });
-  } catch (e) {
-    if (e instanceof BaleError && e.code !== "archive-unreadable") return { archive: o.archive, ok: false, problems: [e.message], index: null };
-    throw e;
+    let opened: ReturnType<typeof readIndexFromFd>;
+    try {
+      opened = readIndexFromFd(fd, o.archive);
+    } catch (e) {
+      if (e instanceof BaleError) return { archive: o.archive, ok: false, problems: [e.message], index: null };
+      throw e;
+    }
+    const { index, indexSha256 } = opened;
+    const problems: string[] = [];
+    const sameBale = index.build.bale === VERSION;
+    const ex = index.segments.extractor;
+    const exBuf = readExact(fd, ex.length, ex.offset);
+    if (createHash("sha256").update(exBuf).digest("hex") !== ex.sha256) problems.push("the embedded extractor does not match its sha256 (damaged)");
+    else if (sameBale && !exBuf.equals(extractorCode())) problems.push(`the embedded extractor is not the one bale ${VERSION} builds (modified)`);
+    const pre = index.segments.prelude;
+    const actual = readExact(fd, Math.min(pre.length, 1 << 20), 0);
+    const expected = Buffer.from(preludeForIndex(index, indexSha256), "utf8");
+    if (!actual.equals(expected)) {
+      const at = firstDifference(actual, expected);
+      const line = actual.subarray(0, at).toString("latin1").split("\n").length;
+      if (pinnedIndexSha256(actual.toString("latin1")) !== indexSha256) problems.push("the index does not match the hash its prelude pins (tampered or damaged)");
+      else if (sameBale) problems.push(`the sh prelude is not what its index implies: it differs at byte ${at} (line ${line}) (edited or damaged)`);
+      else problems.push(`the sh prelude differs at byte ${at} (line ${line}) from what bale ${VERSION} writes for this index; the archive was built by bale ${index.build.bale}: verify it with that version or rebuild it`);
+    }
+    try {
+      await listPayload(fd, index, o.archive);
+    } catch (e) {
+      if (!(e instanceof BaleError)) throw e;
+      problems.push(e.message);
+    }
+    const r: VerifyResult = { archive: o.archive, ok: false, problems, index };
+    const root = cacheRoot(o.env ?? process.env);
+    if (readMarker(root, index.appId)) {
+      const path = join(root, index.appId);
+      const problem = entryProblem(path);
+      r.cacheEntry = { path, problem };
+      if (problem) problems.push(`its cache entry ${path} is damaged (${problem}); \`bale cache list --check\` removes it and the next run extracts it again`);
+    }
+    r.ok = problems.length === 0;
+    return r;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -182,9 +200,14 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
     } catch (e) {
       userIoError(e, "extract-output-unwritable", "cannot create the output directory", o.output, "pass -o with a directory in a place you may write to");
     }
-    const stats = await extractPayload(fd, index, tmp, o.archive, { fsync: false });
-    if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
-    renameSync(tmp, out);
+    let stats: Awaited<ReturnType<typeof extractPayload>>;
+    try {
+      stats = await extractPayload(fd, index, tmp, o.archive, { fsync: false });
+      if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
+      renameSync(tmp, out);
+    } catch (e) {
+      userIoError(e, "extract-output-unwritable", "cannot write the extracted files", o.output, "pass -o with a directory on a file system with room that you can write");
+    }
     return { output: out, files: stats.files, bytes: stats.bytes };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -200,8 +223,12 @@ export interface CacheEntry {
   path: string;
   bytes: number;
   extractedAt: number;
-  /** PIDs of running processes whose command line points into this entry. */
+  /** PIDs of running processes that hold this entry (see `processesUsing`). */
   inUseBy: number[];
+  /** With `check`: the first problem found (a missing or changed file), or null when intact. */
+  damaged?: string | null;
+  /** With `check`, for a damaged entry: what was done so that its next run extracts it again. */
+  repair?: "removed" | "invalidated";
 }
 
 function dirSize(p: string): number {
@@ -216,9 +243,44 @@ function dirSize(p: string): number {
   return n;
 }
 
-/** Running processes (Linux /proc) whose argv mentions a path under `dir`. */
-function processesUsing(dir: string): number[] {
+function realOrNull(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** Does `text` name a path inside the entry `real` (its app id as a path component, resolved from `cwd`)? */
+function namesEntry(text: string, appId: string, real: string, cwd: string | null): boolean {
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(`/${appId}`, from);
+    if (at < 0) return false;
+    from = at + 1;
+    const end = at + 1 + appId.length;
+    const next = text[end];
+    if (next !== undefined && next !== "/" && next !== "\0" && next !== "\n" && next !== " ") continue;
+    // The start of this path: after the previous NUL/newline/space/"=" (environ: NAME=value).
+    let begin = at;
+    while (begin > 0 && !"\0\n =".includes(text[begin - 1] as string)) begin--;
+    const spelled = text.slice(begin, end);
+    const abs = spelled.startsWith("/") ? spelled : cwd ? resolve(cwd, spelled) : null;
+    const r = abs === null ? null : realOrNull(abs);
+    // Whatever the spelling (trailing "/", "./", a symlinked dir): the real path decides; unknown = in use.
+    if (r === null || r === real) return true;
+  }
+}
+
+/**
+ * Running processes (Linux /proc) that hold the entry `<root>/<appId>`: its path in their command
+ * line, in their environment (the prelude exports BALE_APP_DIR, which survives a renamed process
+ * title), or among their mapped files (native addons). Paths are compared by real path.
+ */
+export function processesUsing(root: string, appId: string): number[] {
   const pids: number[] = [];
+  const real = realOrNull(join(root, appId));
+  if (real === null) return pids;
   let names: string[];
   try {
     names = readdirSync("/proc");
@@ -226,12 +288,24 @@ function processesUsing(dir: string): number[] {
     return pids;
   }
   for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
+    if (!/^\d+$/.test(n) || Number(n) === process.pid) continue;
+    let cwd: string | null = null;
     try {
-      const cmd = readFileSync(`/proc/${n}/cmdline`, "utf8");
-      if (cmd.includes(dir + "/")) pids.push(Number(n));
+      cwd = readlinkSync(`/proc/${n}/cwd`);
     } catch {
-      /* gone */
+      /* not ours to read, or gone */
+    }
+    for (const f of ["cmdline", "environ", "maps"]) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${n}/${f}`, "latin1");
+      } catch {
+        continue;
+      }
+      if (text.includes(appId) && namesEntry(text, appId, real, cwd)) {
+        pids.push(Number(n));
+        break;
+      }
     }
   }
   return pids;
@@ -239,21 +313,46 @@ function processesUsing(dir: string): number[] {
 
 export interface CacheOptions {
   env?: Env;
+  /** `list --check`: compare every entry with its file list; damaged ones are removed (or invalidated if in use). */
+  check?: boolean;
 }
 
 export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheEntry[] } {
   const root = cacheRoot(o.env ?? process.env);
   const entries: CacheEntry[] = [];
-  if (!existsSync(root)) return { root, entries };
+  if (lstatOrNull(root) === null) return { root, entries };
+  checkCacheRoot(root);
   for (const name of readdirSync(root).sort()) {
     if (!/^[0-9a-f]{64}$/.test(name)) continue;
     const m = readMarker(root, name);
     if (!m) continue;
     const path = join(root, name);
-    entries.push({ appId: name, name: m.name, path, bytes: dirSize(path), extractedAt: m.extractedAt, inUseBy: processesUsing(path) });
+    const e: CacheEntry = { appId: name, name: m.name, path, bytes: dirSize(path), extractedAt: m.extractedAt, inUseBy: processesUsing(root, name) };
+    if (o.check) {
+      e.damaged = entryProblem(path) ?? (m.entry && lstatOrNull(join(path, m.entry)) === null ? `${m.entry} is missing` : null);
+      if (e.damaged) e.repair = invalidate(root, e);
+    }
+    entries.push(e);
   }
   entries.sort((a, b) => a.name.localeCompare(b.name) || b.extractedAt - a.extractedAt);
   return { root, entries };
+}
+
+/** Makes a damaged entry extract again on its next run: removed, or (while in use) its marker only. */
+function invalidate(root: string, e: CacheEntry): "removed" | "invalidated" {
+  const lock = acquireLock(join(root, `${e.appId}.lock`), () => false);
+  try {
+    if (e.inUseBy.length > 0) {
+      rmSync(join(e.path, MARKER), { force: true });
+      return "invalidated";
+    }
+    const trash = join(root, `.trash-${e.appId}-${uniqueSuffix()}`);
+    renameSync(e.path, trash);
+    rmSync(trash, { recursive: true, force: true });
+    return "removed";
+  } finally {
+    lock?.release();
+  }
 }
 
 export interface PruneResult {

@@ -4,6 +4,8 @@
  *   <cache>/CACHEDIR.TAG
  *   <cache>/<app id>/            a complete extraction (published by rename)
  *   <cache>/<app id>/.bale-ok    marker: app id, then a JSON line of metadata
+ *   <cache>/<app id>/.bale-files what was extracted ("<type> <size> <path>" lines): `cache list --check`
+ *   <cache>/<app id>/.bale-node  the node binary whose version was last checked against the app's range
  *   <cache>/<app id>.lock        held while one process extracts
  *   <cache>/.work-<app id>-<pid>-<rand>/   private, in-progress extraction
  *
@@ -12,13 +14,15 @@
  * published first. The lock only keeps concurrent first runs from all doing
  * the same work; a lock left by a dead process is broken.
  */
-import { closeSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
-import { BaleError } from "../errors.js";
+import { BaleError, userIoError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
 
 export const MARKER = ".bale-ok";
+export const FILES = ".bale-files";
+export const NODE_STAMP = ".bale-node";
 export const CACHEDIR_TAG =
   "Signature: 8a477f597d28d172789f06886806bc55\n" +
   "# This file is a cache directory tag created by bale (extracted executable archives).\n" +
@@ -26,13 +30,33 @@ export const CACHEDIR_TAG =
 
 export type Env = Record<string, string | undefined>;
 
-/** The cache root, computed exactly as the sh prelude computes it. */
+function euid(): number {
+  return typeof process.geteuid === "function" ? process.geteuid() : 0;
+}
+
+/** A directory owned by us (following symlinks, as sh's `test -d && test -O` do). */
+function ownDir(p: string): boolean {
+  try {
+    const st = statSync(p);
+    return st.isDirectory() && st.uid === euid();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The cache root, computed exactly as the sh prelude computes it: BALE_CACHE_DIR; else
+ * $XDG_CACHE_HOME/bale or $HOME/.cache/bale when that base is a directory we own (never create
+ * directories in another user's home, as `sudo -E` would have us do; a not yet existing XDG_CACHE_HOME
+ * counts as ours when HOME is); else ${TMPDIR:-/tmp}/bale-<euid>.
+ */
 export function cacheRoot(env: Env = process.env): string {
   if (env.BALE_CACHE_DIR) return env.BALE_CACHE_DIR;
-  if (env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith("/")) return `${env.XDG_CACHE_HOME}/bale`;
-  if (env.HOME) return `${env.HOME}/.cache/bale`;
-  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
-  return `${env.TMPDIR || "/tmp"}/bale-${uid}`;
+  const home = Boolean(env.HOME && ownDir(env.HOME));
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && xdg.startsWith("/") && (ownDir(xdg) || (home && !existsSync(xdg)))) return `${xdg}/bale`;
+  if (home) return `${env.HOME}/.cache/bale`;
+  return `${env.TMPDIR || "/tmp"}/bale-${euid()}`;
 }
 
 function unsafe(dir: string, what: string, fix: string): BaleError {
@@ -45,18 +69,21 @@ function unsafe(dir: string, what: string, fix: string): BaleError {
  * (with CACHEDIR.TAG) when missing.
  */
 export function ensureCacheRoot(dir: string): void {
-  let st: Stats | null = lstatOrNull(dir);
-  if (st === null) {
+  if (lstatOrNull(dir) === null) {
     try {
       mkdirp(dir, 0o700);
     } catch (e) {
-      throw new BaleError("cache-unwritable", `cannot create the cache directory (${(e as NodeJS.ErrnoException).code ?? e})`, {
-        file: dir,
-        fix: "set BALE_CACHE_DIR to a directory you can write",
-      });
+      userIoError(e, "cache-unwritable", "cannot create the cache directory", dir, "set BALE_CACHE_DIR to a directory you can write");
     }
-    st = lstatSync(dir);
   }
+  checkCacheRoot(dir);
+  const tag = join(dir, "CACHEDIR.TAG");
+  if (lstatOrNull(tag) === null) writeFileAtomic(tag, CACHEDIR_TAG);
+}
+
+/** Throws cache-unsafe unless `dir` (which exists) is a real directory, ours, not group/world-writable. */
+export function checkCacheRoot(dir: string): void {
+  const st = lstatSync(dir);
   const fix = "remove it (bale recreates it safely) or set BALE_CACHE_DIR to a private directory you own";
   if (st.isSymbolicLink()) throw unsafe(dir, "it is a symlink", fix);
   if (!st.isDirectory()) throw unsafe(dir, "it is not a directory", fix);
@@ -65,8 +92,6 @@ export function ensureCacheRoot(dir: string): void {
   if (st.mode & 0o022) {
     throw unsafe(dir, `it is writable by ${st.mode & 0o020 ? "group" : "others"} (mode ${(st.mode & 0o777).toString(8)})`, `run \`chmod 700 ${dir}\`, or ${fix}`);
   }
-  const tag = join(dir, "CACHEDIR.TAG");
-  if (lstatOrNull(tag) === null) writeFileAtomic(tag, CACHEDIR_TAG);
 }
 
 export function lstatOrNull(p: string): Stats | null {
@@ -207,8 +232,12 @@ export function acquireLock(path: string, stop: () => boolean, onWait?: () => vo
     try {
       holder = readFileSync(path, "utf8");
       age = Date.now() - statSync(path).mtimeMs;
-    } catch {
-      continue; // released between our open and read: try again at once
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // released between our open and read: try again at once
+      throw new BaleError("cache-unsafe", `refusing to use the cache directory: the lock ${path} is not a file (${(e as NodeJS.ErrnoException).code ?? e})`, {
+        file: path,
+        fix: "remove it; bale recreates it as needed",
+      });
     }
     // An empty lock file is a holder that died between creating and writing it (or is about to write).
     const dead = holder.trim() === "" ? age > 2000 : !isAlive(holder);
@@ -247,4 +276,36 @@ export function cleanStale(root: string, appId?: string): number {
     removed++;
   }
   return removed;
+}
+
+// ---- the file list of a cache entry (cheap damage detection) ----
+
+export function filesText(listing: ReadonlyArray<readonly [string, number, string]>): string {
+  return listing.map(([type, size, path]) => `${type[0]} ${size} ${path}\n`).join("");
+}
+
+/**
+ * Checks a complete entry against the file list written at extraction: every file present with its
+ * size, every directory and symlink present. Returns the first problem, or null when intact (or when
+ * the entry predates file lists). Costs one lstat per entry: for `cache list --check` and cold starts.
+ */
+export function entryProblem(dir: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, FILES), "utf8");
+  } catch {
+    return lstatOrNull(join(dir, MARKER)) && lstatOrNull(dir)?.isDirectory() ? null : "it is incomplete";
+  }
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const m = /^([fdl]) (\d+) (.+)$/.exec(line);
+    if (!m) return `its file list is damaged (${JSON.stringify(line.slice(0, 80))})`;
+    const [, type, size, path] = m as unknown as [string, string, string, string];
+    const st = lstatOrNull(join(dir, path));
+    if (st === null) return `${path} is missing`;
+    if (type === "f" && (!st.isFile() || st.size !== Number(size))) return `${path} has changed (expected a ${size}-byte file)`;
+    if (type === "d" && !st.isDirectory()) return `${path} is not a directory any more`;
+    if (type === "l" && !st.isSymbolicLink()) return `${path} is not a symlink any more`;
+  }
+  return null;
 }

@@ -18,24 +18,24 @@ import {
   mkdirSync,
   openSync,
   readSync,
-  realpathSync,
   symlinkSync,
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { Decompress, decompress as fzDecompress } from "fzstd";
 import { BaleError } from "../errors.js";
-import { isBelow } from "../fsutil.js";
 import type { ArchiveIndex } from "./format.js";
-import { TarReader, TarError, type TarEntry } from "./tar.js";
+import { TarReader, TarError, TreeModel, type TarEntry } from "./tar.js";
 
 export interface ExtractStats {
   entries: number;
   files: number;
   bytes: number;
   decoder: "node-zlib" | "fzstd";
+  /** What was written: [type, size, path] per entry (for the cache entry's file list). */
+  listing: Array<[TarEntry["type"], number, string]>;
 }
 
 export interface ExtractOptions {
@@ -51,7 +51,7 @@ const FILE_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0);
 type ZstdStream = import("node:stream").Transform;
 const zstd = zlib as unknown as {
   createZstdDecompress?: (o?: object) => ZstdStream;
-  zstdDecompressSync?: (b: Buffer, o?: object) => Buffer;
+  zstdDecompressSync?: (b: Buffer, o?: { chunkSize?: number; maxOutputLength?: number }) => Buffer;
 };
 const createZstdDecompress = zstd.createZstdDecompress;
 /** Up to this much tar, decode in one call into one right-sized buffer (fastest); stream beyond it. */
@@ -69,6 +69,8 @@ class TreeWriter {
   private earlyOpen = 0;
   private earlyError: Error | null = null;
   private current = "";
+  private readonly model = new TreeModel();
+  readonly listing: Array<[TarEntry["type"], number, string]> = [];
 
   constructor(
     private readonly dest: string,
@@ -92,6 +94,8 @@ class TreeWriter {
   }
 
   entry(e: TarEntry): void {
+    this.model.add(e.path, e.type, e.linkTarget);
+    this.listing.push([e.type, e.size, e.path]);
     const i = e.path.lastIndexOf("/");
     const parent = i < 0 ? "" : e.path.slice(0, i);
     this.ensureDir(parent);
@@ -145,25 +149,12 @@ class TreeWriter {
   }
 
   /**
-   * Final checks once everything is written: no symlink resolves outside `dest`; then every file and
+   * Final checks once everything is written: no symlink resolves outside `dest` (resolved as the
+   * kernel would, over the model of what was written: nothing else is in `dest`); then every file and
    * directory is fsynced (files in parallel on the thread pool: the disk, not the calls, is the cost).
    */
   async finish(): Promise<void> {
-    const root = realpathSync(this.dest);
-    for (const l of this.links) {
-      let real: string;
-      try {
-        real = realpathSync(join(this.dest, l));
-      } catch {
-        continue; // dangling: its target was checked lexically already
-      }
-      if (real !== root && !isBelow(real, root)) {
-        throw new TarError("archive-hostile-entry", `refusing tar entry: symlink ${l} resolves outside the archive (${relative(root, real)})`, {
-          file: this.label,
-          fix: "the payload was not written by bale or was tampered with; rebuild the archive",
-        });
-      }
-    }
+    this.model.checkLinks(this.label);
     if (this.doSync) {
       await Promise.all(this.early);
       if (this.earlyError) throw this.earlyError;
@@ -203,6 +194,216 @@ function payloadError(label: string, what: string): BaleError {
 }
 
 /**
+ * The decompressed size the zstd frames in `buf` declare (sum of their Frame_Content_Size fields), or
+ * null when a frame does not declare one or the frames cannot be walked. Walks frame and block headers
+ * only (RFC 8878), decoding nothing.
+ */
+export function declaredContentSize(buf: Uint8Array): number | null {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = 0;
+  let total = 0;
+  while (pos < b.length) {
+    if (pos + 8 > b.length) return null;
+    const magic = b.readUInt32LE(pos);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      pos += 8 + b.readUInt32LE(pos + 4); // skippable frame
+      continue;
+    }
+    if (magic !== 0xfd2fb528) return null;
+    const fhd = b[pos + 4] as number;
+    const fcsFlag = fhd >> 6;
+    const single = (fhd >> 5) & 1;
+    const checksum = (fhd >> 2) & 1;
+    const dictBytes = [0, 1, 2, 4][fhd & 3] as number;
+    const fcsBytes = [single ? 1 : 0, 2, 4, 8][fcsFlag] as number;
+    if (fcsBytes === 0) return null;
+    let p = pos + 5 + (single ? 0 : 1) + dictBytes;
+    if (p + fcsBytes > b.length) return null;
+    let fcs: number;
+    if (fcsBytes === 1) fcs = b[p] as number;
+    else if (fcsBytes === 2) fcs = b.readUInt16LE(p) + 256;
+    else if (fcsBytes === 4) fcs = b.readUInt32LE(p);
+    else fcs = Number(b.readBigUInt64LE(p));
+    total += fcs;
+    p += fcsBytes;
+    for (;;) {
+      if (p + 3 > b.length) return null;
+      const h = (b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16);
+      const last = h & 1;
+      const type = (h >> 1) & 3;
+      const size = h >>> 3;
+      if (type === 3) return null;
+      p += 3 + (type === 1 ? 1 : size);
+      if (last) break;
+    }
+    pos = p + (checksum ? 4 : 0);
+  }
+  return pos === b.length ? total : null;
+}
+
+/** Upper bound of the tar stream's size implied by the index (file data + generous per-entry header room). */
+export function tarLimit(index: ArchiveIndex): number {
+  return index.payload.unpackedSize + (index.payload.entries + 4) * 7168 + 10240;
+}
+
+function oversized(label: string, limit: number): BaleError {
+  return new BaleError(
+    "archive-payload-oversized",
+    `the payload decompresses to more than its index declares (over ${limit} bytes of tar); refusing it unread (a decompression bomb, or a damaged archive)`,
+    { file: label, fix: "do not run this archive; rebuild it with `bale pack`" },
+  );
+}
+
+/** An errno from writing the output (disk full, permissions): the caller names the directory. */
+function isWriteErrno(e: unknown): boolean {
+  const x = e as NodeJS.ErrnoException | null;
+  return typeof x === "object" && x !== null && typeof x.code === "string" && typeof x.syscall === "string";
+}
+
+export interface Decoded {
+  decoder: ExtractStats["decoder"];
+  /** sha256 (hex) of the compressed payload bytes as read. */
+  sha256: string;
+}
+
+/**
+ * Reads the payload segment of the archive open as `fd`, hashes it and feeds the decompressed tar to
+ * `sink` in order. Decoding is bounded by what the index declares (`tarLimit`): a payload that
+ * inflates past it is refused as soon as it does, with memory bounded by the limit (one-shot) or one
+ * chunk (streaming). Errors from `sink` propagate as they are.
+ */
+export async function decodePayload(fd: number, index: ArchiveIndex, label: string, sink: (chunk: Uint8Array) => void): Promise<Decoded> {
+  const hash = createHash("sha256");
+  const { offset, length } = index.segments.payload;
+  const limit = tarLimit(index);
+  let decoder: ExtractStats["decoder"];
+  const builtin = Boolean(zstd.zstdDecompressSync && createZstdDecompress) && process.env.BALE_ZSTD_DECODER !== "fzstd";
+  let produced = 0;
+  const feed = (c: Uint8Array): void => {
+    produced += c.length;
+    if (produced > limit) throw oversized(label, limit);
+    sink(c);
+  };
+  if (limit <= ONE_SHOT_LIMIT) {
+    // One call into one buffer: 3-4x faster than streaming for fzstd, and fewer thread-pool round trips for zlib.
+    const buf = Buffer.allocUnsafe(length);
+    let pos = 0;
+    while (pos < length) {
+      const n = readSync(fd, buf, pos, length - pos, offset + pos);
+      if (n === 0) throw payloadError(label, "it ends early (truncated)");
+      pos += n;
+    }
+    hash.update(buf);
+    let out: Uint8Array;
+    if (builtin && zstd.zstdDecompressSync) {
+      decoder = "node-zlib";
+      try {
+        out = zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, Math.min(limit, 64 << 20)), maxOutputLength: limit });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw oversized(label, limit);
+        throw e;
+      }
+    } else {
+      decoder = "fzstd";
+      // fzstd allocates what each frame header declares: one shot only when every frame declares a
+      // size and they add up to no more than the limit; otherwise stream with a running budget.
+      const declared = declaredContentSize(buf);
+      if (declared === null || declared > limit) {
+        if (declared !== null) throw oversized(label, limit);
+        const d = new Decompress((chunk) => feed(chunk));
+        d.push(buf, true);
+        return { decoder, sha256: hash.digest("hex") };
+      }
+      out = fzDecompress(buf);
+    }
+    feed(out);
+  } else if (builtin && createZstdDecompress) {
+    decoder = "node-zlib";
+    await new Promise<void>((resolve, reject) => {
+      const z = createZstdDecompress({ chunkSize: 1 << 20 });
+      z.on("data", (c: Buffer) => {
+        try {
+          feed(c);
+        } catch (e) {
+          z.destroy();
+          reject(e);
+        }
+      });
+      z.on("error", (e: Error) => reject(e));
+      z.on("end", () => resolve());
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      let pos = 0;
+      const pump = (): void => {
+        while (pos < length) {
+          const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, length - pos), offset + pos);
+          if (n === 0) return void reject(payloadError(label, "it ends early (truncated)"));
+          pos += n;
+          const chunk = Buffer.from(buf.subarray(0, n));
+          hash.update(chunk);
+          if (!z.write(chunk)) return void z.once("drain", pump);
+        }
+        z.end();
+      };
+      pump();
+    });
+  } else {
+    decoder = "fzstd";
+    const d = new Decompress((chunk) => feed(chunk));
+    let pos = 0;
+    while (pos < length) {
+      // A fresh buffer per read: fzstd keeps references to input it has not decoded yet.
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - pos));
+      const n = readSync(fd, buf, 0, buf.length, offset + pos);
+      if (n === 0) throw payloadError(label, "it ends early (truncated)");
+      pos += n;
+      const chunk = buf.subarray(0, n);
+      hash.update(chunk);
+      d.push(chunk, pos === length);
+    }
+  }
+  return { decoder, sha256: hash.digest("hex") };
+}
+
+function limitsOf(index: ArchiveIndex): { entries: number; files: number; bytes: number } {
+  return { entries: index.payload.entries, files: index.payload.files, bytes: index.payload.unpackedSize };
+}
+
+/**
+ * Reads the payload's tar listing (no writes), bounded like extraction; checks its symlinks as the
+ * kernel would resolve them. For verify and inspect --files.
+ */
+export async function listPayload(fd: number, index: ArchiveIndex, label: string): Promise<{ entries: TarEntry[]; decoder: Decoded }> {
+  const entries: TarEntry[] = [];
+  const model = new TreeModel();
+  const tar = new TarReader(
+    {
+      entry: (e) => {
+        entries.push(e);
+        model.add(e.path, e.type, e.linkTarget);
+      },
+      data: () => {},
+      endEntry: () => {},
+    },
+    label,
+    limitsOf(index),
+  );
+  let decoded: Decoded;
+  try {
+    decoded = await decodePayload(fd, index, label, (c) => tar.push(c));
+  } catch (e) {
+    if (e instanceof BaleError) throw e;
+    throw payloadError(label, `cannot decompress it (${(e as Error).message ?? String(e)})`);
+  }
+  if (decoded.sha256 !== index.segments.payload.sha256) throw payloadError(label, "its sha256 does not match the index (tampered or damaged)");
+  tar.end();
+  model.checkLinks(label);
+  if (tar.files !== index.payload.files || tar.bytes !== index.payload.unpackedSize) {
+    throw payloadError(label, `it holds ${tar.files} files / ${tar.bytes} bytes, the index says ${index.payload.files} / ${index.payload.unpackedSize}`);
+  }
+  return { entries, decoder: decoded };
+}
+
+/**
  * Extracts the payload of the archive open as `fd` into the empty directory
  * `dest`, verifying its sha256 and the counts recorded in the index.
  * On error `dest` may hold partial files: callers extract into a private
@@ -216,84 +417,18 @@ export async function extractPayload(
   opts: ExtractOptions = {},
 ): Promise<ExtractStats> {
   const writer = new TreeWriter(dest, label, opts.fsync ?? true);
-  const tar = new TarReader(writer, label);
-  const hash = createHash("sha256");
-  const { offset, length } = index.segments.payload;
-  let decoder: ExtractStats["decoder"];
+  const tar = new TarReader(writer, label, limitsOf(index));
+  let decoded: Decoded;
   try {
-    const tarEstimate = index.payload.unpackedSize + (index.payload.entries + 4) * 1536;
-    const builtin = Boolean(zstd.zstdDecompressSync && createZstdDecompress) && process.env.BALE_ZSTD_DECODER !== "fzstd";
-    if (tarEstimate <= ONE_SHOT_LIMIT) {
-      // One call into one buffer: 3-4x faster than streaming for fzstd, and fewer thread-pool round trips for zlib.
-      const buf = Buffer.allocUnsafe(length);
-      let pos = 0;
-      while (pos < length) {
-        const n = readSync(fd, buf, pos, length - pos, offset + pos);
-        if (n === 0) throw payloadError(label, "it ends early (truncated)");
-        pos += n;
-      }
-      hash.update(buf);
-      if (builtin && zstd.zstdDecompressSync) {
-        decoder = "node-zlib";
-        tar.push(zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, tarEstimate) }));
-      } else {
-        decoder = "fzstd";
-        tar.push(fzDecompress(buf));
-      }
-    } else if (builtin && createZstdDecompress) {
-      decoder = "node-zlib";
-      await new Promise<void>((resolve, reject) => {
-        const z = createZstdDecompress({ chunkSize: 1 << 20 });
-        z.on("data", (c: Buffer) => {
-          try {
-            tar.push(c);
-          } catch (e) {
-            z.destroy();
-            reject(e);
-          }
-        });
-        z.on("error", (e: Error) => reject(e));
-        z.on("end", () => resolve());
-        const buf = Buffer.allocUnsafe(READ_CHUNK);
-        let pos = 0;
-        const pump = (): void => {
-          while (pos < length) {
-            const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, length - pos), offset + pos);
-            if (n === 0) return void reject(payloadError(label, "it ends early (truncated)"));
-            pos += n;
-            const chunk = Buffer.from(buf.subarray(0, n));
-            hash.update(chunk);
-            if (!z.write(chunk)) return void z.once("drain", pump);
-          }
-          z.end();
-        };
-        pump();
-      });
-    } else {
-      decoder = "fzstd";
-      const d = new Decompress((chunk) => tar.push(chunk));
-      let pos = 0;
-      while (pos < length) {
-        // A fresh buffer per read: fzstd keeps references to input it has not decoded yet.
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - pos));
-        const n = readSync(fd, buf, 0, buf.length, offset + pos);
-        if (n === 0) throw payloadError(label, "it ends early (truncated)");
-        pos += n;
-        const chunk = buf.subarray(0, n);
-        hash.update(chunk);
-        d.push(chunk, pos === length);
-      }
-    }
+    decoded = await decodePayload(fd, index, label, (c) => tar.push(c));
   } catch (e) {
     writer.abort();
-    if (hash.digest("hex") !== index.segments.payload.sha256 || !(e instanceof BaleError)) {
-      // A hash mismatch explains any decoding failure better than the decoder's own message.
-      throw e instanceof TarError ? e : payloadError(label, `cannot decompress it (${(e as Error).message ?? String(e)})`);
-    }
-    throw e;
+    if (isWriteErrno(e)) throw e; // disk full, permissions: the caller names the directory
+    if (e instanceof BaleError) throw e;
+    // A hash mismatch explains any decoding failure better than the decoder's own message.
+    throw payloadError(label, `cannot decompress it (${(e as Error).message ?? String(e)})`);
   }
-  const digest = hash.digest("hex");
-  if (digest !== index.segments.payload.sha256) {
+  if (decoded.sha256 !== index.segments.payload.sha256) {
     writer.abort();
     throw payloadError(label, "its sha256 does not match the index (tampered or damaged)");
   }
@@ -302,5 +437,5 @@ export async function extractPayload(
   if (tar.files !== index.payload.files || tar.bytes !== index.payload.unpackedSize) {
     throw payloadError(label, `it holds ${tar.files} files / ${tar.bytes} bytes, the index says ${index.payload.files} / ${index.payload.unpackedSize}`);
   }
-  return { entries: tar.entries, files: tar.files, bytes: tar.bytes, decoder };
+  return { entries: tar.entries, files: tar.files, bytes: tar.bytes, decoder: decoded.decoder, listing: writer.listing };
 }

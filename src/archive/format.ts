@@ -164,10 +164,21 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
     !isSegment(s.payload) ||
     typeof s.payload.sha256 !== "string" ||
     typeof s.extractor.sha256 !== "string" ||
-    typeof i.payload !== "object"
+    typeof i.payload !== "object" ||
+    i.payload === null
   ) {
     throw corrupt(file, "the index is missing fields (corrupted)");
   }
+  const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  const p = i.payload;
+  const b = i.build as Partial<ArchiveIndex["build"]> | undefined;
+  const missing = [
+    !i.nodeOptions.every((x) => typeof x === "string") && "nodeOptions",
+    !(i.configDir === null || typeof i.configDir === "string") && "configDir",
+    !(count(p.entries) && count(p.files) && count(p.unpackedSize) && Number.isSafeInteger(p.level)) && "payload",
+    !(typeof b === "object" && b !== null && typeof b.bale === "string" && count(b.sourceDateEpoch)) && "build",
+  ].filter((x): x is string => typeof x === "string");
+  if (missing.length > 0) throw corrupt(file, `the index has missing or malformed fields: ${missing.join(", ")} (corrupted, or written by another tool)`);
   if (
     s.prelude.offset !== 0 ||
     s.extractor.offset !== s.prelude.length ||
@@ -181,5 +192,5 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
 
 /** The index hash the prelude pins (4th argument of the extractor call), or null if not found. */
 export function pinnedIndexSha256(prelude: string): string | null {
-  return /"\$_bale_id" ([0-9a-f]{64}) \|\| exit/.exec(prelude)?.[1] ?? null;
+  return /"\$_bale_id" ([0-9a-f]{64}) "\$_bale_np" \|\| exit/.exec(prelude)?.[1] ?? null;
 }

@@ -31,6 +31,7 @@ export interface TarVisitor {
 export class TarError extends BaleError {}
 
 const BLOCK = 512;
+const ZEROS = Buffer.alloc(64 << 10);
 
 function hostile(what: string, file: string): TarError {
   return new TarError("archive-hostile-entry", `refusing tar entry: ${what}`, {
@@ -141,6 +142,8 @@ export class TarReader {
   constructor(
     private readonly visitor: TarVisitor,
     private readonly label: string,
+    /** What the index declares: a header past these is refused before its data is decoded. */
+    private readonly limits?: { entries: number; files: number; bytes: number },
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -150,7 +153,10 @@ export class TarReader {
       switch (this.state) {
         case "end":
           // Trailing zero padding after the end-of-archive marker is allowed; anything else is not.
-          for (; pos < buf.length; pos++) if (buf[pos] !== 0) throw hostile("data after the end-of-archive marker", this.label);
+          for (; pos < buf.length; pos += ZEROS.length) {
+            const part = buf.subarray(pos, Math.min(buf.length, pos + ZEROS.length));
+            if (!part.equals(ZEROS.subarray(0, part.length))) throw hostile("data after the end-of-archive marker", this.label);
+          }
           return;
         case "header": {
           const n = Math.min(BLOCK - this.hdrFill, buf.length - pos);
@@ -270,6 +276,14 @@ export class TarReader {
       this.files++;
       this.bytes += realSize;
     }
+    const l = this.limits;
+    if (l && (this.entries > l.entries || this.files > l.files || this.bytes > l.bytes)) {
+      throw new BaleError(
+        "archive-payload-oversized",
+        `the payload holds more than its index declares (at ${path}: ${this.files} files / ${this.bytes} bytes so far, the index says ${l.files} / ${l.bytes}); refusing it unread (a decompression bomb, or a damaged archive)`,
+        { file: this.label, fix: "do not run this archive; rebuild it with `bale pack`" },
+      );
+    }
     this.visitor.entry(entry);
     if (kind === "file") {
       this.bytesOfEntry = realSize;
@@ -285,4 +299,77 @@ export class TarReader {
       }
     }
   }
+}
+
+/** Kernel limit on symlinks followed in one lookup (Linux MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The tree an archive extracts to, as a model: explicit entries plus the parent directories they imply.
+ * `checkLinks()` resolves every symlink the way the kernel does (component by component from the root,
+ * a link met on the way replaced by its own resolution, `..` applied to the real directory reached so
+ * far, a missing component ending the lookup) and refuses any whose lookup ever leaves the root. This
+ * is what lets a lexical check be fooled: `d/.../d/b -> ../..` makes `app/x -> d/.../b/../../etc` climb
+ * from where `b` really points, not from `d/.../d`. Used at pack time, at extract time and by verify.
+ */
+export class TreeModel {
+  private readonly nodes = new Map<string, { type: TarEntryType; target: string }>();
+
+  add(path: string, type: TarEntryType, target = ""): void {
+    const parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      if (!this.nodes.has(d)) this.nodes.set(d, { type: "directory", target: "" });
+    }
+    this.nodes.set(path, { type, target });
+  }
+
+  /** Throws (with `code`) for the first symlink that resolves outside the root, or loops. */
+  checkLinks(label: string, code = "archive-hostile-entry", fix?: string): void {
+    const fail = (what: string): BaleError =>
+      new TarError(code, `refusing tar entry: ${what}`, {
+        file: label,
+        fix: fix ?? "the payload was not written by bale or was tampered with; rebuild the archive with `bale pack`",
+      });
+    for (const [path, n] of this.nodes) {
+      if (n.type !== "symlink") continue;
+      const parent = path.split("/").slice(0, -1);
+      const hops = { n: 0 };
+      this.resolve(parent, n.target, hops, () => fail(`symlink ${path} -> ${n.target} resolves outside the archive root`));
+      if (hops.n > MAX_LINK_HOPS) throw fail(`symlink ${path} -> ${n.target} is a symlink loop`);
+    }
+  }
+
+  /** Resolves `target` from the (real, link-free) directory `from`; null when a component is missing. */
+  private resolve(from: string[], target: string, hops: { n: number }, escape: () => BaleError): string[] | null {
+    if (target.startsWith("/")) throw escape();
+    const stack = [...from];
+    const comps = target.split("/").filter((c) => c !== "" && c !== ".");
+    for (let i = 0; i < comps.length; i++) {
+      const c = comps[i] as string;
+      if (c === "..") {
+        if (stack.length === 0) throw escape();
+        stack.pop();
+        continue;
+      }
+      stack.push(c);
+      const node = this.nodes.get(stack.join("/"));
+      if (!node) return null; // ENOENT: the lookup ends here, inside the root
+      if (node.type === "symlink") {
+        if (++hops.n > MAX_LINK_HOPS) return null;
+        stack.pop();
+        const r = this.resolve(stack, node.target, hops, escape);
+        if (r === null) return null;
+        stack.splice(0, stack.length, ...r);
+      } else if (node.type === "file" && i < comps.length - 1) return null; // ENOTDIR
+    }
+    return stack;
+  }
+}
+
+/** Pack time: the payload's symlinks, resolved as the kernel will once extracted, stay inside it. */
+export function checkTreeLinks(entries: ReadonlyMap<string, { type: string; target?: string }>): void {
+  const model = new TreeModel();
+  for (const [path, e] of entries) model.add(path, e.type === "symlink" ? "symlink" : e.type === "directory" ? "directory" : "file", e.target ?? "");
+  model.checkLinks("the payload", "pack-symlink-escape", "replace the symlink chain with a copy of the file (or a link that stays inside the project)");
 }

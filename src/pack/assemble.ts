@@ -9,8 +9,8 @@ import { dirname, basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ArchiveIndex, encodeTrailer, FORMAT_VERSION } from "../archive/format.js";
 import { uniqueSuffix } from "../archive/cache.js";
-import { userIoError } from "../errors.js";
-import { renderPrelude } from "../runtime-stub/prelude.js";
+import { BaleError, userIoError } from "../errors.js";
+import { preludeForIndex, renderPrelude } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
@@ -47,7 +47,24 @@ export interface Assembled {
   size: number;
 }
 
+/**
+ * Options for node go before the entry in the prelude's `exec node <options> -- <entry>`: each word
+ * must be an option (`-x`, `--flag`, `--flag=value`); a bare word would be taken by node as the script
+ * to run, making an archive that cannot start.
+ */
+export function checkNodeOptions(options: string[]): void {
+  for (const o of options) {
+    if (!o.startsWith("-") || o === "--" || o === "-") {
+      throw new BaleError("pack-node-options", `--node-options holds ${JSON.stringify(o)}, which is not a node option (node would run it as the script)`, {
+        file: "--node-options",
+        fix: "give only options, and attach values with = (e.g. --max-old-space-size=512)",
+      });
+    }
+  }
+}
+
 export function assemble(a: AssembleInput): Assembled {
+  checkNodeOptions(a.nodeOptions);
   const extractor = extractorCode();
   const appId = sha256(a.payload);
   const preludeFor = (offset: number, indexSha256: string): Buffer =>
@@ -56,6 +73,7 @@ export function assemble(a: AssembleInput): Assembled {
         name: a.name,
         appId,
         entry: a.entry,
+        node: a.node,
         nodeOptions: a.nodeOptions,
         configDir: a.configDir,
         extractorOffset: offset,
@@ -85,7 +103,7 @@ export function assemble(a: AssembleInput): Assembled {
     build: { bale: VERSION, sourceDateEpoch: a.sourceDateEpoch },
   };
   const indexBytes = Buffer.from(JSON.stringify(index), "utf8");
-  const prelude = preludeFor(preludeLength, sha256(indexBytes));
+  const prelude = Buffer.from(preludeForIndex(index, sha256(indexBytes)), "utf8");
   if (prelude.length !== preludeLength) throw new Error("internal: prelude length depends on its content");
   const parts = [prelude, extractor, a.payload, indexBytes, encodeTrailer(indexBytes.length)];
   return { index, parts, size: parts.reduce((n, p) => n + p.length, 0) };

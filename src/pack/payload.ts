@@ -7,7 +7,7 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "no
 import { join } from "node:path";
 import { pack as tarPack } from "tar-stream";
 import { BaleError } from "../errors.js";
-import { checkLinkTarget, safeEntryPath } from "../archive/tar.js";
+import { checkLinkTarget, checkTreeLinks, safeEntryPath } from "../archive/tar.js";
 
 export type PayloadEntry =
   | { type: "file"; source: string | Buffer; executable: boolean }
@@ -86,6 +86,7 @@ export async function writeTar(tree: PayloadTree, sourceDateEpoch: number): Prom
       all.set(d, { type: "directory" });
     }
   }
+  checkTreeLinks(all);
   const names = [...all.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const pack = tarPack();
   const chunks: Buffer[] = [];

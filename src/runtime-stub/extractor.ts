@@ -2,18 +2,32 @@
  * The extractor embedded in every archive (built to one small minified file).
  *
  * The sh prelude runs it only on a cold start, as
- *   node -e <bootstrap> <archive> <cache root> <app id>
+ *   node -e <bootstrap> -- <archive> <cache root> <app id> <index sha256> <node path>
  * where the bootstrap reads these bytes by offset, checks their sha256 and
  * calls the function this file compiles to with `require`. It extracts the
  * payload into <cache root>/<app id> atomically and exits; the prelude then
  * execs node on the app. It never touches stdin or stdout.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, fsyncSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, renameSync, rmSync, fsyncSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { BaleError } from "../errors.js";
-import { readIndexFromFd } from "../archive/format.js";
+import { BaleError, ioErrorToUser, userIoError } from "../errors.js";
+import { type ArchiveIndex, readIndexFromFd } from "../archive/format.js";
 import { extractPayload, syncPath } from "../archive/extract.js";
-import { acquireLock, cleanStale, ensureCacheRoot, lstatOrNull, MARKER, markerText, readMarker, uniqueSuffix } from "../archive/cache.js";
+import {
+  acquireLock,
+  cleanStale,
+  ensureCacheRoot,
+  entryProblem,
+  FILES,
+  filesText,
+  lstatOrNull,
+  MARKER,
+  markerText,
+  NODE_STAMP,
+  readMarker,
+  uniqueSuffix,
+  writeFileAtomic,
+} from "../archive/cache.js";
 import { satisfies } from "./node-version.js";
 
 /** With BALE_TRACE=1 the runtime says what it did on stderr. */
@@ -21,9 +35,20 @@ function trace(msg: string): void {
   if (process.env.BALE_TRACE === "1") process.stderr.write(`bale: ${msg}\n`);
 }
 
-export async function extractToCache(archive: string, root: string, expectedId: string, indexSha256: string): Promise<"extracted" | "present"> {
+export async function extractToCache(
+  archive: string,
+  root: string,
+  expectedId: string,
+  indexSha256: string,
+  nodePath?: string,
+): Promise<"extracted" | "present" | "repaired"> {
   const t0 = performance.now();
-  const fd = openSync(archive, "r");
+  let fd: number;
+  try {
+    fd = openSync(archive, "r");
+  } catch (e) {
+    userIoError(e, "archive-unreadable", "cannot read the archive itself", archive, "run the archive as a file (./app or sh ./app), not from standard input, and check you may read it");
+  }
   try {
     const { index, indexSha256: actualIndexSha } = readIndexFromFd(fd, archive);
     if (actualIndexSha !== indexSha256) {
@@ -39,62 +64,107 @@ export async function extractToCache(archive: string, root: string, expectedId: 
       });
     }
     if (!satisfies(process.versions.node, index.node)) {
-      throw new BaleError("node-version", `${index.name} needs Node.js ${index.node}, but this is ${process.version}`, {
+      throw new BaleError("node-version", `${index.name} needs Node.js ${index.node}, but ${nodePath ?? "node"} is ${process.version}`, {
         file: archive,
         fix: `install a matching Node.js or point BALE_NODE at one`,
       });
     }
-    ensureCacheRoot(root);
-    const id = index.appId;
-    if (readMarker(root, id)) return "present";
-    const lock = acquireLock(
-      join(root, `${id}.lock`),
-      () => readMarker(root, id) !== null,
-      () => process.stderr.write(`bale: waiting for another process to finish extracting ${index.name}\n`),
-    );
-    if (lock === null) return "present";
     try {
-      if (readMarker(root, id)) return "present";
-      cleanStale(root, id);
-      const final = join(root, id);
-      if (lstatOrNull(final) !== null) {
-        // Present but incomplete or not ours to trust: move it aside and start over.
-        const trash = join(root, `.trash-${id}-${uniqueSuffix()}`);
-        renameSync(final, trash);
-        rmSync(trash, { recursive: true, force: true });
-      }
-      const work = join(root, `.work-${id}-${uniqueSuffix()}`);
-      mkdirSync(work, { mode: 0o700 });
-      try {
-        const stats = await extractPayload(fd, index, work, archive, { fsync: process.env.BALE_NO_FSYNC !== "1" });
-        const m = openSync(join(work, MARKER), "wx", 0o600);
-        writeSync(m, markerText({ appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale }));
-        fsyncSync(m);
-        closeSync(m);
-        syncPath(work);
-        try {
-          renameSync(work, final);
-        } catch (e) {
-          // Only possible if a lock was broken while its holder lived: someone else published first.
-          const code = (e as NodeJS.ErrnoException).code;
-          if ((code === "ENOTEMPTY" || code === "EEXIST") && readMarker(root, id)) {
-            rmSync(work, { recursive: true, force: true });
-            return "present";
-          }
-          throw e;
-        }
-        syncPath(root);
-        trace(`extracted ${index.name} (${stats.files} files, ${stats.bytes} bytes, decoder ${stats.decoder}) into ${final} in ${Math.round(performance.now() - t0)} ms`);
-      } catch (e) {
-        rmSync(work, { recursive: true, force: true });
-        throw e;
-      }
-      return "extracted";
-    } finally {
-      lock.release();
+      const r = await intoCache(fd, index, archive, root, t0);
+      // The warm path runs without a version check while this stamp names the node binary and is not older than it.
+      if (nodePath) writeFileAtomic(join(root, index.appId, NODE_STAMP), `${nodePath}\n`, 0o644);
+      return r;
+    } catch (e) {
+      throw ioErrorToUser(e, "cache-unwritable", `cannot extract ${index.name} into the cache`, root, "set BALE_CACHE_DIR to a directory on a file system with room that you can write") ?? e;
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A complete entry whose files are all there (a cold start re-checks: this is how damage gets repaired). */
+function intact(root: string, index: ArchiveIndex): boolean {
+  const dir = join(root, index.appId);
+  return readMarker(root, index.appId) !== null && lstatOrNull(join(dir, index.entry)) !== null && entryProblem(dir) === null;
+}
+
+async function intoCache(fd: number, index: ArchiveIndex, archive: string, root: string, t0: number): Promise<"extracted" | "present" | "repaired"> {
+  ensureCacheRoot(root);
+  const id = index.appId;
+  if (intact(root, index)) return "present";
+  const lock = acquireLock(
+    join(root, `${id}.lock`),
+    () => readMarker(root, id) !== null,
+    () => process.stderr.write(`bale: waiting for another process to finish extracting ${index.name}\n`),
+  );
+  if (lock === null && intact(root, index)) return "present";
+  try {
+    if (intact(root, index)) return "present";
+    cleanStale(root, id);
+    const final = join(root, id);
+    let repaired = false;
+    if (lstatOrNull(final) !== null) {
+      // Present but incomplete, damaged or not ours to trust: move it aside and start over.
+      const problem = readMarker(root, id) ? entryProblem(final) : null;
+      if (problem) {
+        repaired = true;
+        process.stderr.write(`bale: the cache entry of ${index.name} was damaged (${problem}); extracting it again\n`);
+      }
+      const trash = join(root, `.trash-${id}-${uniqueSuffix()}`);
+      renameSync(final, trash);
+      rmSync(trash, { recursive: true, force: true });
+    }
+    const work = join(root, `.work-${id}-${uniqueSuffix()}`);
+    mkdirSync(work, { mode: 0o700 });
+    try {
+      const stats = await extractPayload(fd, index, work, archive, { fsync: process.env.BALE_NO_FSYNC !== "1" });
+      if (stats.listing.some(([type, , path]) => type === "file" && path.endsWith(".node"))) checkExecMount(work, root, index.name);
+      writeFileAtomic(join(work, FILES), filesText(stats.listing), 0o644);
+      const m = openSync(join(work, MARKER), "wx", 0o600);
+      writeSync(m, markerText({ appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale }));
+      fsyncSync(m);
+      closeSync(m);
+      syncPath(work);
+      try {
+        renameSync(work, final);
+      } catch (e) {
+        // Only possible if a lock was broken while its holder lived: someone else published first.
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code === "ENOTEMPTY" || code === "EEXIST") && readMarker(root, id)) {
+          rmSync(work, { recursive: true, force: true });
+          return "present";
+        }
+        throw e;
+      }
+      syncPath(root);
+      trace(`extracted ${index.name} (${stats.files} files, ${stats.bytes} bytes, decoder ${stats.decoder}) into ${final} in ${Math.round(performance.now() - t0)} ms`);
+      return repaired ? "repaired" : "extracted";
+    } catch (e) {
+      rmSync(work, { recursive: true, force: true });
+      throw e;
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+/**
+ * Native addons load with dlopen, which a `noexec` mount refuses with a raw "failed to map segment"
+ * from inside the app. access(X_OK) on a regular file says the same thing up front (EACCES on noexec).
+ */
+function checkExecMount(work: string, root: string, name: string): void {
+  const probe = join(work, ".bale-exec-probe");
+  const fd = openSync(probe, "wx", 0o700);
+  closeSync(fd);
+  try {
+    accessSync(probe, fsConstants.X_OK);
+  } catch {
+    throw new BaleError("cache-noexec", `${name} has native addons (.node files), and the cache is on a file system mounted noexec, where they cannot load`, {
+      file: root,
+      fix: "set BALE_CACHE_DIR to a directory on a file system that allows executables (not a noexec mount)",
+    });
+  } finally {
+    rmSync(probe, { force: true });
   }
 }
 
@@ -112,10 +182,10 @@ function fail(e: unknown): void {
 // When bundled as the embedded extractor, BALE_EXTRACTOR_MAIN is defined true and this runs.
 declare const BALE_EXTRACTOR_MAIN: boolean;
 if (typeof BALE_EXTRACTOR_MAIN !== "undefined" && BALE_EXTRACTOR_MAIN) {
-  const [archive, root, id, indexSha] = process.argv.slice(1);
+  const [archive, root, id, indexSha, nodePath] = process.argv.slice(1);
   if (!archive || !root || !id || !indexSha) {
     fail(new BaleError("extractor-usage", "the archive extractor was started without its arguments", { fix: "run the archive itself, not its extractor" }));
   } else {
-    extractToCache(archive, root, id, indexSha).then((r) => r === "present" && trace(`${root}/${id} was extracted by another process`), fail);
+    extractToCache(archive, root, id, indexSha, nodePath).then((r) => r === "present" && trace(`${root}/${id} was already extracted`), fail);
   }
 }

@@ -1,24 +1,39 @@
 /**
  * The `#!/bin/sh` prelude at the head of every archive.
  *
+ * Layout: the shebang; one line that sets an EXIT trap saying "truncated";
+ * then every other command inside ONE `{ ... }` block that ends on the
+ * prelude's last line. sh parses a whole block before it runs any of it, so
+ *  - a file cut anywhere after the trap line runs nothing and exits 1 with a
+ *    clear message (the trap), never 0 and never the app without its argv;
+ *  - bytes read after the block (bash reads scripts as it goes) never run,
+ *    even if the archive is overwritten while its first run extracts.
+ * The block clears the trap first thing, and ends in `exec` (or `exit`).
+ *
  * Warm path (the app was extracted before): pure sh builtins, no fork, no JS —
- * compute the cache dir exactly as `cacheRoot()` does, check the entry is ours
- * (owned by us, not a symlink) and complete (its marker names this app id),
- * then `exec` node on the entry. The app is node's main module, so argv,
- * stdin, signals and exit codes are its own.
+ * compute the cache dir exactly as `cacheRoot()` does, find node on PATH
+ * (or BALE_NODE), check the entry is ours (owned by us, not a symlink),
+ * complete (its marker names this app id, its entry file is there) and was
+ * last checked with this node binary (the `.bale-node` stamp names it and is
+ * not older than it), then `exec` node on the entry. The app is node's main
+ * module, so argv, stdin, signals and exit codes are its own.
  *
  * Cold path: run node on the embedded extractor, reading only its bytes (by
- * offset, checked against their sha256), which extracts atomically and
+ * offset, checked against their sha256), which checks the Node version,
+ * extracts (or re-checks and repairs) atomically, stamps the node binary and
  * returns; then exec exactly as on the warm path.
  */
 
-import { MARKER } from "../archive/cache.js";
+import { MARKER, NODE_STAMP } from "../archive/cache.js";
+import type { ArchiveIndex } from "../archive/format.js";
 
 export interface PreludeOptions {
   name: string;
   appId: string;
   /** Entry path inside the payload (POSIX). */
   entry: string;
+  /** The Node.js range the app needs (for the "node is missing" message). */
+  node: string;
   nodeOptions: string[];
   /** Payload-relative config dir to export as BALE_CONFIG_DIR, or null. */
   configDir: string | null;
@@ -33,6 +48,11 @@ export interface PreludeOptions {
 export function shQuote(s: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Text safe inside a double-quoted sh string and a one-line message. */
+function shMessageText(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, "?").replace(/["$`\\]/g, "?");
 }
 
 /**
@@ -55,33 +75,88 @@ function bootstrap(o: PreludeOptions): string {
   return js;
 }
 
+/** The prelude's trap line: what a file cut short after it says. */
+const TRAP =
+  `{ trap 'echo "bale: $0: this archive is truncated (it ends inside its sh prelude). ` +
+  `Fix: copy it again or rebuild it with bale pack. [archive-truncated]" >&2; exit 1' EXIT; }\n`;
+
 export function renderPrelude(o: PreludeOptions): string {
   const nodeArgs = o.nodeOptions.map(shQuote).join(" ");
-  const configLine =
-    o.configDir === null
-      ? ""
-      : `[ -n "\${BALE_CONFIG_DIR+x}" ] || { BALE_CONFIG_DIR="$_bale_d"/${shQuote(o.configDir)}; export BALE_CONFIG_DIR; }\n`;
+  const name = shMessageText(o.name);
+  const range = shMessageText(o.node);
+  // BALE_CONFIG_DIR_AUTO pairs BALE_CONFIG_DIR with "an archive set it": a value set by the user wins,
+  // a value another archive set (this archive's parent process) is replaced by this archive's own.
+  const config =
+    `if [ -z "\${BALE_CONFIG_DIR+x}" ] || { [ -n "\${BALE_CONFIG_DIR_AUTO+x}" ] && [ "$BALE_CONFIG_DIR_AUTO" = "$BALE_CONFIG_DIR" ]; }; then\n` +
+    (o.configDir === null
+      ? `  unset BALE_CONFIG_DIR BALE_CONFIG_DIR_AUTO\n`
+      : `  BALE_CONFIG_DIR="$_bale_d"/${shQuote(o.configDir)}; BALE_CONFIG_DIR_AUTO=$BALE_CONFIG_DIR; export BALE_CONFIG_DIR BALE_CONFIG_DIR_AUTO\n`) +
+    `fi\n`;
   return (
     `#!/bin/sh\n` +
-    `# bale executable archive (format 1): ${o.name.replace(/[^\x20-\x7e]/g, "?")}\n` +
+    TRAP +
+    `{\n` +
+    `trap - EXIT\n` +
+    `# bale executable archive (format 1): ${name}\n` +
     `# Run it like the app itself. \`bale inspect\` / \`bale verify\` show and check what is inside.\n` +
     `_bale_id=${o.appId}\n` +
-    `if [ -n "\${BALE_CACHE_DIR:-}" ]; then _bale_c=$BALE_CACHE_DIR\n` +
-    `elif [ -n "\${XDG_CACHE_HOME:-}" ] && [ "\${XDG_CACHE_HOME#/}" != "$XDG_CACHE_HOME" ]; then _bale_c=$XDG_CACHE_HOME/bale\n` +
-    `elif [ -n "\${HOME:-}" ]; then _bale_c=$HOME/.cache/bale\n` +
-    `else _bale_c=\${TMPDIR:-/tmp}/bale-$(id -u); fi\n` +
-    `_bale_d=$_bale_c/$_bale_id\n` +
     `case $0 in /*) BALE_ARCHIVE=$0 ;; *) BALE_ARCHIVE=$PWD/$0 ;; esac\n` +
     `export BALE_ARCHIVE\n` +
-    `_bale_ok=\n` +
-    `if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ] && [ -f "$_bale_d/${MARKER}" ]; then\n` +
-    `  read -r _bale_ok < "$_bale_d/${MARKER}"\n` +
+    `_bale_x() { echo "bale: $BALE_ARCHIVE: $1 [$2]" >&2; exit \${3:-1}; }\n` +
+    // The cache root: the base (XDG_CACHE_HOME, else HOME) must be a directory we own (sudo -E keeps another user's).
+    `_bale_h=; if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ]; then _bale_h=1; fi\n` +
+    `if [ -n "\${BALE_CACHE_DIR:-}" ]; then _bale_c=$BALE_CACHE_DIR\n` +
+    `elif [ -n "\${XDG_CACHE_HOME:-}" ] && [ "\${XDG_CACHE_HOME#/}" != "$XDG_CACHE_HOME" ] && { { [ -d "$XDG_CACHE_HOME" ] && [ -O "$XDG_CACHE_HOME" ]; } || { [ ! -e "$XDG_CACHE_HOME" ] && [ -n "$_bale_h" ]; }; }; then _bale_c=$XDG_CACHE_HOME/bale\n` +
+    `elif [ -n "$_bale_h" ]; then _bale_c=$HOME/.cache/bale\n` +
+    `else\n` +
+    `  _bale_u=\n` +
+    `  if [ -r /proc/self/status ]; then while read -r _bale_k _bale_r _bale_v _bale_r; do if [ "$_bale_k" = Uid: ]; then _bale_u=$_bale_v; break; fi; done < /proc/self/status; fi\n` +
+    `  [ -n "$_bale_u" ] || _bale_u=$(id -u 2>/dev/null) || _bale_u=\n` +
+    `  [ -n "$_bale_u" ] || _bale_x "cannot tell your user id for a private cache directory (no usable HOME, no /proc, no id command). Fix: set BALE_CACHE_DIR to a directory you own." cache-no-home\n` +
+    `  _bale_c=\${TMPDIR:-/tmp}/bale-$_bale_u\n` +
     `fi\n` +
-    `if [ "$_bale_ok" != "$_bale_id" ]; then\n` +
-    `  NODE_OPTIONS= "\${BALE_NODE:-node}" -e '${bootstrap(o)}' "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} || exit\n` +
+    `case $_bale_c in /*) ;; *) _bale_c=$PWD/$_bale_c ;; esac\n` +
+    `_bale_d=$_bale_c/$_bale_id\n` +
+    // Find node without forking: BALE_NODE (a path, or a name looked up on PATH), else node on PATH.
+    `_bale_n=\${BALE_NODE:-node}\n` +
+    `case $_bale_n in\n` +
+    `*/*) _bale_np=$_bale_n ;;\n` +
+    `*) _bale_np=; _bale_i=$IFS; IFS=:; set -f\n` +
+    `  for _bale_p in $PATH; do if [ -f "\${_bale_p:-.}/$_bale_n" ] && [ -x "\${_bale_p:-.}/$_bale_n" ]; then _bale_np=\${_bale_p:-.}/$_bale_n; break; fi; done\n` +
+    `  IFS=$_bale_i; set +f ;;\n` +
+    `esac\n` +
+    `if [ -z "$_bale_np" ] || [ ! -f "$_bale_np" ] || [ ! -x "$_bale_np" ]; then\n` +
+    `  if [ -n "\${BALE_NODE:-}" ]; then _bale_x "cannot run ${name}: BALE_NODE=$BALE_NODE is not an executable file. Fix: point BALE_NODE at a node binary (Node.js ${range})." node-missing 127\n` +
+    `  else _bale_x "cannot run ${name}: node is not on PATH. Fix: install Node.js ${range}, or set BALE_NODE to a node binary." node-missing 127; fi\n` +
     `fi\n` +
-    configLine +
-    `exec "\${BALE_NODE:-node}"${nodeArgs ? " " + nodeArgs : ""} "$_bale_d"/${shQuote(o.entry)} "$@"\n` +
-    `exit 127\n`
+    `_bale_ok=; _bale_ns=\n` +
+    `if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ] && [ -f "$_bale_d/${NODE_STAMP}" ] && [ ! "$_bale_np" -nt "$_bale_d/${NODE_STAMP}" ]; then\n` +
+    `  read -r _bale_ok < "$_bale_d/${MARKER}"; read -r _bale_ns < "$_bale_d/${NODE_STAMP}"\n` +
+    `fi\n` +
+    `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_ns" != "$_bale_np" ]; then\n` +
+    `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
+    `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} "$_bale_np" || exit\n` +
+    `fi\n` +
+    config +
+    `BALE_APP_DIR=$_bale_d; export BALE_APP_DIR\n` +
+    `exec "$_bale_np"${nodeArgs ? " " + nodeArgs : ""} -- "$_bale_d"/${shQuote(o.entry)} "$@"\n` +
+    `exit 127\n` +
+    `}\n`
   );
+}
+
+/** The prelude an index implies: what `bale pack` wrote, and what `bale verify` compares byte for byte. */
+export function preludeForIndex(index: ArchiveIndex, indexSha256: string): string {
+  return renderPrelude({
+    name: index.name,
+    appId: index.appId,
+    entry: index.entry,
+    node: index.node,
+    nodeOptions: index.nodeOptions,
+    configDir: index.configDir,
+    extractorOffset: index.segments.extractor.offset,
+    extractorLength: index.segments.extractor.length,
+    extractorSha256: index.segments.extractor.sha256,
+    indexSha256,
+  });
 }

@@ -2,7 +2,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { bale, CLI, env, packOk, ROOT, run, tmp } from "../helpers.js";
 
@@ -104,6 +104,7 @@ test("the app sees BALE_ARCHIVE (absolute) and its stack traces point at the Typ
 test("cache location follows BALE_CACHE_DIR, then XDG_CACHE_HOME (absolute only), then HOME", () => {
   const home = join(dir, "home");
   const xdg = join(dir, "xdg");
+  mkdirSync(home); // a HOME that is a directory we own (one we do not own is not used: see "another user's HOME")
   const cases: Array<[Record<string, string | undefined>, string]> = [
     [{ BALE_CACHE_DIR: join(dir, "explicit"), XDG_CACHE_HOME: xdg, HOME: home }, join(dir, "explicit")],
     [{ BALE_CACHE_DIR: undefined, XDG_CACHE_HOME: xdg, HOME: home }, join(xdg, "bale")],

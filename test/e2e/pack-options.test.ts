@@ -173,7 +173,7 @@ test("pack errors: one line naming the file (and line), exit 1, and an earlier g
   // An output path nobody can write (procfs) is the user's to fix, not an internal error.
   const nope = bale(["pack", join(dir, "good.ts"), "-o", "/proc/bale-nope"]);
   assert.equal(nope.status, 1, nope.stderr);
-  assert.match(nope.stderr, /^bale: error: \/proc\/bale-nope: cannot write the archive here \(E[A-Z]+\)\. Fix: .+ \[pack-output-unwritable\]\n$/);
+  assert.match(nope.stderr, /^bale: error: \/proc\/bale-nope: cannot write the archive here: [a-z ]+ \(E[A-Z]+\)\. Fix: .+ \[pack-output-unwritable\]\n$/);
   // A directory given where an archive belongs, and an unwritable extract target, likewise.
   for (const cmd of ["inspect", "verify"]) {
     const d = bale([cmd, dir]);
@@ -182,7 +182,7 @@ test("pack errors: one line naming the file (and line), exit 1, and an earlier g
   }
   const x = bale(["extract", out, "-o", "/proc/bale-x"]);
   assert.equal(x.status, 1, x.stderr);
-  assert.match(x.stderr, /^bale: error: \/proc\/bale-x: cannot create the output directory \(E[A-Z]+\)\. Fix: .+ \[extract-output-unwritable\]\n$/);
+  assert.match(x.stderr, /^bale: error: \/proc\/bale-x: cannot create the output directory: [a-z ]+ \(E[A-Z]+\)\. Fix: .+ \[extract-output-unwritable\]\n$/);
 });
 
 
@@ -194,7 +194,7 @@ test("--node range is checked on the first run with a clear message; the app doe
   const r = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "c") }) });
   assert.equal(r.status, 1);
   assert.equal(r.stdout, "");
-  assert.match(r.stderr, /^bale: .*future: main needs Node\.js >=99, but this is v\d+\.\d+\.\d+\. Fix: install a matching Node\.js or point BALE_NODE at one\. \[node-version\]\n$/);
+  assert.match(r.stderr, /^bale: .*future: main needs Node\.js >=99, but .*node is v\d+\.\d+\.\d+\. Fix: install a matching Node\.js or point BALE_NODE at one\. \[node-version\]\n$/);
 });
 
 test("inspect and verify of a file that is not an archive say so in one line", () => {

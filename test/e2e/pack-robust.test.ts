@@ -211,6 +211,22 @@ function tarFile(name: string, body: string, type = "0"): Buffer {
   return Buffer.concat([tarHeader(name, type, { size: data.length }), data, pad]);
 }
 
+/** The counts an honest index gives for these tar entries (plus the app/ dir). */
+function declared(entries: Buffer[]): { entries: number; files: number; unpackedSize: number } {
+  let n = 1;
+  let files = 0;
+  let unpackedSize = 0;
+  for (const e of entries) {
+    n++;
+    const type = String.fromCharCode(e[156] as number);
+    if (type === "0") {
+      files++;
+      unpackedSize += parseInt(e.toString("ascii", 124, 135), 8);
+    }
+  }
+  return { entries: n, files, unpackedSize };
+}
+
 async function hostileArchive(name: string, entries: Buffer[]): Promise<string> {
   const main = tarFile("app/main.js", 'console.log("APP RAN")\n');
   const tarBuf = Buffer.concat([tarHeader("app/", "5", { mode: 0o755 }), main, ...entries, Buffer.alloc(1024)]);
@@ -223,9 +239,7 @@ async function hostileArchive(name: string, entries: Buffer[]): Promise<string> 
     configDir: null,
     payload: z.data,
     level: 3,
-    entries: 2 + entries.length,
-    files: 1,
-    unpackedSize: 23,
+    ...declared([main, ...entries]),
     sourceDateEpoch: 0,
   });
   const file = join(dir, name);

@@ -26,5 +26,5 @@ test("an archive whose BALE_CACHE_DIR cannot be created says so and does not run
   const r = run(archive, ["x"], { env: env({ BALE_CACHE_DIR: "/proc/bale-test/cache" }), ...FAST });
   assert.notEqual(r.status, 0);
   assert.equal(r.stdout, "");
-  assert.match(r.stderr, /\/proc\/bale-test\/cache: cannot create the cache directory \(ENOENT\)\. Fix: set BALE_CACHE_DIR .+\[cache-unwritable\]/);
+  assert.match(r.stderr, /\/proc\/bale-test\/cache: cannot create the cache directory: no such file or directory \(ENOENT\)\. Fix: set BALE_CACHE_DIR .+\[cache-unwritable\]/);
 });

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderPrelude, shQuote } from "../../src/runtime-stub/prelude.js";
+import { pinnedIndexSha256 } from "../../src/archive/format.js";
 import { ROOT } from "../helpers.js";
 
 const GOLDEN = join(ROOT, "test/fixtures/pack/prelude.golden.sh");
@@ -13,6 +14,7 @@ const opts = {
   name: "demo app",
   appId: "a".repeat(64),
   entry: "app/src/it's main.cjs",
+  node: ">=20",
   nodeOptions: ["--enable-source-maps", "--max-old-space-size=64"],
   configDir: "config",
   extractorOffset: 1234,
@@ -39,4 +41,11 @@ test("shQuote survives a round trip through sh", () => {
     const r = spawnSync("sh", ["-c", `printf %s ${shQuote(s) || "''"}`], { encoding: "utf8" });
     assert.equal(r.stdout, s);
   }
+});
+
+test("the index hash the prelude pins is parsed back by exactly what renders it", () => {
+  for (const h of ["0".repeat(64), "f".repeat(64), "0123456789abcdef".repeat(4)]) {
+    assert.equal(pinnedIndexSha256(renderPrelude({ ...opts, indexSha256: h })), h);
+  }
+  assert.equal(pinnedIndexSha256("#!/bin/sh\necho hi\n"), null);
 });

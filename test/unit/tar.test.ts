@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PayloadTree, writeTar } from "../../src/pack/payload.js";
-import { TarReader, safeEntryPath, checkLinkTarget, type TarEntry } from "../../src/archive/tar.js";
+import { TarReader, TreeModel, checkTreeLinks, safeEntryPath, checkLinkTarget, type TarEntry } from "../../src/archive/tar.js";
+import type { BaleError } from "../../src/errors.js";
 
 function readAll(tar: Buffer, chunk: number): { entries: TarEntry[]; data: Map<string, string> } {
   const entries: TarEntry[] = [];
@@ -88,4 +89,32 @@ test("PayloadTree refuses two different files at one path", () => {
   const t = new PayloadTree();
   t.add("app/x", { type: "file", source: Buffer.from("1"), executable: false });
   assert.throws(() => t.add("app/x", { type: "file", source: Buffer.from("2"), executable: false }), /same place/);
+});
+
+test("symlinks are resolved as the kernel does: a chain that escapes only through another link is refused (pack and extract)", () => {
+  const deep = Array.from({ length: 20 }, () => "d").join("/");
+  const chain = new Map<string, { type: string; target?: string }>([
+    ["app/main.js", { type: "file" }],
+    [`app/${deep}/b`, { type: "symlink", target: "../".repeat(21).slice(0, -1) }],
+    ["app/passwd", { type: "symlink", target: `${deep}/b/${"../".repeat(21)}etc/passwd` }],
+  ]);
+  // Each link alone passes the lexical check...
+  for (const [p, e] of chain) if (e.type === "symlink") checkLinkTarget(p, e.target as string, "x");
+  // ...the chain does not.
+  assert.throws(() => checkTreeLinks(chain), (e: BaleError) => e.code === "pack-symlink-escape" && /app\/passwd -> .* resolves outside/.test(e.message));
+  const model = new TreeModel();
+  for (const [p, e] of chain) model.add(p, e.type as "file" | "symlink", e.target ?? "");
+  assert.throws(() => model.checkLinks("a"), /resolves outside the archive root/);
+  // Links that stay inside, dangling links and links to files are fine; a loop is refused.
+  const ok = new TreeModel();
+  ok.add("app/x/y", "file");
+  ok.add("app/l1", "symlink", "x");
+  ok.add("app/l2", "symlink", "l1/y");
+  ok.add("app/l3", "symlink", "l1/../x/y");
+  ok.add("app/dangling", "symlink", "nowhere/../../x");
+  ok.checkLinks("a");
+  const loop = new TreeModel();
+  loop.add("app/a", "symlink", "b");
+  loop.add("app/b", "symlink", "a/c");
+  assert.throws(() => loop.checkLinks("a"), /symlink loop/);
 });

@@ -14,10 +14,10 @@ export const inspectCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional("archive", { type: "string", demandOption: true })
-      .option("files", { type: "boolean", default: false, describe: "list every file in the payload" })
+      .option("files", { type: "boolean", default: false, describe: "list every file in the payload (decoded within the sizes the index declares)" })
       .option("json", { type: "boolean", default: false, describe: "print as JSON" }) as never,
-  handler: (a) => {
-    const r = inspect({ archive: a.archive, files: a.files });
+  handler: async (a) => {
+    const r = await inspect({ archive: a.archive, files: a.files });
     if (a.json) return printJson(r);
     const i = r.index;
     const s = i.segments;
