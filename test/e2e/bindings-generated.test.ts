@@ -2,7 +2,7 @@
  * The generated code itself: golden files, determinism, headers, and real
  * checkers on it (tsc --strict, pyright --strict, an OpenAPI 3.1 validator,
  * Python importable with the standard library only).
- * BALE_UPDATE_GOLDEN=1 rewrites the golden files.
+ * `npm run update-goldens` accepts a change (a mismatch leaves the produced tree in golden.actual/).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,6 +11,7 @@ import { dirname, join, relative } from "node:path";
 import { before, test } from "node:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { generateBindings, renderBindings } from "../../src/bindings/index.js";
+import { assertGoldenTree } from "../golden.js";
 import { ROOT, env, tmp } from "../helpers.js";
 
 const FIX = join(ROOT, "test/fixtures/bindings");
@@ -38,17 +39,7 @@ function listFiles(dir: string): string[] {
 
 test("golden: the generated output of the greeter fixture", () => {
   const files = flatten(renderBindings({ root: GREETER, langs: ["ts", "python"] }).folders);
-  if (process.env.BALE_UPDATE_GOLDEN === "1") {
-    rmSync(GOLDEN, { recursive: true, force: true });
-    for (const [p, t] of files) {
-      mkdirSync(dirname(join(GOLDEN, p)), { recursive: true });
-      writeFileSync(join(GOLDEN, p), t);
-    }
-  }
-  assert.deepEqual(listFiles(GOLDEN), [...files.keys()].sort(), "the set of generated files changed (BALE_UPDATE_GOLDEN=1 to accept)");
-  for (const [p, t] of files) {
-    assert.equal(t, readFileSync(join(GOLDEN, p), "utf8"), `${p} differs from its golden file (BALE_UPDATE_GOLDEN=1 to accept)`);
-  }
+  assertGoldenTree(GOLDEN, files);
 });
 
 test("output is deterministic and independent of where the project lives", () => {

@@ -1,4 +1,4 @@
-/** The sh prelude is a golden file: any change to it is deliberate. BALE_UPDATE_GOLDEN=1 rewrites it. */
+/** The sh prelude is a golden file: any change to it is deliberate. `npm run update-goldens` accepts a change. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderPrelude, shQuote } from "../../src/runtime-stub/prelude.js";
 import { pinnedIndexSha256 } from "../../src/archive/format.js";
+import { assertGolden } from "../golden.js";
 import { ROOT } from "../helpers.js";
 
 const GOLDEN = join(ROOT, "test/fixtures/pack/prelude.golden.sh");
@@ -25,8 +26,7 @@ const opts = {
 
 test("the prelude matches its golden file", () => {
   const text = renderPrelude(opts);
-  if (process.env.BALE_UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, text);
-  assert.equal(text, readFileSync(GOLDEN, "utf8"));
+  assertGolden(GOLDEN, text);
 });
 
 test("the prelude is valid POSIX sh and its length does not depend on offsets", () => {
