@@ -194,7 +194,7 @@ function emitValidators(model: BindingsModel): string {
     });
   }
   code = code.replace(/^"use strict";/, "");
-  code = code.replace(/const (\w+) = require\("ajv\/dist\/runtime\/(\w+)"\)\.default;/g, (all, v: string, mod: string) => {
+  code = code.replace(/const (\w+) = require\("ajv\/dist\/runtime\/(\w+)"\)\.default;/g, (_all, v: string, mod: string) => {
     if (mod === "ucs2length") return `const ${v} = bale_ucs2length;`;
     if (mod === "equal") return `const ${v} = bale_equal;`;
     throw new BaleError("gen-schema-feature", `the schemas need ajv's runtime helper "${mod}", which bale cannot inline`, {

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { before, test } from "node:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { generateBindings, renderBindings } from "../../src/bindings/index.js";
@@ -25,17 +25,6 @@ function flatten(folders: Map<string, Map<string, string>>): Map<string, string>
   return out;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  (function walk(d: string) {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  })(dir);
-  return out;
-}
 
 test("golden: the generated output of the greeter fixture", () => {
   const files = flatten(renderBindings({ root: GREETER, langs: ["ts", "python"] }).folders);

@@ -16,7 +16,6 @@ import {
   readdirSync,
   readFileSync,
   symlinkSync,
-  truncateSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";

@@ -2,7 +2,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderPrelude, shQuote } from "../../src/runtime-stub/prelude.js";
 import { pinnedIndexSha256 } from "../../src/archive/format.js";
