@@ -329,7 +329,7 @@ test("item 15: a file deleted from a cache entry is noticed by verify and cache 
   assert.match(again.stdout, /Hello/);
   assert.equal(bale(["cache", "list", "--check"], { env: e }).status, 0);
   // Deleting the entry file itself is seen by the warm path (one stat) and repaired on the spot.
-  rmSync(join(cache, appDirs(cache)[0] as string, "app/main.cjs"));
+  rmSync(join(cache, appDirs(cache)[0] as string, "app/main.js"));
   const healed = run(hello, [], { env: e });
   assert.equal(healed.status, 0, healed.stderr);
   assert.match(healed.stdout, /Hello/);
