@@ -6,6 +6,9 @@
 //   npm run bench                 full run (writes bench/results.md and bench/results.svg)
 //   node bench/run.mjs --quick    smoke mode: few runs, results written to a temp dir
 //   node bench/run.mjs --quick --write   smoke mode that still writes bench/results.*
+//   node bench/run.mjs corpus     only the real-app corpus (test/corpus, bench/corpus.mjs); writes
+//                                 bench/corpus-results.{md,json} (with --quick: a temp dir unless --write)
+//   node bench/run.mjs --no-corpus       the full run without the corpus part
 //
 // Needs `npm run build` first (npm run bench does it). Contenders are installed with
 // `npm ci --prefix bench/contenders` when missing; one that cannot install or run is
@@ -17,6 +20,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { cleanEnv, dirSize, interleave, runCli, runHttp, stats } from "./lib/harness.mjs";
 import { renderMarkdown, renderSvg } from "./lib/report.mjs";
+import { corpusMarkdown, runCorpusBench } from "./corpus.mjs";
 
 const T0 = performance.now();
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -25,6 +29,8 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const WRITE = !QUICK || argv.includes("--write");
 const SKIP_CONFIG = argv.includes("--no-config");
+const CORPUS_ONLY = argv.includes("corpus");
+const SKIP_CORPUS = argv.includes("--no-corpus");
 
 // Run counts. Cold runs of the big app are the slow ones; everything else gets >= 10 runs in full mode.
 const N = QUICK
@@ -59,6 +65,28 @@ const BALE_CLI = join(ROOT, "dist/cli/main.js");
 if (!existsSync(BALE_CLI)) {
   console.error("bench: dist/ is missing; run `npm run build` first (or `npm run bench`, which does)");
   process.exit(1);
+}
+
+/** The corpus part; in the full run its section goes into results.md. */
+async function corpusPart() {
+  log("== real-app corpus (bench/corpus.mjs)");
+  try {
+    return await runCorpusBench({ work: work("corpus"), cli: BALE_CLI, quick: QUICK, log: (m) => log(`  ${m}`), zstd: spawnSync("zstd", ["--version"]).status === 0 });
+  } catch (e) {
+    const reason = String(e.message ?? e).split("\n")[0].slice(0, 300);
+    skip("real-app corpus", reason);
+    return { skipped: reason };
+  }
+}
+if (CORPUS_ONLY) {
+  const corpus = await corpusPart();
+  const md = `# bale real-app corpus bench${QUICK ? " (QUICK smoke run)" : ""}\n\nGenerated ${new Date().toISOString()} by \`node bench/run.mjs corpus\` (${((performance.now() - T0) / 1000).toFixed(0)} s).\n\n${corpusMarkdown(corpus)}`;
+  const dest = WRITE ? BENCH : work("results");
+  writeFileSync(join(dest, "corpus-results.md"), md);
+  writeFileSync(join(dest, "corpus-results.json"), JSON.stringify(corpus, (k, v) => (k === "samples" ? undefined : v), 2) + "\n");
+  process.stdout.write("\n" + md + "\n");
+  log(`results in ${WRITE ? "bench/corpus-results.{md,json}" : dest}`);
+  process.exit(0);
 }
 
 const CONT = join(BENCH, "contenders");
@@ -421,6 +449,8 @@ if (!SKIP_CONFIG) {
   if (bindingsBench.skipped) skip("bindings bench", bindingsBench.skipped);
 }
 
+const corpus = SKIP_CORPUS ? { skipped: "--no-corpus" } : await corpusPart();
+
 // ---------------------------------------------------------------- report
 const cpuModel = (readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? "unknown";
 const machine = {
@@ -440,7 +470,7 @@ const versions = {
   harness: tools.hyperfine ? `hyperfine present (${tools.hyperfine}) but the built-in harness is used for interleaving` : "built-in (hyperfine is not installed)",
 };
 const totalS = (performance.now() - T0) / 1000;
-const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, skipped, totalS };
+const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, corpus, skipped, totalS };
 const md = renderMarkdown(data);
 const svg = renderSvg(data);
 const dest = WRITE ? BENCH : work("results");
