@@ -32,10 +32,17 @@ function joinFlagValues(argv: readonly string[]): string[] {
   return out;
 }
 
+/** `bale help [command...]` means `bale [command...] --help`. */
+function helpCommand(argv: readonly string[]): string[] {
+  return argv[0] === "help" ? [...argv.slice(1), "--help"] : [...argv];
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const parser = yargs(joinFlagValues(argv))
+  const parser = yargs(joinFlagValues(helpCommand(argv)))
     .scriptName("bale")
     .version(VERSION)
+    .help()
+    .alias("h", "help")
     .strict()
     .demandCommand(1, "Name a command; `bale --help` lists them.")
     .recommendCommands()

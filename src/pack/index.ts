@@ -1,14 +1,24 @@
 /**
- * `pack()`: entry -> esbuild bundle -> trace native/asset files -> reproducible
- * tar -> zstd -> prelude + extractor + payload + index + trailer.
+ * `pack()`: an app and everything it needs at run time -> one executable file.
+ *
+ * The default keeps the app's view of its files exactly as in its project (the PAR/PEX model):
+ * its own files at their own paths, its production dependency closure as whole packages laid out
+ * as node_modules lays them out, the entry run in place. TypeScript is compiled file by file beside
+ * its source. `bundle: true` opts into esbuild bundling of the app's code and pure-JS packages.
+ *
+ * Phases, top to bottom: check options -> trace -> plan (own files, packages, compiled TS) ->
+ * build the payload tree -> write the archive.
  */
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { dirname, relative, resolve, sep } from "node:path";
-import { BaleError } from "../errors.js";
-import { isBelow } from "../fsutil.js";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { BaleError, userIoError } from "../errors.js";
+import { isBelow, mkdirp } from "../fsutil.js";
 import type { ArchiveIndex } from "../archive/format.js";
-import { resolveEntry } from "./entry.js";
-import { traceApp } from "./trace.js";
+import { resolveEntry, type ResolvedEntry } from "./entry.js";
+import { findProject, type Project } from "./project.js";
+import { traceApp, isRuntimeFile, unbundledPackages, type TraceResult } from "./trace.js";
+import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, type Closure } from "./deps.js";
+import { compileTs, ownGraph } from "./compile.js";
 import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
@@ -17,22 +27,25 @@ import { assemble, writeExecutable } from "./assemble.js";
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
   entry: string;
-  /** Output file; default `./<name>`. */
+  /** Output file; default `./<name>`. Its directory is created if missing. */
   output?: string;
   /** App name recorded in the index (and used for the default output). */
   name?: string;
   /** Extra files or directories, relative to the entry's directory; they keep their place relative to the entry. */
   include?: string[];
+  /** Extra entry points (worker scripts, child scripts), relative to the entry's directory: traced like the entry. */
+  extraEntries?: string[];
+  /** Package names packed whole with their dependencies even if no code names them statically (plugins loaded by name). */
+  external?: string[];
+  /** Bundle the app's own code and pure-JS packages with esbuild (smaller; may change how code finds its files). */
+  bundle?: boolean;
   /** A compiled config directory (`bale config build` output) packed at `config/`; the app finds it via BALE_CONFIG_DIR. */
   config?: string;
   /** Options for node, e.g. "--max-old-space-size=512"; split on whitespace. */
   nodeOptions?: string;
   /** zstd level 1..19 (default 12). */
   level?: number;
-  /**
-   * Emit a source map and run with --enable-source-maps. Default: on for a bundled entry; off for an
-   * entry inside a package that is packed whole (nothing bale compiled, so nothing to map).
-   */
+  /** Emit source maps for code bale compiled and run with --enable-source-maps (default: on when bale compiled TypeScript or bundled). */
   sourcemap?: boolean;
   /** Node.js range the archive requires (default ">=20"). */
   node?: string;
@@ -46,20 +59,39 @@ export interface PackResult {
   output: string;
   index: ArchiveIndex;
   size: number;
+  /** "in-place": the project's files and whole packages; "bundle": esbuild bundle plus packages kept whole. */
+  mode: "in-place" | "bundle";
+  /** Packages in the archive, as name@version, sorted. */
+  packages: string[];
+  /** Packages kept out of the bundle (bundle mode), or every package (in-place mode), by name. */
   externalPackages: string[];
+  /** What was left out because it never runs. */
+  pruned: { installOnly: string[]; buildFiles: number; buildBytes: number };
+  /** Things that may make the archive behave differently from the app in its project. */
   warnings: string[];
   timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; totalMs: number };
 }
 
 const APP = "app";
 const CONFIG = "config";
+const PACK_OPTION_KEYS = new Set<string>([
+  "entry", "output", "name", "include", "extraEntries", "external", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd",
+]);
 
-function commonDir(paths: string[]): string {
-  let common = dirname(paths[0] as string);
-  for (const p of paths) {
-    while (common !== "/" && !(p === common || isBelow(p, common))) common = dirname(common);
-  }
-  return common;
+interface Checked {
+  cwd: string;
+  level: number;
+  epoch: number;
+  entry: ResolvedEntry;
+  project: Project;
+  name: string;
+  output: string;
+  includes: string[];
+  extraEntries: string[];
+  external: string[];
+  bundle: boolean;
+  configDir: string | null;
+  nodeOptions: string;
 }
 
 function sourceDateEpoch(o: PackOptions): number {
@@ -80,13 +112,27 @@ function minNodeMajor(range: string): number {
   return m ? Math.max(16, Number(m[1])) : 20;
 }
 
-export async function pack(o: PackOptions): Promise<PackResult> {
-  const t0 = performance.now();
+function existing(paths: string[], base: string, what: string, fixBase: string): string[] {
+  return paths.map((p) => {
+    const abs = resolve(base, p);
+    if (!existsSync(abs)) {
+      throw new BaleError("pack-include-missing", `${what} does not exist`, { file: abs, fix: `${fixBase}; check the path` });
+    }
+    return abs;
+  });
+}
+
+/** Phase 1: options, merged with the project's `"bale"` block, checked. */
+function checkOptions(o: PackOptions): Checked {
+  for (const k of Object.keys(o)) {
+    if (!PACK_OPTION_KEYS.has(k)) throw new BaleError("pack-bad-option", `unknown pack option "${k}"`, { fix: `use only ${[...PACK_OPTION_KEYS].join(", ")}` });
+  }
   const cwd = o.cwd ?? process.cwd();
   const level = o.level ?? DEFAULT_LEVEL;
   checkLevel(level);
   const epoch = sourceDateEpoch(o);
   const entry = resolveEntry(o.entry, cwd);
+  const project = findProject(entry.file);
   const name = o.name ?? entry.name;
   if (!/^[\w.@+-][\w.@+ -]*$/.test(name)) {
     throw new BaleError("pack-bad-name", `app name ${JSON.stringify(name)} has characters that do not belong in a file name`, {
@@ -97,20 +143,16 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   if (existsSync(output) && statSync(output).isDirectory()) {
     throw new BaleError("pack-output-is-dir", "the output path is a directory", { file: output, fix: "pass -o with a file path" });
   }
-  if (!existsSync(dirname(output))) {
-    throw new BaleError("pack-output-dir-missing", "the output's directory does not exist", { file: output, fix: "create it first, or pass another -o" });
-  }
   const entryDir = dirname(entry.file);
-  const includes = (o.include ?? []).map((p) => {
-    const abs = resolve(entryDir, p);
-    if (!existsSync(abs)) {
-      throw new BaleError("pack-include-missing", "an --include path does not exist", {
-        file: abs,
-        fix: "--include paths are relative to the entry's directory; check the path",
-      });
-    }
-    return abs;
-  });
+  const cfgFile = project.packageJsonFile ?? project.root;
+  const includes = [
+    ...existing(o.include ?? [], entryDir, "an --include path", "--include paths are relative to the entry's directory"),
+    ...existing(project.config.include, project.root, `"bale.include" path in ${cfgFile}`, '"bale" paths are relative to the package.json'),
+  ];
+  const extraEntries = [
+    ...existing(o.extraEntries ?? [], entryDir, "an --extra-entry file", "--extra-entry paths are relative to the entry's directory"),
+    ...existing(project.config.entries, project.root, `"bale.entries" file in ${cfgFile}`, '"bale" paths are relative to the package.json'),
+  ];
   let configDir: string | null = null;
   if (o.config !== undefined) {
     configDir = resolve(cwd, o.config);
@@ -120,93 +162,260 @@ export async function pack(o: PackOptions): Promise<PackResult> {
         fix: "run `bale config build` first and pass its output directory",
       });
     }
+    if (readdirSync(configDir).length === 0) {
+      throw new BaleError("pack-config-empty", "the --config directory is empty", { file: o.config, fix: "run `bale config build` first" });
+    }
   }
+  return {
+    cwd,
+    level,
+    epoch,
+    entry,
+    project,
+    name,
+    output,
+    includes,
+    extraEntries,
+    external: [...new Set([...(o.external ?? []), ...project.config.external])],
+    bundle: o.bundle ?? project.config.bundle ?? false,
+    configDir,
+    nodeOptions: o.nodeOptions ?? project.config.nodeOptions ?? "",
+  };
+}
 
-  const tTrace = performance.now();
-  const trace = await traceApp(entry.file);
-  const tBundle = performance.now();
-  const externalNames = [...new Set(trace.externalPackages.values())].sort();
-  const externalRoots = [...trace.externalPackages.keys()];
-  // An entry inside a package that is packed whole (e.g. `typescript/bin/tsc`) runs in place: the
-  // package's own files are the app, and bundling would only copy them.
-  const entryReal = realpathSync(entry.file);
-  // Only JavaScript runs in place (node cannot run a package's .ts sources); anything else is bundled.
-  const inPackage =
-    !/\.(ts|mts|cts|tsx|jsx)$/.test(entryReal) &&
-    externalRoots.some((r) => isBelow(entryReal, r));
-  const sourcemap = o.sourcemap ?? !inPackage;
-  const b = inPackage
-    ? null
-    : await bundle({
-        entryFile: entry.file,
-        external: externalNames,
-        externalRoots,
-        sourcemap,
-        target: `node${minNodeMajor(o.node ?? ">=20")}`,
-      });
-  const tTar = performance.now();
+function commonDir(paths: string[]): string {
+  let common = dirname(paths[0] as string);
+  for (const p of paths) {
+    while (common !== "/" && !(p === common || isBelow(p, common))) common = dirname(common);
+  }
+  return common;
+}
 
-  // Everything that goes in, by absolute path; the archive root is their common directory.
-  const entryInArchive = b ? b.file : entryReal;
-  const nativeFiles = b ? [...b.nativeFiles] : [];
-  const absPaths = [entryInArchive, ...externalRoots, ...trace.ownAssets, ...nativeFiles, ...includes, ...trace.symlinks.keys()];
-  if (entry.packageJson) absPaths.push(entry.packageJson);
-  const root = commonDir(absPaths.map((p) => resolve(p)));
+/** The archive's root: the common directory of everything packed, never inside a node_modules directory. */
+function archiveRoot(paths: string[]): string {
+  const parts = commonDir(paths).split(sep);
+  const nm = parts.indexOf("node_modules");
+  return (nm >= 0 ? parts.slice(0, nm) : parts).join(sep) || "/";
+}
+
+/** What goes in, by absolute path, before the tree is built. */
+interface Plan {
+  mode: "in-place" | "bundle";
+  entryFile: string;
+  /** Generated files (compiled TS, bundle, maps): absolute path they stand for -> content. */
+  generated: Map<string, Buffer>;
+  ownFiles: Set<string>;
+  packages: Map<string, string>; // real root -> name
+  symlinks: Map<string, string>;
+  traced: Set<string>;
+  sourcemap: boolean;
+  closure: Closure | null;
+  warnings: string[];
+}
+
+function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], skip: Set<string>, warnings: string[]): Set<string> {
+  const own = new Set<string>();
+  const inPackage = (f: string): boolean => packageRootOf(f) !== null || packageRoots.some((r) => isBelow(f, r));
+  const included = (f: string): boolean => c.includes.some((i) => f === i || isBelow(f, i));
+  for (const [f, info] of trace.files) {
+    if (skip.has(f) || inPackage(f)) continue;
+    const loaded = info.reasons.some((r) => r === "initial" || r === "dependency");
+    if (f === c.project.root || isBelow(f, c.project.root) || loaded || included(f)) {
+      own.add(f);
+      continue;
+    }
+    const by = info.parents.find((p) => !packageRootOf(p)) ?? info.parents[0];
+    warnings.push(
+      `${f} is read by ${by ? relative(c.project.root, by) || by : "the app"} but lies outside the project (${c.project.root}): left out; ` +
+        `pack it with --include if the app needs it at run time`,
+    );
+  }
+  return own;
+}
+
+/** Phase 3a (default): the project's files and its dependency closure, the entry run in place. */
+async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
+  const warnings: string[] = [];
+  const entries = [c.entry.file, ...c.extraEntries];
+  const graph = await ownGraph(entries, c.project.root);
+  for (const d of graph.dynamic) warnings.push(`${d} — files the tracer could not find for it are not packed; add them with --include`);
+  const hasTs = [...graph.inputs].some((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts"));
+  const sourcemap = sourcemapOpt ?? hasTs;
+  const compiled = hasTs ? await compileTs(graph, entries, sourcemap, target) : null;
+  const generated = new Map<string, Buffer>();
+  for (const f of compiled?.files.values() ?? []) {
+    generated.set(f.file, f.code);
+    if (f.map) generated.set(`${f.file}.map`, f.map);
+  }
+  const projectIsPackage = packageRootOf(join(c.project.root, "package.json")) === c.project.root;
+  const closure = dependencyClosure({
+    projectRoot: c.project.root,
+    projectPkg: c.project.pkg,
+    projectIsPackage,
+    traced: trace.packages,
+    external: c.external,
+  });
+  for (const m of closure.missing) {
+    warnings.push(`${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`);
+  }
+  const packages = new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
+  const skip = new Set<string>(compiled ? compiled.files.keys() : []);
+  const ownFiles = tracedOwnFiles(c, trace, [...packages.keys()], skip, warnings);
+  // Own files esbuild reached that nft did not report (e.g. JSON imported by compiled TS).
+  for (const f of graph.inputs) if (!skip.has(f) && !/\.(ts|tsx|mts|cts)$/.test(f) && !packageRootOf(f)) ownFiles.add(f);
+  const entryFile = compiled?.files.get(c.entry.file)?.file ?? realpathSync(c.entry.file);
+  return {
+    mode: "in-place",
+    entryFile,
+    generated,
+    ownFiles,
+    packages,
+    symlinks: new Map([...trace.symlinks, ...closure.symlinks]),
+    traced: new Set(trace.files.keys()),
+    sourcemap: sourcemapOpt === true || (sourcemap && compiled !== null),
+    closure,
+    warnings,
+  };
+}
+
+/** Phase 3b (`bundle`): esbuild bundles the app and its pure-JS packages; the rest stays whole. */
+async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
+  const warnings: string[] = [];
+  const always = new Set<string>();
+  const closure = dependencyClosure({ projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: c.external });
+  for (const root of closure.packages.keys()) always.add(root);
+  const external = unbundledPackages(trace, always);
+  const externalRoots = [...external.keys()];
+  const entryReal = realpathSync(c.entry.file);
+  // An entry inside a package that is packed whole runs in place (only JavaScript can).
+  const inPackage = !/\.(ts|mts|cts|tsx|jsx)$/.test(entryReal) && externalRoots.some((r) => isBelow(entryReal, r));
+  const sourcemap = sourcemapOpt ?? !inPackage;
+  const generated = new Map<string, Buffer>();
+  let entryFile = entryReal;
+  const bundledInputs = new Set<string>();
+  if (!inPackage) {
+    const b = await bundle({ entryFile: c.entry.file, external: [...new Set(external.values())], externalRoots, sourcemap, target });
+    entryFile = b.file;
+    generated.set(b.file, b.code);
+    if (b.map) generated.set(`${b.file}.map`, b.map);
+    for (const i of b.inputs) bundledInputs.add(i);
+    for (const n of b.nativeFiles) trace.files.set(n, trace.files.get(n) ?? { reasons: ["asset"], parents: [] });
+    for (const w of b.dynamic) warnings.push(`${w} — left in the bundle as written; files it loads are packed only if the tracer found them`);
+  }
+  // Own files the bundle does not contain (runtime files, scripts run as processes or workers) stay as files.
+  const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);
+  const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, warnings);
+  if (c.entry.packageJson) ownFiles.add(c.entry.packageJson);
+  return { mode: "bundle", entryFile, generated, ownFiles, packages: external, symlinks: trace.symlinks, traced: new Set(trace.files.keys()), sourcemap, closure: null, warnings };
+}
+
+/** Phase 4: the payload tree, at paths relative to the archive root. */
+function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; pruned: PackResult["pruned"] } {
+  const pkgJsons = c.project.packageJsonFile ? [c.project.packageJsonFile] : [];
+  const root = archiveRoot([
+    plan.entryFile,
+    ...plan.generated.keys(),
+    ...plan.ownFiles,
+    ...plan.packages.keys(),
+    ...plan.symlinks.keys(),
+    ...c.includes,
+    ...pkgJsons,
+  ]);
   const at = (abs: string): string => `${APP}/${relative(root, abs).split(sep).join("/")}`;
-
   const tree = new PayloadTree();
-  if (b) {
-    tree.add(at(b.file), { type: "file", source: b.code, executable: false });
-    if (b.map) tree.add(at(b.file) + ".map", { type: "file", source: b.map, executable: false });
+  for (const [abs, code] of plan.generated) tree.add(at(abs), { type: "file", source: code, executable: false });
+  for (const f of [...plan.ownFiles, ...pkgJsons]) tree.addFile(at(f), f);
+  let buildFiles = 0;
+  let buildBytes = 0;
+  for (const pkgRoot of plan.packages.keys()) {
+    const native = existsSync(join(pkgRoot, "binding.gyp"));
+    tree.addTree(at(pkgRoot), pkgRoot, (name, abs, isDir) => {
+      // The package's own files; its nested node_modules hold separate packages, packed if they are needed.
+      if (name === "node_modules" && dirname(abs) === pkgRoot) return true;
+      const rel = relative(pkgRoot, abs).split(sep).join("/");
+      if (plan.traced.has(abs) || !isBuildLeftover(rel, isDir, native)) return false;
+      const n = countTree(abs, isDir);
+      buildFiles += n.files;
+      buildBytes += n.bytes;
+      return true;
+    });
   }
-  for (const f of [...trace.ownAssets, ...nativeFiles]) tree.addFile(at(f), f);
-  for (const [pkgRoot] of trace.externalPackages) {
-    // The package's own files; its nested node_modules hold separate packages, copied if they are needed.
-    tree.addTree(at(pkgRoot), pkgRoot, (n, abs) => n === "node_modules" && dirname(abs) === pkgRoot);
-  }
-  for (const [link, target] of trace.symlinks) {
+  for (const [link, target] of plan.symlinks) {
     if (target.startsWith("/")) {
       const rel = relative(dirname(link), target);
       tree.add(at(link), { type: "symlink", target: rel.split(sep).join("/") }, link);
     } else tree.add(at(link), { type: "symlink", target }, link);
   }
-  for (const inc of includes) {
+  for (const inc of c.includes) {
     if (statSync(inc).isDirectory()) tree.addTree(at(inc), inc);
     else tree.addFile(at(inc), inc);
   }
-  if (entry.packageJson) tree.addFile(at(entry.packageJson), entry.packageJson);
-  if (configDir !== null) {
-    const cfg = configDir;
-    if (readdirSync(cfg).length === 0) {
-      throw new BaleError("pack-config-empty", "the --config directory is empty", { file: o.config ?? cfg, fix: "run `bale config build` first" });
+  if (c.configDir !== null) tree.addTree(CONFIG, c.configDir, (n) => n.startsWith(".") && n !== ".well-known");
+  return { tree, entry: at(plan.entryFile), pruned: { installOnly: plan.closure?.prunedInstallOnly ?? [], buildFiles, buildBytes } };
+}
+
+function countTree(abs: string, isDir: boolean): { files: number; bytes: number } {
+  if (!isDir) return { files: 1, bytes: statSync(abs).size };
+  let files = 0;
+  let bytes = 0;
+  for (const e of readdirSync(abs, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) {
+      files++;
+      bytes += statSync(join(e.parentPath, e.name)).size;
     }
-    tree.addTree(CONFIG, cfg, (n) => n.startsWith(".") && n !== ".well-known");
   }
-  const tar = await writeTar(tree, epoch);
+  return { files, bytes };
+}
+
+export async function pack(o: PackOptions): Promise<PackResult> {
+  const t0 = performance.now();
+  const c = checkOptions(o);
+  const target = `node${minNodeMajor(o.node ?? ">=20")}`;
+
+  const tTrace = performance.now();
+  const trace = await traceApp([c.entry.file, ...c.extraEntries]);
+  const tBundle = performance.now();
+  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target) : await planInPlace(c, trace, o.sourcemap, target);
+  const tTar = performance.now();
+
+  const { tree, entry, pruned } = buildTree(c, plan);
+  const tar = await writeTar(tree, c.epoch);
   const tCompress = performance.now();
-  const z = await compress(tar.tar, level);
-  const nodeOptions = [...(sourcemap ? ["--enable-source-maps"] : []), ...(o.nodeOptions ?? "").split(/\s+/).filter(Boolean)];
+  const z = await compress(tar.tar, c.level);
+  const nodeOptions = [...(plan.sourcemap ? ["--enable-source-maps"] : []), ...c.nodeOptions.split(/\s+/).filter(Boolean)];
   const a = assemble({
-    name,
-    entry: at(entryInArchive),
+    name: c.name,
+    entry,
     node: o.node ?? ">=20",
     nodeOptions,
-    configDir: configDir === null ? null : CONFIG,
+    configDir: c.configDir === null ? null : CONFIG,
     payload: z.data,
-    level,
+    level: c.level,
     entries: tar.entries,
     files: tar.files,
     unpackedSize: tar.unpackedSize,
-    sourceDateEpoch: epoch,
+    sourceDateEpoch: c.epoch,
   });
-  writeExecutable(output, a.parts);
+  try {
+    mkdirp(dirname(c.output));
+  } catch (e) {
+    userIoError(e, "pack-output-unwritable", "cannot create the output's directory", c.output, "pass -o with a path in a directory you may write to");
+  }
+  writeExecutable(c.output, a.parts);
   const tEnd = performance.now();
+  const pkgNames = [...plan.packages.keys()].map((r) => {
+    const p = readPkg(r);
+    return `${p?.name ?? r}@${p?.version ?? "?"}`;
+  });
   return {
-    output,
+    output: c.output,
     index: a.index,
     size: a.size,
-    externalPackages: externalNames,
-    warnings: trace.warnings,
+    mode: plan.mode,
+    packages: [...new Set(pkgNames)].sort(),
+    externalPackages: [...new Set(plan.packages.values())].sort(),
+    pruned,
+    warnings: [...trace.warnings, ...plan.warnings],
     timings: {
       traceMs: Math.round(tBundle - tTrace),
       bundleMs: Math.round(tTar - tBundle),

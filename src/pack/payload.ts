@@ -39,13 +39,13 @@ export class PayloadTree {
     this.add(path, { type: "file", source: abs, executable: (st.mode & 0o111) !== 0 }, abs);
   }
 
-  /** Adds a directory tree from disk. `skip(name, abs)` prunes children. */
-  addTree(path: string, abs: string, skip?: (name: string, abs: string) => boolean): void {
+  /** Adds a directory tree from disk. `skip(name, abs, isDir)` prunes children. */
+  addTree(path: string, abs: string, skip?: (name: string, abs: string, isDir: boolean) => boolean): void {
     for (const name of readdirSync(abs).sort()) {
       const childAbs = join(abs, name);
-      if (skip?.(name, childAbs)) continue;
-      const child = path ? `${path}/${name}` : name;
       const st = lstatSync(childAbs);
+      if (skip?.(name, childAbs, st.isDirectory())) continue;
+      const child = path ? `${path}/${name}` : name;
       if (st.isSymbolicLink()) {
         const target = readlinkSync(childAbs);
         let ok = !target.startsWith("/");

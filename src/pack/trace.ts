@@ -1,91 +1,46 @@
 /**
- * Finds what an app needs at run time besides its bundled code, with
- * @vercel/nft (TypeScript is transpiled for it on the fly):
- *
- * - "native" packages: any package under node_modules in which nft found a
- *   `.node` addon, a shared library or an asset file read at run time. These
- *   stay external to the bundle and are copied whole, with their node_modules
- *   layout, so `$ORIGIN` rpaths, `bindings()` and `__dirname`-relative reads
- *   keep working. A package that depends on a native package is external too
- *   (so every `require` of a native package resolves exactly as it did), and so
- *   is everything an external package depends on.
- * - the app's own assets (outside node_modules): files nft sees it read, and
- *   `.node` files it loads; they are packed at their own relative paths.
+ * What the app's code loads and reads at run time, found by @vercel/nft (TypeScript is transpiled
+ * for it on the fly). The tracer never walks the kernel's pseudo file systems (`/proc`, `/sys`,
+ * `/dev`): a read of `/proc/self/stat` is a read of the running system, not a file to pack.
  */
 import { readFile } from "node:fs/promises";
-import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { lstatSync, readlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { nodeFileTrace } from "@vercel/nft";
 import { transformSync } from "esbuild";
+import { packageRootOf, readPkg, resolvePackageDir } from "./deps.js";
+
+export interface TracedFile {
+  /** nft's reasons: "initial", "dependency", "asset", "sharedlib", ... */
+  reasons: string[];
+  /** Absolute paths of the files whose code led to this one. */
+  parents: string[];
+}
 
 export interface TraceResult {
-  /** Absolute package root directories to copy whole (external to the bundle). */
-  externalPackages: Map<string, string>; // root dir -> package name
-  /** Absolute paths of the app's own runtime files (assets, addons) to pack as they are. */
-  ownAssets: Set<string>;
+  /** Regular files, by absolute path. */
+  files: Map<string, TracedFile>;
   /** Symlinks nft followed (pnpm layouts, linked workspaces): absolute path -> raw target. */
   symlinks: Map<string, string>;
+  /** Package roots (real paths) with at least one traced file. */
+  packages: Set<string>;
   warnings: string[];
 }
 
 const TS_RE = /\.[cm]?tsx?$/;
 const CODE_RE = /\.(c|m)?(j|t)sx?$|\.json$/;
+const PSEUDO_FS = /^(proc|sys|dev)(\/|$)/;
 
-/** The package root that contains `file`, e.g. /p/node_modules/@img/sharp-linux-x64, or null. */
-export function packageRootOf(file: string): string | null {
-  const marker = `${sep}node_modules${sep}`;
-  const i = file.lastIndexOf(marker);
-  if (i < 0) return null;
-  const rest = file.slice(i + marker.length).split(sep);
-  const n = rest[0]?.startsWith("@") ? 2 : 1;
-  if (rest.length <= n) return null;
-  return file.slice(0, i + marker.length) + rest.slice(0, n).join(sep);
-}
-
-interface PkgJson {
-  name?: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-}
-
-const pkgCache = new Map<string, PkgJson | null>();
-function readPkg(root: string): PkgJson | null {
-  let v = pkgCache.get(root);
-  if (v === undefined) {
-    try {
-      v = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as PkgJson;
-    } catch {
-      v = null;
-    }
-    pkgCache.set(root, v);
-  }
-  return v;
-}
-
-/** Node's lookup of a dependency's package root from inside `fromRoot` (walking up node_modules dirs). */
-export function resolvePackageDir(name: string, fromRoot: string): string | null {
-  let dir = fromRoot;
-  for (;;) {
-    const candidate = join(dir, "node_modules", name);
-    if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-function depNames(p: PkgJson): string[] {
-  return [...Object.keys(p.dependencies ?? {}), ...Object.keys(p.optionalDependencies ?? {}), ...Object.keys(p.peerDependencies ?? {})];
-}
-
-export async function traceApp(entryFile: string, extraEntries: string[] = []): Promise<TraceResult> {
-  const result = await nodeFileTrace([entryFile, ...extraEntries], {
+export async function traceApp(entryFiles: string[]): Promise<TraceResult> {
+  const first = entryFiles[0] as string;
+  const result = await nodeFileTrace(entryFiles, {
     base: "/",
-    processCwd: dirname(entryFile),
+    processCwd: dirname(first),
     ts: true,
     mixedModules: true,
+    ignore: (p: string) => PSEUDO_FS.test(p),
     readFile: async (p: string) => {
+      if (PSEUDO_FS.test(p.replace(/^\//, ""))) return null;
       let buf: Buffer;
       try {
         buf = await readFile(p);
@@ -96,16 +51,15 @@ export async function traceApp(entryFile: string, extraEntries: string[] = []): 
       try {
         return transformSync(buf.toString("utf8"), { loader: p.endsWith("x") ? "tsx" : "ts", sourcefile: p, format: "cjs" }).code;
       } catch {
-        return buf; // esbuild reports syntax errors properly when it bundles
+        return buf; // esbuild reports syntax errors properly when it compiles
       }
     },
   });
-  const externalPackages = new Map<string, string>();
-  const ownAssets = new Set<string>();
+  const files = new Map<string, TracedFile>();
   const symlinks = new Map<string, string>();
-  const tracedPackages = new Set<string>();
-  const warnings: string[] = [];
+  const packages = new Set<string>();
   for (const rel of result.fileList) {
+    if (PSEUDO_FS.test(rel)) continue;
     const abs = "/" + rel;
     let st;
     try {
@@ -113,57 +67,74 @@ export async function traceApp(entryFile: string, extraEntries: string[] = []): 
     } catch {
       continue;
     }
-    const root = packageRootOf(abs);
     if (st.isSymbolicLink()) {
-      const { readlinkSync } = await import("node:fs");
       symlinks.set(abs, readlinkSync(abs));
       continue;
     }
     if (!st.isFile()) continue;
-    const reasons = result.reasons.get(rel)?.type ?? [];
-    const runtimeFile = abs.endsWith(".node") || reasons.includes("asset") || reasons.includes("sharedlib") || !CODE_RE.test(abs);
-    if (root !== null) {
-      tracedPackages.add(root);
-      if (runtimeFile) externalPackages.set(root, readPkg(root)?.name ?? root);
-    } else if (runtimeFile && abs !== entryFile) {
-      ownAssets.add(abs);
-    }
+    const r = result.reasons.get(rel);
+    files.set(abs, { reasons: [...(r?.type ?? [])], parents: [...(r?.parents ?? [])].map((x) => "/" + x) });
+    const root = packageRootOf(abs);
+    if (root !== null) packages.add(root);
   }
-  // A package that depends on an external package is external too (fixpoint).
+  const warnings: string[] = [];
+  for (const w of result.warnings) {
+    const m = w.message.split("\n")[0] ?? "";
+    // Optional platform packages that are not installed, and binaries nft tried to parse, are expected.
+    if (!/^Failed to (resolve dependency|parse .* as (script|module))/.test(m)) warnings.push(m);
+  }
+  return { files, symlinks, packages, warnings };
+}
+
+/** True for a file the code needs as a file at run time (an addon, a shared library, data it reads). */
+export function isRuntimeFile(abs: string, f: TracedFile): boolean {
+  return abs.endsWith(".node") || f.reasons.includes("asset") || f.reasons.includes("sharedlib") || !CODE_RE.test(abs);
+}
+
+function depNames(p: { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string> }): string[] {
+  return [...Object.keys(p.dependencies ?? {}), ...Object.keys(p.optionalDependencies ?? {}), ...Object.keys(p.peerDependencies ?? {})];
+}
+
+/**
+ * For `--bundle`: the packages that must stay out of the bundle and be packed whole. A package in
+ * which nft found an addon, a shared library or a file read at run time; every traced package that
+ * depends on one of those (so each `require` of it resolves as before); and all of their dependencies.
+ */
+export function unbundledPackages(t: TraceResult, always: Set<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [abs, f] of t.files) {
+    const root = packageRootOf(abs);
+    if (root !== null && isRuntimeFile(abs, f)) out.set(root, readPkg(root)?.name ?? root);
+  }
+  for (const root of always) out.set(root, readPkg(root)?.name ?? root);
   let grew = true;
   while (grew) {
     grew = false;
-    for (const root of tracedPackages) {
-      if (externalPackages.has(root)) continue;
+    for (const root of t.packages) {
+      if (out.has(root)) continue;
       const pkg = readPkg(root);
       if (!pkg) continue;
       for (const dep of depNames(pkg)) {
         const d = resolvePackageDir(dep, root);
-        if (d !== null && externalPackages.has(d)) {
-          externalPackages.set(root, pkg.name ?? root);
+        if (d !== null && out.has(d.real)) {
+          out.set(root, pkg.name ?? root);
           grew = true;
           break;
         }
       }
     }
   }
-  // Everything an external package depends on (that is installed) comes along.
-  const queue = [...externalPackages.keys()];
+  const queue = [...out.keys()];
   while (queue.length > 0) {
     const root = queue.pop() as string;
     const pkg = readPkg(root);
     for (const dep of pkg ? depNames(pkg) : []) {
       const d = resolvePackageDir(dep, root);
-      if (d !== null && !externalPackages.has(d)) {
-        externalPackages.set(d, readPkg(d)?.name ?? dep);
-        queue.push(d);
+      if (d !== null && !out.has(d.real)) {
+        out.set(d.real, readPkg(d.real)?.name ?? dep);
+        queue.push(d.real);
       }
     }
   }
-  for (const w of result.warnings) {
-    const m = w.message.split("\n")[0] ?? "";
-    // Optional platform packages that are not installed, and binaries nft tried to parse, are expected.
-    if (!/^Failed to (resolve dependency|parse .* as (script|module))/.test(m)) warnings.push(m);
-  }
-  return { externalPackages, ownAssets, symlinks, warnings };
+  return out;
 }

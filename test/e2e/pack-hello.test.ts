@@ -44,7 +44,7 @@ test("an app killed by SIGTERM is reported as killed by SIGTERM, like node itsel
   run(archive, [], { env: env({ BALE_CACHE_DIR: cache }) }); // warm the cache
   for (const [bin, args] of [
     [archive, ["--wait"]],
-    [process.execPath, [join(cache, readdirSync(cache).find((n) => /^[0-9a-f]{64}$/.test(n)) as string, "app/main.cjs"), "--wait"]],
+    [process.execPath, [join(cache, readdirSync(cache).find((n) => /^[0-9a-f]{64}$/.test(n)) as string, "app/main.js"), "--wait"]],
   ] as const) {
     const p = spawn(bin, args, { env: env({ BALE_CACHE_DIR: cache }), stdio: ["ignore", "pipe", "pipe"] });
     await new Promise<void>((res) => p.stdout.on("data", (c: Buffer) => c.toString().includes("waiting") && res()));
@@ -62,7 +62,7 @@ test("SIGINT reaches the app itself (it is node's main process, no wrapper)", as
   // The pid we spawned is node running the app: the sh prelude exec'd it.
   const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0");
   assert.match(cmdline[0] as string, /node$/);
-  assert.ok(cmdline.some((a) => a.endsWith("/app/main.cjs")), cmdline.join(" "));
+  assert.ok(cmdline.some((a) => a.endsWith("/app/main.js")), cmdline.join(" "));
   p.kill("SIGINT");
   const signal = await new Promise<string | null>((res) => p.on("exit", (_c, s) => res(s)));
   assert.equal(signal, "SIGINT");
@@ -125,11 +125,11 @@ test("bale inspect, verify and extract", () => {
   assert.equal(i.status, 0, i.stderr);
   const info = JSON.parse(i.stdout);
   assert.equal(info.index.name, "hello");
-  assert.equal(info.index.entry, "app/main.cjs");
+  assert.equal(info.index.entry, "app/main.js");
   assert.deepEqual(info.index.nodeOptions, ["--enable-source-maps"]);
   const files = bale(["inspect", archive, "--files"]);
   assert.equal(files.status, 0);
-  for (const p of ["app/main.cjs", "app/main.cjs.map", "app/data/greeting.txt", "app/package.json"]) assert.ok(files.stdout.includes(p), p);
+  for (const p of ["app/main.js", "app/main.js.map", "app/data/greeting.txt", "app/package.json"]) assert.ok(files.stdout.includes(p), p);
   const v = bale(["verify", archive]);
   assert.equal(v.status, 0, v.stderr);
   assert.match(v.stdout, /ok/);
@@ -148,7 +148,7 @@ test("the payload reads with stock tools, as the README says: tail -c | head -c 
   assert.equal(r.status, 0, r.stderr);
   const listed = bale(["inspect", archive, "--files"]).stdout.split("\n").filter((l) => /^  0\d{3} /.test(l)).map((l) => l.trim().split(/\s+/).pop());
   assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.replace(/\/$/, "")), listed.map((l) => (l as string).replace(/\/$/, "")));
-  assert.ok(listed.includes("app/main.cjs"));
+  assert.ok(listed.includes("app/main.js"));
 });
 
 test("a reader that closes the pipe early (| head) stops bale quietly: exit 0, no EPIPE stack", async () => {

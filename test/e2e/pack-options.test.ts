@@ -1,5 +1,6 @@
 /** pack's options and its error paths, through the built CLI. */
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -85,7 +86,11 @@ test("an ESM entry with top-level await, and a package directory entry via its b
   assert.equal(info.index.name, "tool");
   const r = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }) });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, "@acme/tool 1.2.3 string\n");
+  // Run in place, exactly as `node pkg/cli.mjs`: an ES module has no __dirname (a bundle used to add one).
+  const direct = spawnSync(process.execPath, [join(dir, "pkg/cli.mjs")], { encoding: "utf8" });
+  assert.equal(direct.stdout, "@acme/tool 1.2.3 undefined\n");
+  assert.equal(r.stdout, direct.stdout);
+  assert.equal(info.index.entry, "app/cli.mjs");
 });
 
 test("an entry inside a package packed whole runs in place: no bundle, no source map (like typescript/bin/tsc)", () => {
@@ -107,7 +112,8 @@ test("an entry inside a package packed whole runs in place: no bundle, no source
   const archive = join(dir, "datatool.bin");
   packOk(join(dir, "node_modules/datatool"), archive);
   const info = JSON.parse(bale(["inspect", archive, "--json"]).stdout);
-  assert.equal(info.index.entry, "app/bin/datatool");
+  // The node_modules level stays, so the package resolves its own dependencies as it does on disk.
+  assert.equal(info.index.entry, "app/node_modules/datatool/bin/datatool");
   assert.deepEqual(info.index.nodeOptions, []);
   const files = bale(["inspect", archive, "--files"]).stdout;
   assert.doesNotMatch(files, /\.cjs|\.map/);
@@ -117,12 +123,12 @@ test("an entry inside a package packed whole runs in place: no bundle, no source
   // --sourcemap still asks for --enable-source-maps (the package may ship maps of its own).
   packOk(join(dir, "node_modules/datatool"), archive, ["--sourcemap"]);
   assert.deepEqual(JSON.parse(bale(["inspect", archive, "--json"]).stdout).index.nodeOptions, ["--enable-source-maps"]);
-  // A TypeScript entry in such a package cannot run in place: it is bundled, and its require of the
-  // package's own lib stays a require into the copied package.
+  // A TypeScript entry in such a package cannot run as it is: it is compiled beside itself, and its
+  // require of the package's own lib stays a require into the package.
   writeFileSync(join(dir, "node_modules/datatool/bin/tool.ts"), 'const m: { run(a: string[]): void } = require("../lib/main.js");\nm.run(["ts"]);\n');
   const ts = join(dir, "tool-ts.bin");
   packOk(join(dir, "node_modules/datatool/bin/tool.ts"), ts);
-  assert.equal(JSON.parse(bale(["inspect", ts, "--json"]).stdout).index.entry, "app/bin/tool.cjs");
+  assert.equal(JSON.parse(bale(["inspect", ts, "--json"]).stdout).index.entry, "app/node_modules/datatool/bin/tool.js");
   const t = run(ts, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }) });
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.stdout, "alpha beta ts [--enable-source-maps] true\n");

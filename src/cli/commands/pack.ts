@@ -9,12 +9,19 @@ interface Args {
   output?: string;
   name?: string;
   include?: string[];
+  "extra-entry"?: string[];
+  external?: string[];
+  bundle?: boolean;
   config?: string;
   "node-options"?: string;
   level: number;
   sourcemap?: boolean;
   node?: string;
   json: boolean;
+}
+
+function abbreviate(list: string[]): string {
+  return list.length <= 8 ? list.join(", ") : `${list.slice(0, 8).join(", ")}, … ${list.length - 8} more; --json lists all`;
 }
 
 export const packCommand: CommandModule<object, Args> = {
@@ -26,12 +33,23 @@ export const packCommand: CommandModule<object, Args> = {
       .option("output", { alias: "o", type: "string", describe: "output file (default: ./<name>)" })
       .option("name", { type: "string", describe: "app name (default: package name or entry file name)" })
       .option("include", { type: "string", array: true, describe: "extra file or dir, relative to the entry's dir (repeatable)" })
+      .option("extra-entry", {
+        type: "string",
+        array: true,
+        describe: "another entry point the app starts (worker, child script), relative to the entry's dir; traced like the entry (repeatable)",
+      })
+      .option("external", {
+        type: "string",
+        array: true,
+        describe: "package to pack whole with its dependencies even if no code names it statically, e.g. a plugin loaded by name (repeatable)",
+      })
+      .option("bundle", { type: "boolean", describe: "bundle the app's code and pure-JS packages with esbuild (smaller; see README before using)" })
       .option("config", { type: "string", describe: "compiled config dir to pack at config/ (BALE_CONFIG_DIR at run time)" })
       .option("node-options", { type: "string", describe: 'options node gets before the entry, as one word: --node-options "--max-old-space-size=512 --no-warnings"' })
       .option("level", { type: "number", default: DEFAULT_LEVEL, describe: "zstd level, 1 (fast) to 19 (small)" })
       .option("sourcemap", {
         type: "boolean",
-        describe: "emit a source map and run with --enable-source-maps (default: on, except for an entry inside a package packed whole); --no-sourcemap turns it off",
+        describe: "source maps for the code bale compiles or bundles, run with --enable-source-maps (default: on when bale compiled TypeScript or bundled); --no-sourcemap turns it off",
       })
       .option("node", { type: "string", describe: 'Node.js range the app needs (default ">=20")' })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
@@ -41,6 +59,9 @@ export const packCommand: CommandModule<object, Args> = {
     if (a.output !== undefined) o.output = a.output;
     if (a.name !== undefined) o.name = a.name;
     if (a.include !== undefined) o.include = a.include;
+    if (a["extra-entry"] !== undefined) o.extraEntries = a["extra-entry"];
+    if (a.external !== undefined) o.external = a.external;
+    if (a.bundle !== undefined) o.bundle = a.bundle;
     if (a.config !== undefined) o.config = a.config;
     if (a["node-options"] !== undefined) o.nodeOptions = a["node-options"];
     if (a.node !== undefined) o.node = a.node;
@@ -52,7 +73,16 @@ export const packCommand: CommandModule<object, Args> = {
       `packed ${i.name} -> ${relative(process.cwd(), r.output) || r.output} (${formatBytes(r.size)}; ${i.payload.files} files, ` +
         `${formatBytes(i.payload.unpackedSize)} unpacked; zstd ${i.payload.level}) in ${r.timings.totalMs} ms`,
     );
-    if (r.externalPackages.length) out(`  native/asset packages kept whole: ${r.externalPackages.join(", ")}`);
+    if (r.mode === "bundle") {
+      if (r.externalPackages.length) out(`  bundled; packages kept whole: ${r.externalPackages.join(", ")}`);
+    } else out(`  in place: ${r.packages.length} package${r.packages.length === 1 ? "" : "s"}${r.packages.length ? ` (${abbreviate(r.packages)})` : ""}`);
+    const p = r.pruned;
+    if (p.installOnly.length || p.buildFiles) {
+      const parts: string[] = [];
+      if (p.buildFiles) parts.push(`${p.buildFiles} native build files (${formatBytes(p.buildBytes)})`);
+      if (p.installOnly.length) parts.push(`install-time packages ${p.installOnly.join(", ")}`);
+      out(`  left out, never run: ${parts.join("; ")}`);
+    }
     for (const w of r.warnings) err(`  warning: ${w}`);
   },
 };
