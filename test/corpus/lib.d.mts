@@ -39,6 +39,7 @@ export interface AppResult {
   warm?: RunRecord;
 }
 export declare function corpusEnv(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv;
+export declare function corpusBase(): string;
 export declare function installCorpus(opts?: { log?: (msg: string) => void }): string;
 export declare function loadApps(work: string): CorpusApp[];
 export declare function hideNodeModules(work: string): () => void;

@@ -8,12 +8,14 @@
 //   status  the exit code the app ends with under plain node (default 0; checked, so a broken install shows)
 //   stdin   a file of the app fed to its standard input
 //   stderr  true when stderr is deterministic and is compared too
-// installCorpus() copies it to test/.work/corpus-<lockfile hash>/ and runs `npm ci` there once.
+// installCorpus() copies it to <tmpdir>/bale-corpus/corpus-<lockfile hash>/ (see corpusBase) and runs
+// `npm ci` there once.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const CORPUS_SRC = dirname(fileURLToPath(import.meta.url));
@@ -61,12 +63,29 @@ function syncSources(work) {
 }
 
 /**
+ * Where installs live: $BALE_CORPUS_DIR, else <tmpdir>/bale-corpus. Not under the repo: node (and so
+ * the packer) resolves a package that the corpus does not install (an optional peer such as
+ * supports-color) from any node_modules above it, and bale's own node_modules would leak into the
+ * apps' reference runs and archives. No directory above the install may hold a node_modules.
+ */
+export function corpusBase() {
+  const base = resolve(process.env.BALE_CORPUS_DIR || join(tmpdir(), "bale-corpus"));
+  for (let d = base; ; d = dirname(d)) {
+    if (existsSync(join(d, "node_modules"))) {
+      throw new Error(`the corpus cannot be installed under ${base}: ${join(d, "node_modules")} would be visible to its apps; set BALE_CORPUS_DIR to a directory with no node_modules above it`);
+    }
+    if (dirname(d) === d) break;
+  }
+  return base;
+}
+
+/**
  * Installs the corpus once per lockfile (npm ci, from the npm registry) under test/.work and returns
  * its directory. Native addons that build from source (better-sqlite3) use the running node's headers
  * when they are installed beside it (no header download).
  */
 export function installCorpus({ log = () => {} } = {}) {
-  const base = join(REPO, "test", ".work");
+  const base = corpusBase();
   const work = join(base, `corpus-${lockHash()}`);
   const marker = join(work, "node_modules", ".corpus-installed");
   mkdirSync(work, { recursive: true });
