@@ -35,8 +35,6 @@ export interface BundleResult {
   nativeFiles: Set<string>;
   /** Absolute paths of every source file in the bundle. */
   inputs: string[];
-  /** "file:line: what" for each computed require/import esbuild left in the bundle as written. */
-  dynamic: string[];
 }
 
 const CJS_BANNER = 'var __bale_import_meta_url=require("url").pathToFileURL(__filename).href;';
@@ -145,8 +143,5 @@ async function build(o: BundleOptions, format: "cjs" | "esm"): Promise<BundleRes
   }
   if (!code) throw new Error("internal: esbuild produced no bundle");
   const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(dir, p.replace(/^[a-z-]+:/, "")));
-  const dynamic = result.warnings
-    .filter((w) => /will not be bundled|cannot be bundled|not a string literal|Indirect calls to "require"/.test(w.text))
-    .map((w) => `${w.location ? `${resolve(dir, w.location.file)}:${w.location.line}: ` : ""}${w.text}`);
-  return { file: outfile, code, map, format, nativeFiles, inputs, dynamic: [...new Set(dynamic)] };
+  return { file: outfile, code, map, format, nativeFiles, inputs };
 }

@@ -3,8 +3,7 @@
  *
  * `ownGraph()` asks esbuild which of the project's own files the entry points reach (packages are
  * left out: they are packed whole and resolved by node at run time), and collects what esbuild
- * cannot follow statically in them (`require(expr)`, `import(expr)`), so `bale pack` can name the
- * file and line.
+ * resolves each of their imports to (see dynamic.ts for what no tool can resolve).
  *
  * `compileTs()` turns each own `.ts/.tsx/.mts/.cts` file into a JavaScript file beside it
  * (`x.ts` -> `x.js`, `x.mts` -> `x.mjs`, `x.cts` -> `x.cjs`): one module per source module, so
@@ -33,8 +32,6 @@ export interface ImportEdge {
 export interface GraphResult {
   /** Absolute paths of the own (non-node_modules) files the entries reach, entries included. */
   inputs: Set<string>;
-  /** "file:line: what" for each computed require/import in own code. */
-  dynamic: string[];
   /** Each own file's imports, as esbuild resolved them. */
   imports: Map<string, ImportEdge[]>;
 }
@@ -108,14 +105,8 @@ export async function ownGraph(entries: string[], cwd: string): Promise<GraphRes
     throw bundleError(e, entries[0] as string);
   }
   const inputs = new Set(Object.keys(result.metafile.inputs).map((p) => resolve(cwd, p.replace(/^[a-z-]+:/, ""))));
-  const dynamic: string[] = [];
-  for (const w of result.warnings) {
-    if (!/will not be bundled|cannot be bundled|not a string literal|import\(\) of a computed|Indirect calls to "require"/.test(w.text)) continue;
-    const loc = w.location;
-    dynamic.push(`${loc ? `${relative(cwd, resolve(cwd, loc.file))}:${loc.line}: ` : ""}${w.text}`);
-  }
   const byAbs = new Map([...imports].map(([k, v]) => [resolve(cwd, k), v] as const));
-  return { inputs, dynamic: [...new Set(dynamic)], imports: byAbs };
+  return { inputs, imports: byAbs };
 }
 
 export interface CompiledFile {

@@ -15,7 +15,7 @@
  *   `build/Release/obj.target`, `build/Release/.deps`, gyp makefiles): compiled code is in the
  *   `.node` file and the shared libraries it loads, which are kept.
  */
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import type { PackageJson } from "./project.js";
 
@@ -118,17 +118,40 @@ function installScriptUses(pkg: PackageJson, dep: string, depPkg: PackageJson | 
   return binNames(dep, depPkg).some((b) => new RegExp(`(^|[\\s;&|(])${b.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}(\\s|$|[;&|)])`).test(scripts));
 }
 
-function recordLinks(at: string, stopAt: string, links: Map<string, string>): void {
-  // The node_modules/<name> entry itself, or its scope dir, may be a link (pnpm, npm workspaces).
-  for (let p = at; p.length > stopAt.length && p !== dirname(p); p = dirname(p)) {
-    let st;
+/**
+ * True if any JavaScript file of the package (not of its nested node_modules) names `dep` in a
+ * string: `require("dep")`, `import("dep/x")`, `resolve('dep')`. Conservative: a mention keeps it.
+ */
+function codeMentions(root: string, dep: string): boolean {
+  const needle = new RegExp(`["'\`]${dep.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}(["'\`/])`);
+  const walk = (dir: string): boolean => {
+    let entries;
     try {
-      st = lstatSync(p);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      return;
+      return false;
     }
-    if (st.isSymbolicLink()) links.set(p, readlinkSync(p));
-    if (p.endsWith(`${sep}node_modules`)) return;
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules" && walk(p)) return true;
+      } else if (/\.(c|m)?js$/.test(e.name) && needle.test(readFileSync(p, "latin1"))) return true;
+    }
+    return false;
+  };
+  return walk(root);
+}
+
+function recordLinks(at: string, links: Map<string, string>): void {
+  // The node_modules/<name> entry itself, or its @scope dir, may be a link (pnpm, npm workspaces).
+  const candidates = [at];
+  if (/[\\/]@[^\\/]+$/.test(dirname(at))) candidates.push(dirname(at));
+  for (const p of candidates) {
+    try {
+      if (lstatSync(p).isSymbolicLink()) links.set(p, readlinkSync(p));
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -164,11 +187,11 @@ export function dependencyClosure(i: ClosureInput): Closure {
     for (const e of edges(fromPkg)) {
       const r = resolvePackageDir(e.name, from);
       if (r === null) continue; // optional platform packages for other systems, peers not installed
-      if (!i.traced.has(r.real) && !declared.has(e.name) && i.traced.has(from) && installScriptUses(fromPkg, e.name, readPkg(r.real))) {
+      if (!i.traced.has(r.real) && !declared.has(e.name) && installScriptUses(fromPkg, e.name, readPkg(r.real)) && !codeMentions(from, e.name)) {
         prunedInstallOnly.push(`${e.name} (install script of ${fromName})`);
         continue;
       }
-      recordLinks(r.at, from, symlinks);
+      recordLinks(r.at, symlinks);
       enter(r.real, `dependency of ${fromName}`);
     }
   };
@@ -181,7 +204,7 @@ export function dependencyClosure(i: ClosureInput): Closure {
         if (!e.optional && !i.projectIsPackage) missing.push(e.name);
         continue;
       }
-      recordLinks(r.at, i.projectRoot, symlinks);
+      recordLinks(r.at, symlinks);
       enter(r.real, "declared");
     }
   }
@@ -191,7 +214,7 @@ export function dependencyClosure(i: ClosureInput): Closure {
       missing.push(name);
       continue;
     }
-    recordLinks(r.at, i.projectRoot, symlinks);
+    recordLinks(r.at, symlinks);
     enter(r.real, "declared");
   }
   for (const t of i.traced) enter(t, "traced");

@@ -9,7 +9,7 @@
  * Phases, top to bottom: check options -> trace -> plan (own files, packages, compiled TS) ->
  * build the payload tree -> write the archive.
  */
-import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { BaleError, userIoError } from "../errors.js";
 import { isBelow, mkdirp } from "../fsutil.js";
@@ -19,6 +19,7 @@ import { findProject, type Project } from "./project.js";
 import { traceApp, isRuntimeFile, unbundledPackages, type TraceResult } from "./trace.js";
 import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, type Closure } from "./deps.js";
 import { compileTs, ownGraph } from "./compile.js";
+import { dynamicWarnings } from "./dynamic.js";
 import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
@@ -37,6 +38,8 @@ export interface PackOptions {
   extraEntries?: string[];
   /** Package names packed whole with their dependencies even if no code names them statically (plugins loaded by name). */
   external?: string[];
+  /** Paths in the project (relative to its package.json's directory) not to pack. */
+  exclude?: string[];
   /** Bundle the app's own code and pure-JS packages with esbuild (smaller; may change how code finds its files). */
   bundle?: boolean;
   /** A compiled config directory (`bale config build` output) packed at `config/`; the app finds it via BALE_CONFIG_DIR. */
@@ -75,7 +78,7 @@ export interface PackResult {
 const APP = "app";
 const CONFIG = "config";
 const PACK_OPTION_KEYS = new Set<string>([
-  "entry", "output", "name", "include", "extraEntries", "external", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd",
+  "entry", "output", "name", "include", "extraEntries", "external", "exclude", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd",
 ]);
 
 interface Checked {
@@ -89,6 +92,7 @@ interface Checked {
   includes: string[];
   extraEntries: string[];
   external: string[];
+  exclude: string[];
   bundle: boolean;
   configDir: string | null;
   nodeOptions: string;
@@ -177,6 +181,7 @@ function checkOptions(o: PackOptions): Checked {
     includes,
     extraEntries,
     external: [...new Set([...(o.external ?? []), ...project.config.external])],
+    exclude: [...(o.exclude ?? []), ...project.config.exclude].map((p) => resolve(project.root, p)),
     bundle: o.bundle ?? project.config.bundle ?? false,
     configDir,
     nodeOptions: o.nodeOptions ?? project.config.nodeOptions ?? "",
@@ -205,6 +210,8 @@ interface Plan {
   /** Generated files (compiled TS, bundle, maps): absolute path they stand for -> content. */
   generated: Map<string, Buffer>;
   ownFiles: Set<string>;
+  /** The project directory packed whole (minus node_modules, VCS dirs, caches, archives), or null. */
+  projectTree: string | null;
   packages: Map<string, string>; // real root -> name
   symlinks: Map<string, string>;
   traced: Set<string>;
@@ -238,7 +245,6 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   const warnings: string[] = [];
   const entries = [c.entry.file, ...c.extraEntries];
   const graph = await ownGraph(entries, c.project.root);
-  for (const d of graph.dynamic) warnings.push(`${d} — files the tracer could not find for it are not packed; add them with --include`);
   const hasTs = [...graph.inputs].some((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts"));
   const sourcemap = sourcemapOpt ?? hasTs;
   const compiled = hasTs ? await compileTs(graph, entries, sourcemap, target) : null;
@@ -248,11 +254,19 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
     if (f.map) generated.set(`${f.file}.map`, f.map);
   }
   const projectIsPackage = packageRootOf(join(c.project.root, "package.json")) === c.project.root;
+  // Packages the own code loads (declared or not): from the tracer, and from esbuild's resolution.
+  const traced = new Set(trace.packages);
+  for (const edges of graph.imports.values()) {
+    for (const e of edges) {
+      const root = e.resolved === null ? null : packageRootOf(e.resolved);
+      if (root !== null) traced.add(realpathSync(root));
+    }
+  }
   const closure = dependencyClosure({
     projectRoot: c.project.root,
     projectPkg: c.project.pkg,
     projectIsPackage,
-    traced: trace.packages,
+    traced,
     external: c.external,
   });
   for (const m of closure.missing) {
@@ -264,11 +278,17 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   // Own files esbuild reached that nft did not report (e.g. JSON imported by compiled TS).
   for (const f of graph.inputs) if (!skip.has(f) && !/\.(ts|tsx|mts|cts)$/.test(f) && !packageRootOf(f)) ownFiles.add(f);
   const entryFile = compiled?.files.get(c.entry.file)?.file ?? realpathSync(c.entry.file);
+  // A project with a package.json is packed whole: libraries find config files, templates and inputs
+  // the app hands them by path (eslint.config.js, .prettierrc, postcss.config.js) that no tracer sees.
+  const projectTree = c.project.packageJsonFile !== null && !projectIsPackage ? c.project.root : null;
+  const ownCode = [...graph.inputs, ...ownFiles].filter((f) => !packageRootOf(f));
+  warnings.push(...dynamicWarnings(new Set(ownCode), c.project.root, projectTree !== null));
   return {
     mode: "in-place",
     entryFile,
     generated,
     ownFiles,
+    projectTree,
     packages,
     symlinks: new Map([...trace.symlinks, ...closure.symlinks]),
     traced: new Set(trace.files.keys()),
@@ -300,13 +320,13 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
     if (b.map) generated.set(`${b.file}.map`, b.map);
     for (const i of b.inputs) bundledInputs.add(i);
     for (const n of b.nativeFiles) trace.files.set(n, trace.files.get(n) ?? { reasons: ["asset"], parents: [] });
-    for (const w of b.dynamic) warnings.push(`${w} — left in the bundle as written; files it loads are packed only if the tracer found them`);
+    warnings.push(...dynamicWarnings(new Set([...bundledInputs].filter((f) => !packageRootOf(f))), c.project.root, false));
   }
   // Own files the bundle does not contain (runtime files, scripts run as processes or workers) stay as files.
   const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);
   const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, warnings);
   if (c.entry.packageJson) ownFiles.add(c.entry.packageJson);
-  return { mode: "bundle", entryFile, generated, ownFiles, packages: external, symlinks: trace.symlinks, traced: new Set(trace.files.keys()), sourcemap, closure: null, warnings };
+  return { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: new Set(trace.files.keys()), sourcemap, closure: null, warnings };
 }
 
 /** Phase 4: the payload tree, at paths relative to the archive root. */
@@ -316,6 +336,7 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
     plan.entryFile,
     ...plan.generated.keys(),
     ...plan.ownFiles,
+    ...(plan.projectTree !== null ? [plan.projectTree] : []),
     ...plan.packages.keys(),
     ...plan.symlinks.keys(),
     ...c.includes,
@@ -324,7 +345,15 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
   const at = (abs: string): string => `${APP}/${relative(root, abs).split(sep).join("/")}`;
   const tree = new PayloadTree();
   for (const [abs, code] of plan.generated) tree.add(at(abs), { type: "file", source: code, executable: false });
-  for (const f of [...plan.ownFiles, ...pkgJsons]) tree.addFile(at(f), f);
+  const excluded = (abs: string): boolean => c.exclude.some((x) => abs === x || isBelow(abs, x));
+  for (const f of [...plan.ownFiles, ...pkgJsons]) if (!plan.generated.has(f) && !excluded(f)) tree.addFile(at(f), f);
+  if (plan.projectTree !== null) {
+    tree.addTree(at(plan.projectTree), plan.projectTree, (name, abs, isDir) => {
+      if (plan.generated.has(abs) || abs === c.output || excluded(abs)) return true;
+      if (isDir) return name === "node_modules" || VCS_DIRS.has(name) || isCacheDir(abs);
+      return isBaleArchive(abs);
+    });
+  }
   let buildFiles = 0;
   let buildBytes = 0;
   for (const pkgRoot of plan.packages.keys()) {
@@ -354,6 +383,34 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
   return { tree, entry: at(plan.entryFile), pruned: { installOnly: plan.closure?.prunedInstallOnly ?? [], buildFiles, buildBytes } };
 }
 
+const VCS_DIRS = new Set([".git", ".hg", ".svn", ".jj"]);
+
+/** A directory marked by a CACHEDIR.TAG (bale's own cache has one): never app content. */
+function isCacheDir(abs: string): boolean {
+  try {
+    return readFileSync(join(abs, "CACHEDIR.TAG"), "latin1").startsWith("Signature: 8a477f597d28d172789f06886806bc55");
+  } catch {
+    return false;
+  }
+}
+
+/** A bale archive (an earlier build in dist/, say): its trailer magic. Pack one on purpose with --include. */
+function isBaleArchive(abs: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(abs, "r");
+    const size = fstatSync(fd).size;
+    if (size < 16) return false;
+    const b = Buffer.alloc(8);
+    readSync(fd, b, 0, 8, size - 8);
+    return b.toString("latin1") === "BALE\0IX1";
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function countTree(abs: string, isDir: boolean): { files: number; bytes: number } {
   if (!isDir) return { files: 1, bytes: statSync(abs).size };
   let files = 0;
@@ -373,7 +430,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const target = `node${minNodeMajor(o.node ?? ">=20")}`;
 
   const tTrace = performance.now();
-  const trace = await traceApp([c.entry.file, ...c.extraEntries]);
+  const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
   const tBundle = performance.now();
   const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target) : await planInPlace(c, trace, o.sourcemap, target);
   const tTar = performance.now();

@@ -28,6 +28,8 @@ export interface BaleConfig {
   entries: string[];
   /** Packages to pack whole (with their dependencies) even if no code names them statically. */
   external: string[];
+  /** Paths in the project not to pack, relative to the package.json's directory. */
+  exclude: string[];
   /** Opt into esbuild bundling of the app's own code and pure-JS dependencies. */
   bundle: boolean | undefined;
   /** Options node gets before the entry. */
@@ -47,6 +49,7 @@ const CONFIG_KEYS: Record<keyof BaleConfig, "strings" | "boolean" | "string"> = 
   include: "strings",
   entries: "strings",
   external: "strings",
+  exclude: "strings",
   bundle: "boolean",
   nodeOptions: "string",
 };
@@ -63,7 +66,7 @@ export function readPackageJson(file: string): PackageJson {
 }
 
 function parseConfig(raw: unknown, file: string): BaleConfig {
-  const c: BaleConfig = { include: [], entries: [], external: [], bundle: undefined, nodeOptions: undefined };
+  const c: BaleConfig = { include: [], entries: [], external: [], exclude: [], bundle: undefined, nodeOptions: undefined };
   if (raw === undefined) return c;
   const bad = (what: string): never => {
     throw new BaleError("pack-bad-config", `the "bale" block of package.json ${what}`, {
@@ -77,7 +80,7 @@ function parseConfig(raw: unknown, file: string): BaleConfig {
     if (kind === undefined) bad(`has an unknown key "${k}"`);
     if (kind === "strings") {
       if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && x !== "")) bad(`"${k}" must be a list of non-empty strings`);
-      (c[k as "include" | "entries" | "external"] as string[]) = v as string[];
+      (c[k as "include" | "entries" | "external" | "exclude"] as string[]) = v as string[];
     } else if (kind === "boolean") {
       if (typeof v !== "boolean") bad(`"${k}" must be true or false`);
       c.bundle = v as boolean;

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, env, run, tmp } from "../helpers.js";
 
@@ -238,5 +238,84 @@ test('the "bale" block of package.json is checked: an unknown key is an error na
   app(dir, { "package.json": { name: "x", version: "1.0.0", bale: { exteral: ["typo"] } }, "main.js": "1\n" });
   const r = bale(["pack", join(dir, "main.js"), "-o", join(dir, "out")]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /package\.json: the "bale" block of package\.json has an unknown key "exteral"\. Fix: use only "include", "entries", "external", "bundle", "nodeOptions".*\[pack-bad-config\]/);
+  assert.match(r.stderr, /package\.json: the "bale" block of package\.json has an unknown key "exteral"\. Fix: use only "include", "entries", "external", "exclude", "bundle", "nodeOptions".*\[pack-bad-config\]/);
+});
+
+test("the whole project is packed: files a library finds by path (config files, inputs) are there; VCS dirs, caches, archives and --exclude are not", () => {
+  const dir = tmp();
+  app(dir, {
+    "project/package.json": { name: "linty", version: "1.0.0", dependencies: { "fake-lint": "1.0.0" }, bale: { exclude: ["fixtures"] } },
+    "project/main.js": 'console.log(require("fake-lint").lint(__dirname, "src/sample.txt"));\n',
+    "project/.lintrc.json": '{"maxLength": 5}\n',
+    "project/src/sample.txt": "short\nmuch too long\n",
+    "project/fixtures/big.txt": "test data\n",
+    "project/.git/HEAD": "ref: refs/heads/main\n",
+    "project/.cache/bale/CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n",
+    "project/.cache/bale/x/file": "cached\n",
+    "project/node_modules/fake-lint/package.json": { name: "fake-lint", version: "1.0.0" },
+    "project/node_modules/fake-lint/index.js": [
+      'const fs = require("fs"), path = require("path");',
+      "exports.lint = (cwd, file) => {",
+      '  const rc = JSON.parse(fs.readFileSync(path.join(cwd, ".lintrc.json"), "utf8"));',
+      '  return fs.readFileSync(path.join(cwd, file), "utf8").split("\\n").filter((l) => l.length > rc.maxLength).length + " long lines";',
+      "};",
+    ].join("\n"),
+  });
+  // An earlier archive in the project is not packed into the next one.
+  const first = bale(["pack", join(dir, "project/main.js"), "-o", join(dir, "project/dist/old-app")]);
+  assert.equal(first.status, 0, first.stderr);
+  const s = same(dir, "main.js");
+  assert.equal(s.stdout, "1 long lines\n");
+  assert.match(s.files, /app\/\.lintrc\.json/);
+  assert.match(s.files, /app\/src\/sample\.txt/);
+  assert.doesNotMatch(s.files, /\.git\/|CACHEDIR|fixtures|old-app/);
+});
+
+test("pack names the file and line of each require()/import() of a computed name in the app's own code (TypeScript lines mapped back)", () => {
+  const dir = tmp();
+  app(dir, {
+    "project/package.json": { name: "dyn", version: "1.0.0" },
+    "project/main.ts": [
+      "const name: string = process.argv[2] ?? 'x';",
+      "",
+      "// a computed path below the app is fine: the whole project is packed",
+      'const local = require("./lib/" + name);',
+      "const pkg = require(name);",
+      "",
+      "export const later = (): Promise<unknown> => import(`${name}/sub`);",
+      "console.log(local, pkg);",
+    ].join("\n"),
+    "project/lib/x.js": "module.exports = 1;\n",
+  });
+  const r = bale(["pack", join(dir, "project/main.ts"), "-o", join(dir, "out")]);
+  assert.equal(r.status, 0, r.stderr);
+  const warnings = r.stderr.split("\n").filter((l) => l.includes("warning:"));
+  assert.deepEqual(
+    warnings.map((w) => /warning: (main\.ts:\d+): (\w+)\(\) of a computed name/.exec(w)?.slice(1, 3).join(" ")),
+    ["main.ts:5 require", "main.ts:7 import"],
+    r.stderr,
+  );
+});
+
+test("workspace and pnpm layouts: linked workspace packages and .pnpm sibling links resolve as on disk", () => {
+  const dir = tmp();
+  const pnpm = "project/node_modules/.pnpm";
+  app(dir, {
+    "project/package.json": { name: "ws", private: true, workspaces: ["apps/*", "packages/*"] },
+    "project/apps/a/package.json": { name: "a", version: "1.0.0", dependencies: { "shared-lib": "*", foo: "1.0.0" } },
+    "project/apps/a/main.js": 'console.log(require("shared-lib")(), require("foo"));\n',
+    "project/packages/shared-lib/package.json": { name: "shared-lib", version: "1.0.0", main: "index.js" },
+    "project/packages/shared-lib/index.js": 'module.exports = () => "shared:" + require("fs").readFileSync(__dirname + "/data.txt", "utf8").trim();\n',
+    "project/packages/shared-lib/data.txt": "hi\n",
+    [`${pnpm}/foo@1.0.0/node_modules/foo/package.json`]: { name: "foo", version: "1.0.0", dependencies: { bar: "1.0.0" } },
+    [`${pnpm}/foo@1.0.0/node_modules/foo/index.js`]: 'module.exports = "foo+" + require("bar");\n',
+    [`${pnpm}/bar@1.0.0/node_modules/bar/package.json`]: { name: "bar", version: "1.0.0" },
+    [`${pnpm}/bar@1.0.0/node_modules/bar/index.js`]: 'module.exports = "bar";\n',
+  });
+  symlinkSync("../packages/shared-lib", join(dir, "project/node_modules/shared-lib"));
+  symlinkSync(".pnpm/foo@1.0.0/node_modules/foo", join(dir, "project/node_modules/foo"));
+  symlinkSync("../../bar@1.0.0/node_modules/bar", join(dir, pnpm, "foo@1.0.0/node_modules/bar"));
+  const s = same(dir, "apps/a/main.js");
+  assert.equal(s.stdout, "shared:hi foo+bar\n");
+  assert.match(s.files, /app\/node_modules\/\.pnpm\/foo@1\.0\.0\/node_modules\/bar -> \.\.\/\.\.\/bar@1\.0\.0\/node_modules\/bar/);
 });

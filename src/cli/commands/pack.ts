@@ -11,6 +11,7 @@ interface Args {
   include?: string[];
   "extra-entry"?: string[];
   external?: string[];
+  exclude?: string[];
   bundle?: boolean;
   config?: string;
   "node-options"?: string;
@@ -43,6 +44,11 @@ export const packCommand: CommandModule<object, Args> = {
         array: true,
         describe: "package to pack whole with its dependencies even if no code names it statically, e.g. a plugin loaded by name (repeatable)",
       })
+      .option("exclude", {
+        type: "string",
+        array: true,
+        describe: "a file or directory of the project (relative to its package.json) not to pack, e.g. test data (repeatable)",
+      })
       .option("bundle", { type: "boolean", describe: "bundle the app's code and pure-JS packages with esbuild (smaller; see README before using)" })
       .option("config", { type: "string", describe: "compiled config dir to pack at config/ (BALE_CONFIG_DIR at run time)" })
       .option("node-options", { type: "string", describe: 'options node gets before the entry, as one word: --node-options "--max-old-space-size=512 --no-warnings"' })
@@ -61,6 +67,7 @@ export const packCommand: CommandModule<object, Args> = {
     if (a.include !== undefined) o.include = a.include;
     if (a["extra-entry"] !== undefined) o.extraEntries = a["extra-entry"];
     if (a.external !== undefined) o.external = a.external;
+    if (a.exclude !== undefined) o.exclude = a.exclude;
     if (a.bundle !== undefined) o.bundle = a.bundle;
     if (a.config !== undefined) o.config = a.config;
     if (a["node-options"] !== undefined) o.nodeOptions = a["node-options"];
