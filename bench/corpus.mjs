@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkCorpus, corpusEnv, installCorpus, loadApps, restoreHidden, runProcess, writeResults } from "../test/corpus/lib.mjs";
+import { checkCorpus, corpusEnv, installCorpus, loadApps, lockCorpus, runProcess, writeResults } from "../test/corpus/lib.mjs";
 import { interleave, stats } from "./lib/harness.mjs";
 
 /** A run that must end with the exit code node gave; returns its wall time. */
@@ -26,10 +26,18 @@ const median = (xs) => stats(xs).median;
  * Runs the corpus bench. `work` is a scratch dir (removed by the caller); `cli` the built bale CLI.
  * Returns plain data for corpusMarkdown().
  */
-export async function runCorpusBench({ work, cli, quick = false, log = () => {}, zstd = true }) {
+export async function runCorpusBench(opts) {
+  const corpus = installCorpus({ log: opts.log });
+  const release = lockCorpus(corpus);
+  try {
+    return await benchLocked(corpus, opts);
+  } finally {
+    release();
+  }
+}
+
+async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, zstd = true }) {
   const N = quick ? { warmup: 1, warm: 3, cold: 2, pack: 1 } : { warmup: 1, warm: 7, cold: 3, pack: 3 };
-  const corpus = installCorpus({ log });
-  restoreHidden(corpus);
   const apps = loadApps(corpus);
   const neutral = join(work, "corpus-neutral");
   mkdirSync(neutral, { recursive: true });

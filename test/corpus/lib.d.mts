@@ -44,6 +44,7 @@ export declare function installCorpus(opts?: { log?: (msg: string) => void }): s
 export declare function loadApps(work: string): CorpusApp[];
 export declare function hideNodeModules(work: string): () => void;
 export declare function restoreHidden(work: string): void;
+export declare function lockCorpus(work: string): () => void;
 export declare function runProcess(cmd: string, args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<ProcessResult>;
 export declare function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]>;
 export declare function firstDifference(want: string, got: string): string;

@@ -166,6 +166,35 @@ export function hideNodeModules(work) {
   return restore;
 }
 
+/**
+ * Takes the installed corpus for this process (a test and a bench both move its node_modules aside,
+ * so two runs at once would break each other's isolation). A lock left by a dead process is taken
+ * over, after putting back the node_modules that process had moved. Returns the release function.
+ */
+export function lockCorpus(work) {
+  const lock = join(work, ".corpus-lock");
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      restoreHidden(work);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(lock, "utf8"));
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (k) {
+        alive = k.code === "EPERM";
+      }
+      if (alive) throw new Error(`another corpus run (pid ${pid}) is using ${work}; wait for it to end (or remove ${lock} if that pid is not a corpus run)`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${lock}`);
+}
+
 /** Undoes a hideNodeModules() of a run that was killed before it could restore. */
 export function restoreHidden(work) {
   const dirs = [work, ...(existsSync(join(work, "apps")) ? readdirSync(join(work, "apps")).map((a) => join(work, "apps", a)) : [])];

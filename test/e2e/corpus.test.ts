@@ -4,22 +4,23 @@
  * run from its archive, cold then warm, with every node_modules of the corpus moved away. Stdout and
  * the exit code must be identical to the reference. One test per app; no skips.
  */
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, ROOT, tmp } from "../helpers.js";
-import { checkCorpus, CORPUS_SRC, installCorpus, loadApps, restoreHidden, writeResults, type AppResult } from "../corpus/lib.mjs";
+import { checkCorpus, CORPUS_SRC, installCorpus, loadApps, lockCorpus, writeResults, type AppResult } from "../corpus/lib.mjs";
 
 const names = readdirSync(join(CORPUS_SRC, "apps")).sort();
 const results = new Map<string, AppResult>();
 const log = (msg: string): void => void process.stderr.write(`# corpus: ${msg}\n`);
+let release = (): void => {};
 
 describe("real-app corpus: node entry == packed archive (cold and warm), no flags", { concurrency: 1 }, () => {
   before(async () => {
     const work = installCorpus({ log });
-    restoreHidden(work); // a killed earlier run may have left node_modules aside
+    release = lockCorpus(work); // one run at a time; puts back node_modules a killed earlier run left aside
     const apps = loadApps(work);
     assert.deepEqual(
       apps.map((a) => a.name),
@@ -39,6 +40,8 @@ describe("real-app corpus: node entry == packed archive (cold and warm), no flag
     writeResults(res, { commit: head });
     log(`${res.filter((r) => r.pass).length}/${res.length} identical`);
   });
+
+  after(() => release());
 
   for (const name of names) {
     test(name, () => {
