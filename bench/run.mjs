@@ -8,7 +8,8 @@
 //   node bench/run.mjs --quick --write   smoke mode that still writes bench/results.*
 //   node bench/run.mjs corpus     only the real-app corpus (test/corpus, bench/corpus.mjs); writes
 //                                 bench/corpus-results.{md,json} (with --quick: a temp dir unless --write)
-//   node bench/run.mjs --no-corpus       the full run without the corpus part
+//   --no-corpus skips the corpus part of the full run
+//   --no-fleet skips the fleet bench (bench/fleet.mjs, needs etcd), --no-config the config and bindings ones
 //
 // Needs `npm run build` first (npm run bench does it). Contenders are installed with
 // `npm ci --prefix bench/contenders` when missing; one that cannot install or run is
@@ -448,6 +449,12 @@ if (!SKIP_CONFIG) {
   bindingsBench = await optionalBench("bindings", "runBindingsBench", QUICK ? { quick: true, duration: 1, rounds: 1 } : { duration: 5, rounds: 2 });
   if (bindingsBench.skipped) skip("bindings bench", bindingsBench.skipped);
 }
+let fleetBench = { skipped: "--no-fleet" };
+if (!argv.includes("--no-fleet")) {
+  log("== fleet: runFleetBench() (real etcd on loopback)");
+  fleetBench = await optionalBench("fleet", "runFleetBench", { quick: QUICK });
+  if (fleetBench.skipped) skip("fleet bench", fleetBench.skipped);
+}
 
 const corpus = SKIP_CORPUS ? { skipped: "--no-corpus" } : await corpusPart();
 
@@ -470,8 +477,8 @@ const versions = {
   harness: tools.hyperfine ? `hyperfine present (${tools.hyperfine}) but the built-in harness is used for interleaving` : "built-in (hyperfine is not installed)",
 };
 const totalS = (performance.now() - T0) / 1000;
-const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, corpus, skipped, totalS };
-const md = renderMarkdown(data);
+const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, fleetBench, corpus, skipped, totalS };
+const md = renderMarkdown(data) + (fleetBench.value?.markdown ? "\n" + fleetBench.value.markdown + "\n" : "");
 const svg = renderSvg(data);
 const dest = WRITE ? BENCH : work("results");
 writeFileSync(join(dest, "results.md"), md);

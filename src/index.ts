@@ -11,3 +11,5 @@ export { inspect, verify, extract, cacheList, cachePrune } from "./archive/admin
 export type { InspectOptions, InspectResult, VerifyResult, ExtractOptions, CacheEntry, PruneResult } from "./archive/admin.js";
 export { readIndex, type ArchiveIndex } from "./archive/format.js";
 export { cacheRoot } from "./archive/cache.js";
+export { publishConfigs, fleetStatus, fleetHistory, rollbackConfigs, promoteCanary } from "./fleet/index.js";
+export type { FleetOptions, PublishOptions, PublishResult, FleetStatus, ManifestStatus, RollbackOptions, PromoteOptions, FleetManifest, FleetArtifact, HistoryRecord } from "./fleet/index.js";

@@ -5,9 +5,10 @@ import type { BindingsModel } from "./model.js";
 import { PY_RESERVED, commentText, escape, pyString, sanitize, snakeCase } from "./names.js";
 import { PY_HEADER, Printer } from "./printer.js";
 import { PY_RUNTIME } from "./py-runtime.js";
+import { PY_WATCH_EXPORTS, PY_WATCH_MODULES, emitPyWatch, pyWatcherName } from "./py-watch.js";
 
-const RUNTIME_NAMES = ["ConnectError", "ValidationError", "ConfigError", "Unset", "UNSET", "T", "Route"];
-const MODULES = new Set(["models", "configs", "runtime", "__init__"]);
+const RUNTIME_NAMES = ["ConnectError", "ValidationError", "ConfigError", "Unset", "UNSET", "T", "Route", ...PY_WATCH_EXPORTS];
+const MODULES = new Set(["models", "configs", "runtime", "__init__", ...PY_WATCH_MODULES]);
 
 interface PyNames {
   cls(name: string): string;
@@ -564,6 +565,12 @@ export function generatePython(model: BindingsModel, types: TypeModel, opts: Pyt
   const loaders = model.configSchemas.map((c) => names.loader(c));
   if (loaders.length) init.line(`from .configs import ${loaders.join(", ")}`);
   exported.push(...loaders);
+  for (const [f, text] of emitPyWatch(model, types, (c) => names.cls(c))) files.set(`${pkg}/${f}`, text);
+  init.line(`from .watch import ${PY_WATCH_EXPORTS.join(", ")}`);
+  exported.push(...PY_WATCH_EXPORTS);
+  const watchers = model.configSchemas.map(pyWatcherName);
+  if (watchers.length) init.line(`from .watchers import ${watchers.join(", ")}`);
+  exported.push(...watchers);
   const clsNames = types.types.map((t) => names.cls(t.name));
   if (clsNames.length) init.line(`from .models import ${[...clsNames].sort().join(", ")}`);
   exported.push(...clsNames);

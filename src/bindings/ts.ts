@@ -8,6 +8,7 @@ import type { BindingsModel, JsonObject, JsonValue } from "./model.js";
 import { TS_RESERVED, camelCase, commentText, escape, jsString, tsKey, words } from "./names.js";
 import { Printer, TS_HEADER } from "./printer.js";
 import { TS_RUNTIME } from "./ts-runtime.js";
+import { WATCH_RUNTIME_EXPORTS, emitTsWatch } from "./ts-watch.js";
 
 const require = createRequire(import.meta.url);
 
@@ -26,7 +27,7 @@ export interface TsNames {
 
 function planNames(model: BindingsModel, types: TypeModel): TsNames {
   const svc = new Map<string, { client: string; impl: string; handler: string; file: string }>();
-  const taken = new Set<string>(RUNTIME_EXPORTS);
+  const taken = new Set<string>([...RUNTIME_EXPORTS, ...WATCH_RUNTIME_EXPORTS]);
   const shortSeen = new Map<string, string>();
   for (const s of model.services) {
     const other = shortSeen.get(s.shortName);
@@ -41,7 +42,7 @@ function planNames(model: BindingsModel, types: TypeModel): TsNames {
     svc.set(s.fullName, n);
     taken.add(n.client).add(n.impl).add(n.handler);
   }
-  for (const c of model.configSchemas) taken.add(`load${c}`).add(`parse${c}`);
+  for (const c of model.configSchemas) taken.add(`load${c}`).add(`parse${c}`).add(`watch${c}`);
   const typeNames = new Map<string, string>();
   for (const t of types.types) {
     const n = escape(t.name, TS_RESERVED, taken);
@@ -356,6 +357,9 @@ export function generateTs(model: BindingsModel, types: TypeModel): Map<string, 
   index.line('export type * from "./types.js";');
   index.line('export * from "./runtime.js";');
   index.line('export * from "./configs.js";');
+  for (const [f, text] of emitTsWatch(model, names)) files.set(f, text);
+  index.line('export * from "./watch-runtime.js";');
+  index.line('export * from "./watchers.js";');
   for (const s of model.services) {
     const n = names.service(s.fullName);
     files.set(`${n.file}-client.ts`, emitClient(model, names, s.fullName));

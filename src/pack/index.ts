@@ -233,11 +233,23 @@ function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], 
     }
     const by = info.parents.find((p) => !packageRootOf(p)) ?? info.parents[0];
     warnings.push(
-      `${f} is read by ${by ? relative(c.project.root, by) || by : "the app"} but lies outside the project (${c.project.root}): left out; ` +
+      `${f} is read by ${by ? whereNamed(by, f, c.project.root) : "the app"} but lies outside the project (${c.project.root}): left out; ` +
         `pack it with --include if the app needs it at run time`,
     );
   }
   return own;
+}
+
+/** `file:line` of the first line of `reader` that names `read`'s base name (the tracer gives no line), else `file`. */
+function whereNamed(reader: string, read: string, root: string): string {
+  const shown = relative(root, reader) || reader;
+  const name = read.split(sep).pop() as string;
+  try {
+    const i = readFileSync(reader, "utf8").split("\n").findIndex((l) => l.includes(name));
+    return i >= 0 ? `${shown}:${i + 1}` : shown;
+  } catch {
+    return shown;
+  }
 }
 
 /** Phase 3a (default): the project's files and its dependency closure, the entry run in place. */

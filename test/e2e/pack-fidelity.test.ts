@@ -186,7 +186,7 @@ test("files read outside the project are left out with a warning; /proc is read 
   });
   const p = same(dir, "main.js", [], [], { stdout: "pid ok true\nown inside\n", status: 0 });
   assert.doesNotMatch(p.files, /secret|proc/);
-  assert.match(p.pack.stderr, /warning: .*outside\/secret\.json is read by main\.js but lies outside the project .*left out; pack it with --include/);
+  assert.match(p.pack.stderr, /warning: .*outside\/secret\.json is read by main\.js:5 but lies outside the project .*left out; pack it with --include/);
 });
 
 test("TypeScript is compiled file by file beside its source: __dirname and module format are the project's", () => {

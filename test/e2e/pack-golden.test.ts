@@ -1,9 +1,9 @@
-/** Fixture tier: the packed hello example's payload listing is a golden file (BALE_UPDATE_GOLDEN=1 rewrites it). */
+/** Fixture tier: the packed hello example's payload listing is a golden file (`npm run update-goldens` accepts a change). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, env, packOk, ROOT, tmp } from "../helpers.js";
+import { assertGolden } from "../golden.js";
 
 test("inspect --files of examples/hello matches the golden listing", () => {
   const dir = tmp();
@@ -14,6 +14,5 @@ test("inspect --files of examples/hello matches the golden listing", () => {
   // The first line names the temp path; the rest is content.
   const text = r.stdout.split("\n").slice(1).join("\n");
   const golden = join(ROOT, "test/fixtures/pack/hello.inspect.golden.txt");
-  if (process.env.BALE_UPDATE_GOLDEN === "1") writeFileSync(golden, text);
-  assert.equal(text, readFileSync(golden, "utf8"));
+  assertGolden(golden, text);
 });

@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import type { BuildReport, CompileOptions } from "../../config-compiler/index.js";
 import { BaleErrors } from "../../errors.js";
 import { EXIT_USER, err, out, printJson, reportError } from "../output.js";
+import { fleetCommands } from "./fleet.js";
 
 /** Loaded when a config command runs, so other commands (and --help) do not pay for esbuild and ajv. */
 const lib = () => import("../../config-compiler/index.js");
@@ -90,8 +91,12 @@ const checkCommand: CommandModule<object, CheckArgs> = {
 
 export const configCommand: CommandModule<object, object> = {
   command: "config <command>",
-  describe: "Compile typed config scripts into validated JSON (build, check)",
-  builder: (y: Argv) => y.command(buildCommand).command(checkCommand).demandCommand(1, "Name a subcommand: build or check.") as never,
+  describe: "Compile typed config scripts into validated JSON (build, check) and publish it to etcd (publish, status, history, rollback, promote)",
+  builder: (y: Argv) => {
+    let c = y.command(buildCommand).command(checkCommand);
+    for (const f of fleetCommands) c = c.command(f);
+    return c.demandCommand(1, "Name a subcommand: build, check, publish, status, history, rollback or promote.") as never;
+  },
   handler: () => {
     process.exitCode = EXIT_USER;
   },

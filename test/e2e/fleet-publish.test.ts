@@ -1,0 +1,201 @@
+/** bale config publish/status/history/rollback/promote against a real single-node etcd. */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { bale, tmp } from "../helpers.js";
+import { startCluster, type Cluster } from "../etcd.js";
+import { writeOut, writeProject, manyValues } from "../fleet-fixtures.js";
+import { EtcdClient } from "../../src/fleet/etcd.js";
+import { publishConfigs } from "../../src/fleet/index.js";
+import { BaleError } from "../../src/errors.js";
+
+let etcd: Cluster;
+before(async () => {
+  etcd = await startCluster(1);
+});
+after(async () => {
+  await etcd?.stop();
+});
+
+function json<T>(r: { status: number | null; stdout: string; stderr: string }): T {
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as T;
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const c = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    return (await c.range(prefix + "/", { prefix: true, keysOnly: true })).kvs.map((k) => k.key);
+  } finally {
+    c.close();
+  }
+}
+
+interface Pub {
+  published: boolean;
+  hash: string;
+  previousHash: string | null;
+  revision: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: number;
+  blobsWritten: number;
+}
+
+test("publish builds, writes only what changed, and status/history/rollback follow it", async () => {
+  const root = tmp();
+  writeProject(root, { a: '{ greeting: "hi", level: 1 }', b: '{ greeting: "yo", level: 2 }' });
+  const prefix = "/t/basic";
+  const p1 = json<Pub>(bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.deepEqual(p1.added, ["configs/a.json", "configs/b.json"]);
+  assert.equal(p1.previousHash, null);
+  assert.equal(p1.blobsWritten, 2);
+
+  // Same input again: nothing written.
+  const p2 = json<Pub>(bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.equal(p2.published, false);
+  assert.equal(p2.hash, p1.hash);
+
+  // One change, one removal, one addition; only the new blobs are written.
+  writeProject(root, { a: '{ greeting: "hi", level: 5 }', c: '{ greeting: "new", level: 3 }' });
+  const { rmSync } = await import("node:fs");
+  rmSync(join(root, "configs/b.config.ts"));
+  const p3 = bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", prefix]);
+  assert.equal(p3.status, 0, p3.stderr);
+  assert.match(p3.stdout, /1 added, 1 changed, 1 removed, 0 unchanged \(2 blobs written\)/);
+  assert.match(p3.stdout, /\+ configs\/c\.json/);
+  assert.match(p3.stdout, /~ configs\/a\.json/);
+  assert.match(p3.stdout, /- configs\/b\.json/);
+
+  const st = json<{ live: { hash: string; modRevision: number; artifacts: number; parent: string } }>(bale(["config", "status", root, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.equal(st.live.artifacts, 2);
+  assert.equal(st.live.parent, p1.hash);
+  const hist = json<{ hash: string }[]>(bale(["config", "history", root, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.equal(hist.length, 2);
+  assert.equal(hist[1]?.hash, p1.hash);
+
+  // Rollback republishes the previous manifest (same artifacts, new swap).
+  const rb = json<Pub>(bale(["config", "rollback", root, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.deepEqual(rb.added, ["configs/b.json"]);
+  assert.deepEqual(rb.removed, ["configs/c.json"]);
+  assert.equal(rb.blobsWritten, 0);
+  const st2 = json<{ live: { artifacts: number } }>(bale(["config", "status", root, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.equal(st2.live.artifacts, 2);
+  const text = bale(["config", "history", root, "--etcd", etcd.etcd, "--prefix", prefix]);
+  assert.match(text.stdout, /live rollback by /);
+
+  const bad = bale(["config", "rollback", root, "--etcd", etcd.etcd, "--prefix", prefix, "--to", "deadbeefdeadbeef"]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /no manifest deadbeefdeadbeef in the history .*\[config-rollback-target\]/);
+});
+
+test("an artifact that fails validation is refused before anything is written", () => {
+  const root = tmp();
+  writeProject(root, { ok: '{ greeting: "hi", level: 1 }', bad: '{ greeting: "hi", level: 1000 }' });
+  const r = bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", "/t/invalid"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /configs\/bad\.config\.ts.*level.*\[config-schema-violation\]/s);
+  return keysUnder("/t/invalid").then((k) => assert.deepEqual(k, []));
+});
+
+test("--no-build refuses an out/ edited after the build, and writes nothing", async () => {
+  const out = tmp();
+  writeOut(out, { a: { greeting: "x", level: 1 } });
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(out, "configs/a.json"), '{"greeting":"x","level":999}\n');
+  const r = bale(["config", "publish", "--no-build", "-o", out, "--etcd", etcd.etcd, "--prefix", "/t/edited"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /configs\/a\.json was changed after the build.*\[config-publish-modified\]/);
+  assert.deepEqual(await keysUnder("/t/edited"), []);
+});
+
+test("two publishers racing from the same base: exactly one wins, the other gets config-publish-conflict with both hashes", async () => {
+  const prefix = "/t/race";
+  const base = tmp();
+  writeOut(base, { a: { greeting: "base", level: 0 } });
+  await publishConfigs({ etcd: etcd.endpoints, prefix, out: base, build: false });
+  const outs = [0, 1, 2].map((i) => {
+    const o = tmp();
+    writeOut(o, { a: { greeting: `racer ${i}`, level: i } });
+    return o;
+  });
+  // Hold every publisher just before its swap until all have read the same base, then let them go.
+  let arrived = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const results = await Promise.allSettled(
+    outs.map((out) =>
+      publishConfigs({
+        etcd: etcd.endpoints,
+        prefix,
+        out,
+        build: false,
+        onProgress: async (p) => {
+          if (p.phase !== "swap") return;
+          if (++arrived === outs.length) release();
+          await gate;
+        },
+      }),
+    ),
+  );
+  const won = results.filter((r) => r.status === "fulfilled");
+  const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  assert.equal(won.length, 1);
+  assert.equal(lost.length, 2);
+  const winner = (won[0] as PromiseFulfilledResult<{ hash: string; previousHash: string | null }>).value;
+  for (const l of lost) {
+    assert.ok(l.reason instanceof BaleError, String(l.reason));
+    assert.equal(l.reason.code, "config-publish-conflict");
+    assert.ok(l.reason.message.includes(winner.previousHash as string) && l.reason.message.includes(winner.hash), l.reason.message);
+  }
+  // The CLI reports it as a one-line error with exit 1: publish from a stale base by racing a second process is
+  // not deterministic, so check the CLI on a plain publish after the race instead (it sees the winner as base and wins).
+  const r = bale(["config", "publish", "--no-build", "-o", outs[0] as string, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test("1000 configs in blob batches under etcd's limits and one swap; a one-config change writes one blob", async () => {
+  const prefix = "/t/big";
+  const out = tmp();
+  writeOut(out, manyValues(1000, 1));
+  const r = json<Pub>(bale(["config", "publish", "--no-build", "-o", out, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.equal(r.added.length, 1000);
+  assert.equal(r.blobsWritten, 1000);
+  const out2 = tmp();
+  const v = manyValues(1000, 1);
+  v["c0007"] = { greeting: "changed", level: 9 };
+  writeOut(out2, v);
+  const r2 = json<Pub>(bale(["config", "publish", "--no-build", "-o", out2, "--etcd", etcd.etcd, "--prefix", prefix, "--json"]));
+  assert.deepEqual(r2.changed, ["configs/c0007.json"]);
+  assert.equal(r2.blobsWritten, 1);
+  assert.equal(r2.unchanged, 999);
+});
+
+test("bad endpoints and prefixes are usage-level user errors", () => {
+  const r = bale(["config", "publish", "--etcd", "ftp://x", "--prefix", "/ok"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /only http:\/\/ endpoints.*\[config-etcd-endpoint\]/);
+  const r2 = bale(["config", "status", "--etcd", etcd.etcd, "--prefix", "no-slash"]);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /\[config-fleet-prefix\]/);
+  const r3 = bale(["config", "status", "--etcd", "http://127.0.0.1:1", "--prefix", "/x"]);
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /cannot reach etcd.*\[config-fleet-unreachable\]/);
+});
+
+test("publish refuses a missing out/, a bad canary name and an artifact over etcd's request limit, writing nothing", async () => {
+  const empty = tmp();
+  const r = bale(["config", "publish", "--no-build", "-o", empty, "--etcd", etcd.etcd, "--prefix", "/t/refused"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bale-manifest\.json: cannot read the build manifest.*\[config-publish-no-output\]/);
+  const out = tmp();
+  writeOut(out, { small: { greeting: "x", level: 1 }, huge: { greeting: "x".repeat(1_200_000), level: 1 } });
+  const r2 = bale(["config", "publish", "--no-build", "-o", out, "--etcd", etcd.etcd, "--prefix", "/t/refused"]);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /etcd accepts requests of at most 1\.5 MiB.*\[config-publish-too-large\]/);
+  const r3 = bale(["config", "publish", "--no-build", "-o", out, "--etcd", etcd.etcd, "--prefix", "/t/refused", "--canary", "no spaces"]);
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /"no spaces" is not a usable canary name.*\[config-fleet-canary\]/);
+  assert.deepEqual(await keysUnder("/t/refused"), []);
+});
