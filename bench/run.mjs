@@ -6,6 +6,9 @@
 //   npm run bench                 full run (writes bench/results.md and bench/results.svg)
 //   node bench/run.mjs --quick    smoke mode: few runs, results written to a temp dir
 //   node bench/run.mjs --quick --write   smoke mode that still writes bench/results.*
+//   node bench/run.mjs corpus     only the real-app corpus (test/corpus, bench/corpus.mjs); writes
+//                                 bench/corpus-results.{md,json} (with --quick: a temp dir unless --write)
+//   --no-corpus skips the corpus part of the full run
 //   --no-fleet skips the fleet bench (bench/fleet.mjs, needs etcd), --no-config the config and bindings ones
 //
 // Needs `npm run build` first (npm run bench does it). Contenders are installed with
@@ -18,6 +21,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { cleanEnv, dirSize, interleave, runCli, runHttp, stats } from "./lib/harness.mjs";
 import { renderMarkdown, renderSvg } from "./lib/report.mjs";
+import { corpusMarkdown, runCorpusBench } from "./corpus.mjs";
 
 const T0 = performance.now();
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +30,8 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const WRITE = !QUICK || argv.includes("--write");
 const SKIP_CONFIG = argv.includes("--no-config");
+const CORPUS_ONLY = argv.includes("corpus");
+const SKIP_CORPUS = argv.includes("--no-corpus");
 
 // Run counts. Cold runs of the big app are the slow ones; everything else gets >= 10 runs in full mode.
 const N = QUICK
@@ -60,6 +66,28 @@ const BALE_CLI = join(ROOT, "dist/cli/main.js");
 if (!existsSync(BALE_CLI)) {
   console.error("bench: dist/ is missing; run `npm run build` first (or `npm run bench`, which does)");
   process.exit(1);
+}
+
+/** The corpus part; in the full run its section goes into results.md. */
+async function corpusPart() {
+  log("== real-app corpus (bench/corpus.mjs)");
+  try {
+    return await runCorpusBench({ work: work("corpus"), cli: BALE_CLI, quick: QUICK, log: (m) => log(`  ${m}`), zstd: spawnSync("zstd", ["--version"]).status === 0 });
+  } catch (e) {
+    const reason = String(e.message ?? e).split("\n")[0].slice(0, 300);
+    skip("real-app corpus", reason);
+    return { skipped: reason };
+  }
+}
+if (CORPUS_ONLY) {
+  const corpus = await corpusPart();
+  const md = `# bale real-app corpus bench${QUICK ? " (QUICK smoke run)" : ""}\n\nGenerated ${new Date().toISOString()} by \`node bench/run.mjs corpus\` (${((performance.now() - T0) / 1000).toFixed(0)} s).\n\n${corpusMarkdown(corpus)}`;
+  const dest = WRITE ? BENCH : work("results");
+  writeFileSync(join(dest, "corpus-results.md"), md);
+  writeFileSync(join(dest, "corpus-results.json"), JSON.stringify(corpus, (k, v) => (k === "samples" ? undefined : v), 2) + "\n");
+  process.stdout.write("\n" + md + "\n");
+  log(`results in ${WRITE ? "bench/corpus-results.{md,json}" : dest}`);
+  process.exit(0);
 }
 
 const CONT = join(BENCH, "contenders");
@@ -428,6 +456,8 @@ if (!argv.includes("--no-fleet")) {
   if (fleetBench.skipped) skip("fleet bench", fleetBench.skipped);
 }
 
+const corpus = SKIP_CORPUS ? { skipped: "--no-corpus" } : await corpusPart();
+
 // ---------------------------------------------------------------- report
 const cpuModel = (readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? "unknown";
 const machine = {
@@ -447,7 +477,7 @@ const versions = {
   harness: tools.hyperfine ? `hyperfine present (${tools.hyperfine}) but the built-in harness is used for interleaving` : "built-in (hyperfine is not installed)",
 };
 const totalS = (performance.now() - T0) / 1000;
-const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, fleetBench, skipped, totalS };
+const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, fleetBench, corpus, skipped, totalS };
 const md = renderMarkdown(data) + (fleetBench.value?.markdown ? "\n" + fleetBench.value.markdown + "\n" : "");
 const svg = renderSvg(data);
 const dest = WRITE ? BENCH : work("results");

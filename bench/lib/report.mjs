@@ -1,4 +1,5 @@
 // Renders bench results as Markdown (bench/results.md) and a hand-written SVG bar chart (bench/results.svg).
+import { corpusMarkdown } from "../corpus.mjs";
 
 const ms = (x) => (x === undefined || x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
 const mb = (b) => (b === undefined ? "—" : b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
@@ -130,6 +131,8 @@ export function renderMarkdown(d) {
     L.push(`| ${a.id} | ${range(O.bale)} | ${range(O.nodeSameOptions)} | ${ratio(O.bale?.median, O.nodeSameOptions?.median)} | ${range(O.nodePlain)} | ${ratio(O.bale?.median, O.nodePlain?.median)} |`);
   }
   L.push("");
+
+  if (d.corpus) L.push(corpusMarkdown(d.corpus));
 
   L.push("## Config compiler", "");
   if (d.configBench.skipped) L.push(`skipped: ${esc(d.configBench.skipped)}`);

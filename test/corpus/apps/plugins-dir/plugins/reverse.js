@@ -1,0 +1,3 @@
+const { rev } = require("../util");
+
+module.exports = { name: "reverse", apply: rev };

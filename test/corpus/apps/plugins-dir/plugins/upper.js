@@ -1,0 +1,1 @@
+module.exports = { name: "upper", apply: (s) => s.toUpperCase() };

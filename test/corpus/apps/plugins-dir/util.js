@@ -1,0 +1,1 @@
+exports.rev = (s) => [...s].reverse().join("");

@@ -1,0 +1,5 @@
+module.exports = {
+  plugins: {
+    autoprefixer: { overrideBrowserslist: ["ie 10", "safari 8"] },
+  },
+};

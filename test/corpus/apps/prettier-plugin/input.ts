@@ -1,0 +1,2 @@
+// Only here so that prettier finds .prettierrc.json for this path.
+export {};
