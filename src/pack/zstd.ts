@@ -2,7 +2,7 @@
  * zstd compression for payloads.
  *
  * Every archive is compressed by the same zstd library version (1.5.7) with the
- * same parameters, so the output is byte-identical whichever Node packs it:
+ * same parameters (multithreaded mode with zstd-napi), so the output is byte-identical whichever Node packs it:
  * zstd-napi's one-shot ZSTD_compress2 when it is installed (any Node), else
  * Node's built-in zlib zstd (Node >= 22.15, same library version, streamed:
  * a few hundred bytes different, still deterministic on that Node), else the
@@ -58,6 +58,10 @@ export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Comp
     cctx.setParameter(P.enableLongDistanceMatching as number, 1);
     cctx.setParameter(P.checksumFlag as number, 0);
     cctx.setParameter(P.contentSizeFlag as number, 1);
+    // zstd's multithreaded mode: its output is the same for any worker count >= 1 (so archives stay
+    // reproducible on any machine), and it compresses the eslint app's 13 MB payload in 0.5-0.6 s
+    // instead of 0.8-1.3 s single-threaded, for 0.07 % more bytes.
+    cctx.setParameter(P.nbWorkers as number, 2);
     const dst = Buffer.allocUnsafe(napi.compressBound(src.length));
     const n = cctx.compress2(dst, src);
     return { data: Buffer.from(dst.subarray(0, n)), implementation: "zstd-napi" };
