@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import * as esbuild from "esbuild";
-import { BaleError } from "../errors.js";
 import { isBelow } from "../fsutil.js";
+import { bundleError } from "./compile.js";
 
 export interface BundleOptions {
   entryFile: string;
@@ -43,35 +43,16 @@ const ESM_BANNER =
   'import{dirname as __bale_dn}from"node:path";const require=__bale_cr(import.meta.url);' +
   "const __bale_filename=__bale_fu(import.meta.url),__bale_dirname=__bale_dn(__bale_filename);";
 
-function firstError(e: unknown, entry: string): BaleError {
-  const errors = (e as esbuild.BuildFailure).errors;
-  const m = errors?.[0];
-  if (!m) return new BaleError("pack-bundle-failed", `bundling failed: ${(e as Error).message}`, { file: entry });
-  const loc = m.location;
-  const init: { file: string; line?: number; column?: number; fix: string; details: string[] } = {
-    file: loc?.file ?? entry,
-    fix: /Could not resolve "([^"]+)"/.test(m.text)
-      ? "install the package (npm install), or fix the import path"
-      : "fix the code at that location",
-    details: errors.slice(1, 5).map((x) => `${x.location ? `${x.location.file}:${x.location.line}:${x.location.column + 1}: ` : ""}${x.text}`),
-  };
-  if (loc) {
-    init.line = loc.line;
-    init.column = loc.column + 1;
-  }
-  return new BaleError("pack-bundle-failed", m.text, init);
-}
-
 export async function bundle(o: BundleOptions): Promise<BundleResult> {
   try {
     return await build(o, "cjs");
   } catch (e) {
     const tla = (e as esbuild.BuildFailure).errors?.some((m) => /Top-level await is currently not supported/.test(m.text));
-    if (!tla) throw firstError(e, o.entryFile);
+    if (!tla) throw bundleError(e, o.entryFile);
     try {
       return await build(o, "esm");
     } catch (e2) {
-      throw firstError(e2, o.entryFile);
+      throw bundleError(e2, o.entryFile);
     }
   }
 }

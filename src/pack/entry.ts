@@ -1,7 +1,8 @@
 /** Resolves `bale pack <entry>`: a .ts/.js/.mjs/.cjs file, or a package directory via its `bin` or `main`. */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { BaleError } from "../errors.js";
+import { readPackageJson } from "./project.js";
 
 export interface ResolvedEntry {
   /** Absolute path of the entry module. */
@@ -10,23 +11,6 @@ export interface ResolvedEntry {
   name: string;
   /** The package.json of a package-directory entry (packed too, so the app can read it). */
   packageJson: string | null;
-}
-
-interface PackageJson {
-  name?: string;
-  bin?: string | Record<string, string>;
-  main?: string;
-}
-
-function readPackageJson(file: string): PackageJson {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as PackageJson;
-  } catch (e) {
-    throw new BaleError("pack-bad-package-json", `cannot read package.json: ${(e as Error).message}`, {
-      file,
-      fix: "fix the JSON syntax, or pass the entry file instead of the directory",
-    });
-  }
 }
 
 export function resolveEntry(entry: string, cwd: string): ResolvedEntry {
