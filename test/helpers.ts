@@ -1,6 +1,6 @@
 /** Shared test helpers: temp dirs, running the built CLI and packed archives as real processes. */
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
@@ -98,4 +98,9 @@ export function packOk(entry: string, output: string, extra: string[] = [], opts
 
 export function which(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+
+/** The app entries (64-hex app ids) in a cache directory. */
+export function appDirs(cache: string): string[] {
+  return existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n)) : [];
 }

@@ -21,7 +21,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { bale, env, NODE22, packOk, ROOT, run, tmp, which } from "../helpers.js";
+import { appDirs, bale, env, NODE22, packOk, ROOT, run, tmp, which } from "../helpers.js";
 import { craftArchive, tarFile, tarHeader, wrapPayload } from "../craft.js";
 import { readIndex } from "../../src/archive/format.js";
 
@@ -44,7 +44,6 @@ function waitForOutput(p: ReturnType<typeof spawn>, text: string): Promise<void>
   });
 }
 
-const appDirs = (cache: string): string[] => (existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n)) : []);
 const copyWith = (name: string, mutate: (b: Buffer) => Buffer): string => {
   const file = join(dir, name);
   writeFileSync(file, mutate(Buffer.from(readFileSync(hello))), { mode: 0o755 });

@@ -20,9 +20,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { bale, env, NODE22, NODE24, packOk, ROOT, run, runAsync, tmp } from "../helpers.js";
-import { assemble, writeExecutable } from "../../src/pack/assemble.js";
-import { compress } from "../../src/pack/zstd.js";
+import { appDirs, bale, env, NODE22, NODE24, packOk, ROOT, run, runAsync, tmp } from "../helpers.js";
+import { craftArchive, tarFile, tarHeader } from "../craft.js";
 import { readIndex } from "../../src/archive/format.js";
 
 const HELLO = join(ROOT, "examples/hello");
@@ -35,7 +34,6 @@ before(() => {
   packOk(HELLO, hello);
 });
 
-const appDirs = (cache: string): string[] => (existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n)) : []);
 const leftovers = (cache: string): string[] => (existsSync(cache) ? readdirSync(cache).filter((n) => n.startsWith(".work-") || n.endsWith(".lock")) : []);
 
 test("reproducible: packing copies with different mtimes and paths gives byte-identical archives", () => {
@@ -183,68 +181,7 @@ test("tampering: a flipped payload byte, truncation, a corrupt index or extracto
   }
 });
 
-// ---- hostile tar entries, crafted by hand and wrapped in a well-formed archive ----
-
-function tarHeader(name: string, type: string, opts: { size?: number; linkname?: string; mode?: number } = {}): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, "utf8");
-  h.write((opts.mode ?? 0o644).toString(8).padStart(7, "0") + "\0", 100, "ascii");
-  h.write("0000000\0", 108, "ascii");
-  h.write("0000000\0", 116, "ascii");
-  h.write((opts.size ?? 0).toString(8).padStart(11, "0") + "\0", 124, "ascii");
-  h.write("00000000000\0", 136, "ascii");
-  h.write("        ", 148, "ascii");
-  h.write(type, 156, "ascii");
-  if (opts.linkname) h.write(opts.linkname, 157, 100, "utf8");
-  h.write("ustar\0", 257, "ascii");
-  h.write("00", 263, "ascii");
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "ascii");
-  return h;
-}
-
-function tarFile(name: string, body: string, type = "0"): Buffer {
-  const data = Buffer.from(body);
-  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return Buffer.concat([tarHeader(name, type, { size: data.length }), data, pad]);
-}
-
-/** The counts an honest index gives for these tar entries (plus the app/ dir). */
-function declared(entries: Buffer[]): { entries: number; files: number; unpackedSize: number } {
-  let n = 1;
-  let files = 0;
-  let unpackedSize = 0;
-  for (const e of entries) {
-    n++;
-    const type = String.fromCharCode(e[156] as number);
-    if (type === "0") {
-      files++;
-      unpackedSize += parseInt(e.toString("ascii", 124, 135), 8);
-    }
-  }
-  return { entries: n, files, unpackedSize };
-}
-
-async function hostileArchive(name: string, entries: Buffer[]): Promise<string> {
-  const main = tarFile("app/main.js", 'console.log("APP RAN")\n');
-  const tarBuf = Buffer.concat([tarHeader("app/", "5", { mode: 0o755 }), main, ...entries, Buffer.alloc(1024)]);
-  const z = await compress(tarBuf, 3);
-  const a = assemble({
-    name,
-    entry: "app/main.js",
-    node: ">=20",
-    nodeOptions: [],
-    configDir: null,
-    payload: z.data,
-    level: 3,
-    ...declared([main, ...entries]),
-    sourceDateEpoch: 0,
-  });
-  const file = join(dir, name);
-  writeExecutable(file, a.parts);
-  return file;
-}
+// ---- hostile tar entries, crafted by hand (test/craft.ts) and wrapped in a well-formed archive ----
 
 test("hostile tar entries are refused at extract (run and bale extract), nothing is published", async () => {
   const cases: Array<[string, Buffer[], RegExp]> = [
@@ -258,7 +195,7 @@ test("hostile tar entries are refused at extract (run and bale extract), nothing
     ["fifo", [tarHeader("app/fifo", "6")], /FIFO/],
   ];
   for (const [name, entries, re] of cases) {
-    const file = await hostileArchive(`hostile-${name}`, entries);
+    const file = await craftArchive(dir, `hostile-${name}`, entries);
     const cache = join(dir, `c-hostile-${name}`);
     const r = run(file, [], { env: env({ BALE_CACHE_DIR: cache }) });
     assert.equal(r.status, 1, `${name}: ${r.stderr}`);
