@@ -14,6 +14,7 @@
  * ESM (`.mjs` files, with `require`/`__dirname`/`__filename` defined as in CommonJS): top-level
  * `await`, and an import of an ESM-only package (which `require()` cannot load on Node < 22.12).
  */
+import { readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import * as esbuild from "esbuild";
 import { BaleError } from "../errors.js";
@@ -36,10 +37,11 @@ export interface GraphResult {
   imports: Map<string, ImportEdge[]>;
 }
 
-const TS_FILE = /\.(ts|tsx|mts|cts)$/;
+/** A TypeScript source (a `.d.ts` matches too: callers that compile exclude it). */
+export const TS_FILE = /\.(ts|tsx|mts|cts)$/;
 const inNodeModules = (p: string): boolean => p.includes(`${sep}node_modules${sep}`);
 
-function bundleError(e: unknown, entry: string): BaleError {
+export function bundleError(e: unknown, entry: string): BaleError {
   const errors = (e as esbuild.BuildFailure).errors;
   const m = errors?.[0];
   if (!m) return new BaleError("pack-bundle-failed", `compiling failed: ${(e as Error).message}`, { file: entry });
@@ -55,7 +57,6 @@ function bundleError(e: unknown, entry: string): BaleError {
   }
   return new BaleError("pack-bundle-failed", m.text, init);
 }
-export { bundleError };
 
 /** A plugin that keeps everything but the project's own files out of the graph, and records every import. */
 function ownOnly(imports: Map<string, ImportEdge[]>): esbuild.Plugin {
@@ -119,7 +120,6 @@ export interface CompiledFile {
 export interface CompileResult {
   /** Source .ts path -> its compiled file. */
   files: Map<string, CompiledFile>;
-  format: "cjs" | "esm";
 }
 
 function outName(src: string, format: "cjs" | "esm"): string {
@@ -163,12 +163,12 @@ export async function compileTs(graph: GraphResult, entries: string[], sourcemap
   };
   if (sources.some((s) => formats.get(s) === "cjs" && (graph.imports.get(s) ?? []).some((e) => e.esmForRequire))) toEsm();
   try {
-    return { files: await emit(sources, formats, graph, sourcemap, target), format };
+    return { files: await emit(sources, formats, graph, sourcemap, target) };
   } catch (e) {
     if (!(e instanceof NeedsEsm) || format === "esm") throw e instanceof NeedsEsm ? bundleError(e.cause, sources[0] as string) : e;
     toEsm();
     try {
-      return { files: await emit(sources, formats, graph, sourcemap, target), format };
+      return { files: await emit(sources, formats, graph, sourcemap, target) };
     } catch (e2) {
       throw e2 instanceof NeedsEsm ? bundleError(e2.cause, sources[0] as string) : e2;
     }
@@ -207,7 +207,6 @@ async function emit(
   sourcemap: boolean,
   target: string,
 ): Promise<Map<string, CompiledFile>> {
-  const { readFileSync } = await import("node:fs");
   const out = new Map<string, CompiledFile>();
   for (const src of sources) {
     const format = formats.get(src) ?? "cjs";

@@ -105,6 +105,11 @@ function edges(p: PackageJson): Edge[] {
   return out;
 }
 
+/** The names a package depends on at run time: dependencies, optionalDependencies, peerDependencies. */
+export function depNames(p: PackageJson): string[] {
+  return edges(p).map((e) => e.name);
+}
+
 function binNames(name: string, p: PackageJson | null): string[] {
   const names = [name, name.replace(/^@[^/]+\//, "")];
   if (p && typeof p.bin === "object" && p.bin !== null) names.push(...Object.keys(p.bin));
@@ -114,7 +119,7 @@ function binNames(name: string, p: PackageJson | null): string[] {
 /** True if `dep` appears only as a command of `pkg`'s install-time scripts. */
 function installScriptUses(pkg: PackageJson, dep: string, depPkg: PackageJson | null): boolean {
   const scripts = ["preinstall", "install", "postinstall"].map((k) => pkg.scripts?.[k] ?? "").join(" ");
-  if (scripts === " ".repeat(2)) return false;
+  if (scripts.trim() === "") return false;
   return binNames(dep, depPkg).some((b) => new RegExp(`(^|[\\s;&|(])${b.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}(\\s|$|[;&|)])`).test(scripts));
 }
 

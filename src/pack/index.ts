@@ -18,7 +18,7 @@ import { resolveEntry, type ResolvedEntry } from "./entry.js";
 import { findProject, type Project } from "./project.js";
 import { traceApp, isRuntimeFile, unbundledPackages, type TraceResult } from "./trace.js";
 import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, type Closure } from "./deps.js";
-import { compileTs, ownGraph } from "./compile.js";
+import { compileTs, ownGraph, TS_FILE } from "./compile.js";
 import { dynamicWarnings } from "./dynamic.js";
 import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
@@ -216,7 +216,8 @@ interface Plan {
   projectTree: string | null;
   packages: Map<string, string>; // real root -> name
   symlinks: Map<string, string>;
-  traced: Set<string>;
+  /** Files the tracer reported (never pruned as build leftovers). */
+  traced: ReadonlyMap<string, unknown>;
   sourcemap: boolean;
   closure: Closure | null;
   warnings: string[];
@@ -259,7 +260,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   const warnings: string[] = [];
   const entries = [c.entry.file, ...c.extraEntries];
   const graph = await ownGraph(entries, c.project.root);
-  const hasTs = [...graph.inputs].some((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts"));
+  const hasTs = [...graph.inputs].some((f) => TS_FILE.test(f) && !f.endsWith(".d.ts"));
   const sourcemap = sourcemapOpt ?? hasTs;
   const compiled = hasTs ? await compileTs(graph, entries, sourcemap, target) : null;
   const generated = new Map<string, Buffer>();
@@ -290,7 +291,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   const skip = new Set<string>(compiled ? compiled.files.keys() : []);
   const ownFiles = tracedOwnFiles(c, trace, [...packages.keys()], skip, warnings);
   // Own files esbuild reached that nft did not report (e.g. JSON imported by compiled TS).
-  for (const f of graph.inputs) if (!skip.has(f) && !/\.(ts|tsx|mts|cts)$/.test(f) && !packageRootOf(f)) ownFiles.add(f);
+  for (const f of graph.inputs) if (!skip.has(f) && !TS_FILE.test(f) && !packageRootOf(f)) ownFiles.add(f);
   const entryFile = compiled?.files.get(c.entry.file)?.file ?? realpathSync(c.entry.file);
   // A project with a package.json is packed whole: libraries find config files, templates and inputs
   // the app hands them by path (eslint.config.js, .prettierrc, postcss.config.js) that no tracer sees.
@@ -305,7 +306,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
     projectTree,
     packages,
     symlinks: new Map([...trace.symlinks, ...closure.symlinks]),
-    traced: new Set(trace.files.keys()),
+    traced: trace.files,
     sourcemap: sourcemapOpt === true || (sourcemap && compiled !== null),
     closure,
     warnings,
@@ -315,10 +316,9 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
 /** Phase 3b (`bundle`): esbuild bundles the app and its pure-JS packages; the rest stays whole. */
 async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
   const warnings: string[] = [];
-  const always = new Set<string>();
+  // --external packages (with what they depend on) stay whole in bundle mode too.
   const closure = dependencyClosure({ projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: c.external });
-  for (const root of closure.packages.keys()) always.add(root);
-  const external = unbundledPackages(trace, always);
+  const external = unbundledPackages(trace, new Set(closure.packages.keys()));
   const externalRoots = [...external.keys()];
   const entryReal = realpathSync(c.entry.file);
   // An entry inside a package that is packed whole runs in place (only JavaScript can).
@@ -340,7 +340,7 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
   const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);
   const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, warnings);
   if (c.entry.packageJson) ownFiles.add(c.entry.packageJson);
-  return { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: new Set(trace.files.keys()), sourcemap, closure: null, warnings };
+  return { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null, warnings };
 }
 
 /** Phase 4: the payload tree, at paths relative to the archive root. */

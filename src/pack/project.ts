@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { BaleError } from "../errors.js";
+import { readPkg } from "./deps.js";
 
 export interface PackageJson {
   name?: string;
@@ -113,14 +114,8 @@ export function findProject(entryFile: string): Project {
 export function packageTypeOf(dir: string): "module" | "commonjs" {
   let d = dir;
   for (;;) {
-    const pj = join(d, "package.json");
-    if (existsSync(pj)) {
-      try {
-        return (JSON.parse(readFileSync(pj, "utf8")) as PackageJson).type === "module" ? "module" : "commonjs";
-      } catch {
-        return "commonjs";
-      }
-    }
+    // Through deps.ts's cache: this runs for every compiled file and every import it resolves.
+    if (existsSync(join(d, "package.json"))) return readPkg(d)?.type === "module" ? "module" : "commonjs";
     const parent = dirname(d);
     if (parent === d) return "commonjs";
     d = parent;

@@ -8,7 +8,7 @@ import { lstatSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { nodeFileTrace } from "@vercel/nft";
 import { transformSync } from "esbuild";
-import { packageRootOf, readPkg, resolvePackageDir } from "./deps.js";
+import { depNames, packageRootOf, readPkg, resolvePackageDir } from "./deps.js";
 
 export interface TracedFile {
   /** nft's reasons: "initial", "dependency", "asset", "sharedlib", ... */
@@ -98,10 +98,6 @@ export async function traceApp(entryFiles: string[], o: TraceOptions = {}): Prom
 /** True for a file the code needs as a file at run time (an addon, a shared library, data it reads). */
 export function isRuntimeFile(abs: string, f: TracedFile): boolean {
   return abs.endsWith(".node") || f.reasons.includes("asset") || f.reasons.includes("sharedlib") || !CODE_RE.test(abs);
-}
-
-function depNames(p: { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string> }): string[] {
-  return [...Object.keys(p.dependencies ?? {}), ...Object.keys(p.optionalDependencies ?? {}), ...Object.keys(p.peerDependencies ?? {})];
 }
 
 /**
