@@ -8,7 +8,7 @@
 // Run alone: `node bench/run.mjs corpus` (or `--quick corpus`); `npm run bench` includes it.
 // Every process runs without NODE_EXTRA_CA_CERTS / NODE_OPTIONS (corpusEnv).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkCorpus, corpusEnv, installCorpus, loadApps, lockCorpus, runProcess, writeResults } from "../test/corpus/lib.mjs";
 import { interleave, stats } from "./lib/harness.mjs";

@@ -7,10 +7,9 @@
 // Every process is stopped at the end (also on failure); the first failure exits non-zero.
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, healthy } from "./lib/etcd.mjs";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const cli = join(root, "dist/cli/main.js");
@@ -35,27 +34,6 @@ function bale(args, title) {
   if (r.status !== 0) fail(`${title} (exit ${r.status ?? r.signal})`);
   return r.stdout;
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-
-const healthy = (url) =>
-  new Promise((resolve) => {
-    const req = get(url + "/health", { timeout: 1000 }, (res) => {
-      let b = "";
-      res.on("data", (c) => (b += c));
-      res.on("end", () => resolve(res.statusCode === 200 && b.includes('"true"')));
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(false));
-  });
 
 async function until(what, f, ms = 15_000) {
   const end = Date.now() + ms;
