@@ -39,6 +39,12 @@ if (existsSync(extractorSrc)) {
   writeFileSync(outfile, `(function(require){var module={exports:{}},exports=module.exports;${result.outputFiles[0].text}})`);
   process.stdout.write(`extractor: ${statSync(outfile).size} bytes\n`);
 }
+// The runtime decoder (C) for archives that embed Node.js: built per target where a compiler is present.
+const { buildDecoders } = await import("./build-decoder.mjs");
+const decoders = buildDecoders(root, join(root, "dist/runtime-stub"));
+for (const [target, why] of Object.entries(decoders.missing)) {
+  process.stdout.write(`runtime decoder for ${target}: not built (${why}); \`bale pack --runtime\` cannot target it\n`);
+}
 chmodSync(join(root, "dist/cli/main.js"), 0o755);
 if (tscFailed) {
   process.stderr.write("build: type errors (above); dist/ was emitted anyway\n");
