@@ -6,6 +6,9 @@
  *   <cache>/<app id>/.bale-ok    marker: app id, then a JSON line of metadata
  *   <cache>/<app id>/.bale-files what was extracted ("<type> <size> <path>" lines): `cache list --check`
  *   <cache>/<app id>/.bale-node  the node binary whose version was last checked against the app's range
+ *   <cache>/runtimes/<sha256>/node       an embedded Node.js runtime (format 2 archives), shared
+ *   <cache>/runtimes/<sha256>/.bale-ok   its marker: the sha256, then {"version","platform","size"}
+ *   <cache>/runtimes/<sha256>/.tmp-<pid> a runtime being decoded by the sh prelude of process <pid>
  *   <cache>/<app id>.lock        held while one process extracts
  *   <cache>/.work-<app id>-<pid>-<rand>/   private, in-progress extraction
  *
@@ -23,6 +26,8 @@ import { mkdirp } from "../fsutil.js";
 export const MARKER = ".bale-ok";
 export const FILES = ".bale-files";
 export const NODE_STAMP = ".bale-node";
+/** `<cache>/runtimes/<sha256 of node>/{node,.bale-ok}`: Node.js runtimes embedded in archives, shared by them. */
+export const RUNTIMES = "runtimes";
 export const CACHEDIR_TAG =
   "Signature: 8a477f597d28d172789f06886806bc55\n" +
   "# This file is a cache directory tag created by bale (extracted executable archives).\n" +
@@ -124,6 +129,8 @@ export interface MarkerInfo {
   entry: string;
   extractedAt: number;
   bale: string;
+  /** sha256 of the embedded runtime the app runs on (format 2 archives). */
+  runtime?: string;
 }
 
 /** Reads the marker of `<root>/<id>`; null unless the entry is complete, ours and for this id. */
@@ -142,14 +149,17 @@ export function readMarker(root: string, appId: string): MarkerInfo | null {
   if (first !== appId) return null;
   try {
     const meta = JSON.parse(second ?? "{}") as Partial<MarkerInfo>;
-    return { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
+    const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
+    if (typeof meta.runtime === "string" && /^[0-9a-f]{64}$/.test(meta.runtime)) info.runtime = meta.runtime;
+    return info;
   } catch {
     return { appId, name: "", entry: "", extractedAt: 0, bale: "" };
   }
 }
 
 export function markerText(info: MarkerInfo): string {
-  return `${info.appId}\n${JSON.stringify({ name: info.name, entry: info.entry, extractedAt: info.extractedAt, bale: info.bale })}\n`;
+  const meta = { name: info.name, entry: info.entry, extractedAt: info.extractedAt, bale: info.bale, ...(info.runtime ? { runtime: info.runtime } : {}) };
+  return `${info.appId}\n${JSON.stringify(meta)}\n`;
 }
 
 // ---- process liveness (for locks and work dirs left by dead processes) ----

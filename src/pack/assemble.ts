@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ArchiveIndex, encodeTrailer, FORMAT_VERSION } from "../archive/format.js";
+import { type ArchiveIndex, encodeTrailer, FORMAT_RUNTIME, FORMAT_VERSION } from "../archive/format.js";
+import type { EmbeddedRuntime } from "./runtime.js";
 import { uniqueSuffix } from "../archive/cache.js";
 import { BaleError, userIoError } from "../errors.js";
 import { preludeForIndex, renderPrelude } from "../runtime-stub/prelude.js";
@@ -39,6 +40,8 @@ export interface AssembleInput {
   files: number;
   unpackedSize: number;
   sourceDateEpoch: number;
+  /** The Node.js runtime to embed (format 2), or null to run on the host's node (format 1). */
+  runtime: EmbeddedRuntime | null;
 }
 
 export interface Assembled {
@@ -66,7 +69,11 @@ export function checkNodeOptions(options: string[]): void {
 export function assemble(a: AssembleInput): Assembled {
   checkNodeOptions(a.nodeOptions);
   const extractor = extractorCode();
+  const extractorSha = sha256(extractor);
   const appId = sha256(a.payload);
+  const rt = a.runtime;
+  const decoderSha = rt ? sha256(rt.decoder) : "";
+  const segmentSha = rt ? sha256(rt.compressed) : "";
   const preludeFor = (offset: number, indexSha256: string): Buffer =>
     Buffer.from(
       renderPrelude({
@@ -78,34 +85,50 @@ export function assemble(a: AssembleInput): Assembled {
         configDir: a.configDir,
         extractorOffset: offset,
         extractorLength: extractor.length,
-        extractorSha256: sha256(extractor),
+        extractorSha256: extractorSha,
         indexSha256,
+        runtime: rt
+          ? {
+              info: rt.info,
+              decoder: { offset: 0, length: rt.decoder.length, sha256: decoderSha },
+              segment: { offset: 0, length: rt.compressed.length, sha256: segmentSha },
+            }
+          : null,
       }),
       "utf8",
     );
   // Numbers and hashes in the prelude have fixed widths, so its length is known before its content.
   const preludeLength = preludeFor(0, "0".repeat(64)).length;
-  const payloadOffset = preludeLength + extractor.length;
+  let next = preludeLength + extractor.length;
+  const segments: ArchiveIndex["segments"] = {
+    prelude: { offset: 0, length: preludeLength },
+    extractor: { offset: preludeLength, length: extractor.length, sha256: extractorSha },
+    payload: { offset: 0, length: a.payload.length, sha256: appId },
+  };
+  if (rt) {
+    segments.decoder = { offset: next, length: rt.decoder.length, sha256: decoderSha };
+    next += rt.decoder.length;
+    segments.runtime = { offset: next, length: rt.compressed.length, sha256: segmentSha };
+    next += rt.compressed.length;
+  }
+  segments.payload.offset = next;
   const index: ArchiveIndex = {
-    format: FORMAT_VERSION,
+    format: rt ? FORMAT_RUNTIME : FORMAT_VERSION,
     name: a.name,
     appId,
     entry: a.entry,
     node: a.node,
     nodeOptions: a.nodeOptions,
     configDir: a.configDir,
-    segments: {
-      prelude: { offset: 0, length: preludeLength },
-      extractor: { offset: preludeLength, length: extractor.length, sha256: sha256(extractor) },
-      payload: { offset: payloadOffset, length: a.payload.length, sha256: appId },
-    },
+    ...(rt ? { runtime: rt.info } : {}),
+    segments,
     payload: { compression: "zstd", level: a.level, entries: a.entries, files: a.files, unpackedSize: a.unpackedSize },
     build: { bale: VERSION, sourceDateEpoch: a.sourceDateEpoch },
   };
   const indexBytes = Buffer.from(JSON.stringify(index), "utf8");
   const prelude = Buffer.from(preludeForIndex(index, sha256(indexBytes)), "utf8");
   if (prelude.length !== preludeLength) throw new Error("internal: prelude length depends on its content");
-  const parts = [prelude, extractor, a.payload, indexBytes, encodeTrailer(indexBytes.length)];
+  const parts = [prelude, extractor, ...(rt ? [rt.decoder, rt.compressed] : []), a.payload, indexBytes, encodeTrailer(indexBytes.length)];
   return { index, parts, size: parts.reduce((n, p) => n + p.length, 0) };
 }
 

@@ -12,6 +12,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { BaleError, userIoError } from "../errors.js";
+import { satisfies } from "../runtime-stub/node-version.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { ArchiveIndex } from "../archive/format.js";
 import { resolveEntry, type ResolvedEntry } from "./entry.js";
@@ -24,6 +25,8 @@ import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
 import { assemble, writeExecutable } from "./assemble.js";
+import { checkPlatform, hostPlatform, parseRuntimeSpec, prepareRuntime, type EmbeddedRuntime } from "./runtime.js";
+import type { Platform, RuntimeInfo } from "../archive/format.js";
 
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
@@ -50,8 +53,18 @@ export interface PackOptions {
   level?: number;
   /** Emit source maps for code bale compiled and run with --enable-source-maps (default: on when bale compiled TypeScript or bundled). */
   sourcemap?: boolean;
-  /** Node.js range the archive requires (default ">=20"). */
+  /** Node.js range the archive requires (default ">=20"; with a runtime, its version, which must satisfy this range if given). */
   node?: string;
+  /**
+   * The Node.js runtime: "system" (default: the host's node), a version of the npm package
+   * node-<platform> ("22", "22.23.5"), or a path to a node binary. A runtime makes the archive run
+   * on hosts without node; it is shared in the cache by every archive that embeds the same binary.
+   */
+  runtime?: string;
+  /** zstd level of the embedded runtime, 1..19 (default 19; compressed once per binary and level, then cached). */
+  runtimeLevel?: number;
+  /** The platform the archive is for (default: this host's): linux-x64 or linux-arm64. */
+  target?: Platform;
   /** Timestamps in the payload (default: $SOURCE_DATE_EPOCH, else 0). */
   sourceDateEpoch?: number;
   /** Resolve relative paths against this directory (default process.cwd()). */
@@ -72,15 +85,18 @@ export interface PackResult {
   pruned: { installOnly: string[]; buildFiles: number; buildBytes: number };
   /** Things that may make the archive behave differently from the app in its project. */
   warnings: string[];
+  /** The embedded Node.js runtime, or null when the archive runs on the host's node. */
+  runtime: RuntimeInfo | null;
   /** The zstd implementation that compressed the payload (zstd-napi unless it is not installed). */
   compressor: "zstd-napi" | "node-zlib" | "zstd-wasm";
-  timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; totalMs: number };
+  timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; runtimeMs: number; totalMs: number };
 }
 
 const APP = "app";
 const CONFIG = "config";
 const PACK_OPTION_KEYS = new Set<string>([
   "entry", "output", "name", "include", "extraEntries", "external", "exclude", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd",
+  "runtime", "runtimeLevel", "target",
 ]);
 
 interface Checked {
@@ -98,6 +114,11 @@ interface Checked {
   bundle: boolean;
   configDir: string | null;
   nodeOptions: string;
+  /** "system", a version, or a path (resolved against its base). */
+  runtime: string;
+  /** The directory a relative runtime path is resolved against. */
+  runtimeBase: string;
+  target: Platform;
 }
 
 function sourceDateEpoch(o: PackOptions): number {
@@ -111,6 +132,18 @@ function sourceDateEpoch(o: PackOptions): number {
     });
   }
   return n;
+}
+
+/** The index's node range for an embedded runtime: exactly its version, which must meet `--node` if given. */
+function runtimeRange(rt: EmbeddedRuntime, wanted: string | undefined): string {
+  const v = rt.info.version;
+  if (v === "unknown") return wanted ?? "*";
+  if (wanted !== undefined && !satisfies(v, wanted)) {
+    throw new BaleError("pack-runtime-version", `the runtime is Node.js ${v}, which is not in the range --node ${wanted}`, {
+      fix: `embed a runtime in that range (--runtime ${minNodeMajor(wanted)}), or change --node`,
+    });
+  }
+  return v;
 }
 
 function minNodeMajor(range: string): number {
@@ -159,6 +192,20 @@ function checkOptions(o: PackOptions): Checked {
     ...existing(o.extraEntries ?? [], entryDir, "an --extra-entry file", "--extra-entry paths are relative to the entry's directory"),
     ...existing(project.config.entries, project.root, `"bale.entries" file in ${cfgFile}`, '"bale" paths are relative to the package.json'),
   ];
+  const host = hostPlatform();
+  const target = o.target === undefined ? host : checkPlatform(o.target);
+  const runtime = o.runtime ?? project.config.runtime ?? "system";
+  parseRuntimeSpec(runtime);
+  if (target === null) {
+    throw new BaleError("pack-bad-target", `bale cannot tell which platform to pack for on ${process.platform}-${process.arch}`, {
+      fix: "pass --target linux-x64 or --target linux-arm64",
+    });
+  }
+  if (target !== host && runtime === "system") {
+    throw new BaleError("pack-target-needs-runtime", `an archive for ${target} built on ${host ?? process.platform} needs an embedded runtime: the host's node cannot be assumed`, {
+      fix: `add --runtime (a version such as --runtime 22) so the archive carries node for ${target}`,
+    });
+  }
   let configDir: string | null = null;
   if (o.config !== undefined) {
     configDir = resolve(cwd, o.config);
@@ -187,6 +234,9 @@ function checkOptions(o: PackOptions): Checked {
     bundle: o.bundle ?? project.config.bundle ?? false,
     configDir,
     nodeOptions: o.nodeOptions ?? project.config.nodeOptions ?? "",
+    runtime,
+    runtimeBase: o.runtime !== undefined ? cwd : project.root,
+    target,
   };
 }
 
@@ -441,7 +491,12 @@ function countTree(abs: string, isDir: boolean): { files: number; bytes: number 
 export async function pack(o: PackOptions): Promise<PackResult> {
   const t0 = performance.now();
   const c = checkOptions(o);
-  const target = `node${minNodeMajor(o.node ?? ">=20")}`;
+
+  const tRuntime = performance.now();
+  const runtime = await prepareRuntime({ spec: c.runtime, platform: c.target, cwd: c.runtimeBase, ...(o.runtimeLevel !== undefined ? { level: o.runtimeLevel } : {}) });
+  const node = runtime ? runtimeRange(runtime, o.node) : (o.node ?? ">=20");
+  const runtimeMs = performance.now() - tRuntime;
+  const target = `node${minNodeMajor(node)}`;
 
   const tTrace = performance.now();
   const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
@@ -457,7 +512,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const a = assemble({
     name: c.name,
     entry,
-    node: o.node ?? ">=20",
+    node,
     nodeOptions,
     configDir: c.configDir === null ? null : CONFIG,
     payload: z.data,
@@ -466,6 +521,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
     files: tar.files,
     unpackedSize: tar.unpackedSize,
     sourceDateEpoch: c.epoch,
+    runtime,
   });
   try {
     mkdirp(dirname(c.output));
@@ -487,8 +543,10 @@ export async function pack(o: PackOptions): Promise<PackResult> {
     externalPackages: [...new Set(plan.packages.values())].sort(),
     pruned,
     warnings: [...trace.warnings, ...plan.warnings],
+    runtime: runtime?.info ?? null,
     compressor: z.implementation,
     timings: {
+      runtimeMs: Math.round(runtimeMs),
       traceMs: Math.round(tBundle - tTrace),
       bundleMs: Math.round(tTar - tBundle),
       tarMs: Math.round(tCompress - tTar),

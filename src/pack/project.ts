@@ -35,6 +35,8 @@ export interface BaleConfig {
   bundle: boolean | undefined;
   /** Options node gets before the entry. */
   nodeOptions: string | undefined;
+  /** The Node.js runtime to embed ("22", "22.23.5", a path relative to the package.json, or "system"). */
+  runtime: string | undefined;
 }
 
 export interface Project {
@@ -53,6 +55,7 @@ const CONFIG_KEYS: Record<keyof BaleConfig, "strings" | "boolean" | "string"> = 
   exclude: "strings",
   bundle: "boolean",
   nodeOptions: "string",
+  runtime: "string",
 };
 
 export function readPackageJson(file: string): PackageJson {
@@ -67,7 +70,7 @@ export function readPackageJson(file: string): PackageJson {
 }
 
 function parseConfig(raw: unknown, file: string): BaleConfig {
-  const c: BaleConfig = { include: [], entries: [], external: [], exclude: [], bundle: undefined, nodeOptions: undefined };
+  const c: BaleConfig = { include: [], entries: [], external: [], exclude: [], bundle: undefined, nodeOptions: undefined, runtime: undefined };
   if (raw === undefined) return c;
   const bad = (what: string): never => {
     throw new BaleError("pack-bad-config", `the "bale" block of package.json ${what}`, {
@@ -87,7 +90,7 @@ function parseConfig(raw: unknown, file: string): BaleConfig {
       c.bundle = v as boolean;
     } else {
       if (typeof v !== "string") bad(`"${k}" must be a string`);
-      c.nodeOptions = v as string;
+      c[k as "nodeOptions" | "runtime"] = v as string;
     }
   }
   return c;

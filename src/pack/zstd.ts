@@ -98,3 +98,53 @@ export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Comp
   await wasm.init();
   return { data: Buffer.from(wasm.compress(src, level)), implementation: "zstd-wasm" };
 }
+
+/** Level of the runtime segment: node binaries are packed once per version and cached, so smallest wins. */
+export const DEFAULT_RUNTIME_LEVEL = 19;
+
+/**
+ * Compresses a Node.js binary for the runtime segment: one zstd frame with its content size (the
+ * decoder maps exactly that much) and a content checksum (the decoder's last line of defence), a
+ * 2^27 window with long-distance matching. zstd-napi (any Node) or node:zlib (Node >= 22.15); the
+ * wasm build has no long-distance matching and would make runtimes ~15 % larger, so it is refused.
+ */
+export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL): Promise<Buffer> {
+  if (!Number.isInteger(level) || level < 1 || level > 19) {
+    throw new BaleError("pack-bad-level", `runtime compression level ${level} is out of range`, {
+      fix: "pass --runtime-level with a whole number from 1 (fastest) to 19 (smallest, the default)",
+    });
+  }
+  const napi = loadNapi();
+  if (napi) {
+    const cctx = new napi.CCtx();
+    const P = napi.CParameter;
+    cctx.setParameter(P.compressionLevel as number, level);
+    cctx.setParameter(P.windowLog as number, WINDOW_LOG);
+    cctx.setParameter(P.enableLongDistanceMatching as number, 1);
+    cctx.setParameter(P.checksumFlag as number, 1);
+    cctx.setParameter(P.contentSizeFlag as number, 1);
+    cctx.setParameter(P.nbWorkers as number, 2);
+    const dst = Buffer.allocUnsafe(napi.compressBound(src.length));
+    return Buffer.from(dst.subarray(0, cctx.compress2(dst, src)));
+  }
+  const z = zlib as unknown as {
+    zstdCompressSync?: (b: Buffer, o: object) => Buffer;
+    constants: Record<string, number>;
+  };
+  if (typeof z.zstdCompressSync !== "function") {
+    throw new BaleError("pack-runtime-compressor", "packing a runtime needs zstd with long-distance matching: the zstd-napi package or Node.js >= 22.15", {
+      fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
+    });
+  }
+  const C = z.constants;
+  return z.zstdCompressSync(src, {
+    pledgedSrcSize: src.length,
+    params: {
+      [C.ZSTD_c_compressionLevel as number]: level,
+      [C.ZSTD_c_windowLog as number]: WINDOW_LOG,
+      [C.ZSTD_c_enableLongDistanceMatching as number]: 1,
+      [C.ZSTD_c_checksumFlag as number]: 1,
+      [C.ZSTD_c_contentSizeFlag as number]: 1,
+    },
+  });
+}

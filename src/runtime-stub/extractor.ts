@@ -121,7 +121,9 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
       if (stats.listing.some(([type, , path]) => type === "file" && path.endsWith(".node"))) checkExecMount(work, root, index.name);
       writeFileAtomic(join(work, FILES), filesText(stats.listing), 0o644);
       const m = openSync(join(work, MARKER), "wx", 0o600);
-      writeSync(m, markerText({ appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale }));
+      const marker: Parameters<typeof markerText>[0] = { appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale };
+      if (index.runtime) marker.runtime = index.runtime.sha256; // `bale cache prune` keeps the runtime while this app is cached
+      writeSync(m, markerText(marker));
       fsyncSync(m);
       closeSync(m);
       syncPath(work);

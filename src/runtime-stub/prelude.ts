@@ -24,8 +24,15 @@
  * returns; then exec exactly as on the warm path.
  */
 
-import { MARKER, NODE_STAMP } from "../archive/cache.js";
-import type { ArchiveIndex } from "../archive/format.js";
+import { MARKER, NODE_STAMP, RUNTIMES } from "../archive/cache.js";
+import type { ArchiveIndex, RuntimeInfo } from "../archive/format.js";
+
+/** Where the archive's own Node.js runtime is: its identity and the two segments that make it. */
+export interface PreludeRuntime {
+  info: RuntimeInfo;
+  decoder: { offset: number; length: number; sha256: string };
+  segment: { offset: number; length: number; sha256: string };
+}
 
 export interface PreludeOptions {
   name: string;
@@ -42,6 +49,8 @@ export interface PreludeOptions {
   extractorSha256: string;
   /** sha256 of the index JSON: the extractor refuses an index that does not match. */
   indexSha256: string;
+  /** The embedded runtime (format 2), or null to run on the host's node. */
+  runtime: PreludeRuntime | null;
 }
 
 /** Quotes a string for sh: single quotes, with embedded quotes spliced. */
@@ -61,6 +70,8 @@ function shMessageText(s: string): string {
  */
 const NUM_WIDTH = 15;
 const pad = (n: number): string => String(n).padStart(NUM_WIDTH, " ");
+/** Zero-padded where the number is glued to other text (`tail -c +N`) and for the decoder's arguments. */
+const pad0 = (n: number): string => String(n).padStart(NUM_WIDTH, "0");
 
 function bootstrap(o: PreludeOptions): string {
   // Runs as `node -e` (CommonJS, `require` in scope). No single quotes: it sits inside '...' in sh.
@@ -97,7 +108,7 @@ export function renderPrelude(o: PreludeOptions): string {
     TRAP +
     `{\n` +
     `trap - EXIT\n` +
-    `# bale executable archive (format 1): ${name}\n` +
+    `# bale executable archive (format ${o.runtime === null ? 1 : 2}): ${name}\n` +
     `# Run it like the app itself. \`bale inspect\` / \`bale verify\` show and check what is inside.\n` +
     `_bale_id=${o.appId}\n` +
     `case $0 in /*) BALE_ARCHIVE=$0 ;; *) BALE_ARCHIVE=$PWD/$0 ;; esac\n` +
@@ -117,6 +128,18 @@ export function renderPrelude(o: PreludeOptions): string {
     `fi\n` +
     `case $_bale_c in /*) ;; *) _bale_c=$PWD/$_bale_c ;; esac\n` +
     `_bale_d=$_bale_c/$_bale_id\n` +
+    (o.runtime === null ? systemNode(o, name, range) : embeddedNode(o, o.runtime)) +
+    config +
+    `BALE_APP_DIR=$_bale_d; export BALE_APP_DIR\n` +
+    `exec ${o.runtime === null ? "" : WRAP}"$_bale_np"${nodeArgs ? " " + nodeArgs : ""} -- "$_bale_d"/${shQuote(o.entry)} "$@"\n` +
+    `exit 127\n` +
+    `}\n`
+  );
+}
+
+/** Runs on the host's node (format 1): find it on PATH or BALE_NODE; the stamp says it was checked. */
+function systemNode(o: PreludeOptions, name: string, range: string): string {
+  return (
     // Find node without forking: BALE_NODE (a path, or a name looked up on PATH), else node on PATH.
     `_bale_n=\${BALE_NODE:-node}\n` +
     `case $_bale_n in\n` +
@@ -136,12 +159,65 @@ export function renderPrelude(o: PreludeOptions): string {
     `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_ns" != "$_bale_np" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
     `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} "$_bale_np" || exit\n` +
+    `fi\n`
+  );
+}
+
+/**
+ * BALE_EXEC_WRAPPER: a program (one path) every binary of a runtime archive is run through — the
+ * decoder, node for the extractor and node for the app. For emulators: an arm64 archive runs on an x64
+ * host with BALE_EXEC_WRAPPER=qemu-aarch64-static (and QEMU_LD_PREFIX) where binfmt_misc is not set up.
+ */
+const WRAP = '${BALE_EXEC_WRAPPER:+"$BALE_EXEC_WRAPPER"} ';
+
+/**
+ * Runs on the archive's own runtime (format 2), shared by every archive that embeds the same binary:
+ * `<cache>/runtimes/<sha256 of node>/node`, complete when its marker names that hash. Warm path: two
+ * markers, no fork. Cold path, when the runtime is missing (no node anywhere is assumed): copy the
+ * decoder segment out with tail|head, check its sha256 with sha256sum against the hash pinned here,
+ * run it on the runtime segment (it checks that segment's pinned sha256 before writing a byte), then
+ * publish node and its marker with rename(2) — concurrent first runs each decode into their own temp
+ * file and rename identical bytes, so no lock is needed. Then the JS extractor runs on that node.
+ */
+function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
+  const meta = JSON.stringify({ version: rt.info.version, platform: rt.info.platform, size: rt.info.size });
+  if (meta.includes("'")) throw new Error("internal: runtime metadata must not contain single quotes");
+  const unwritable = `_bale_x "cannot write the Node.js runtime into $_bale_rd. Fix: set BALE_CACHE_DIR to a directory on a file system with room that you can write." cache-unwritable`;
+  return (
+    `_bale_rd=$_bale_c/${RUNTIMES}/${rt.info.sha256}\n` +
+    `_bale_np=$_bale_rd/node\n` +
+    `_bale_ok=; _bale_rok=\n` +
+    `if [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ]; then\n` +
+    `  if [ -O "$_bale_rd" ] && [ ! -L "$_bale_rd" ] && [ ! -L "$_bale_c/${RUNTIMES}" ] && [ -f "$_bale_rd/${MARKER}" ] && [ -f "$_bale_np" ]; then read -r _bale_rok < "$_bale_rd/${MARKER}"; fi\n` +
+    `  if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ]; then read -r _bale_ok < "$_bale_d/${MARKER}"; fi\n` +
     `fi\n` +
-    config +
-    `BALE_APP_DIR=$_bale_d; export BALE_APP_DIR\n` +
-    `exec "$_bale_np"${nodeArgs ? " " + nodeArgs : ""} -- "$_bale_d"/${shQuote(o.entry)} "$@"\n` +
-    `exit 127\n` +
-    `}\n`
+    `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
+    `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
+    `  if [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
+    `    (umask 077; mkdir -p "$_bale_rd") 2>/dev/null || ${unwritable}\n` +
+    `    for _bale_p in "$_bale_c" "$_bale_c/${RUNTIMES}" "$_bale_rd"; do\n` +
+    `      if [ -L "$_bale_p" ] || [ ! -O "$_bale_p" ]; then _bale_x "refusing to use the cache directory $_bale_p: it is a symlink or not yours. Fix: remove it (bale recreates it safely) or set BALE_CACHE_DIR to a private directory you own." cache-unsafe; fi\n` +
+    `    done\n` +
+    `    case $(ls -ld "$_bale_c") in ?????w*|????????w*) _bale_x "refusing to use the cache directory $_bale_c: it is writable by group or others. Fix: run chmod 700 $_bale_c, or set BALE_CACHE_DIR to a private directory you own." cache-unsafe ;; esac\n` +
+    `    _bale_t=$_bale_rd/.tmp-$$\n` +
+    `    trap 'rm -f "$_bale_t" "$_bale_t.unzstd" "$_bale_t.ok"; exit 130' INT TERM HUP\n` +
+    `    rm -f "$_bale_t" "$_bale_t.unzstd" "$_bale_t.ok"\n` +
+    `    tail -c +${pad0(rt.decoder.offset + 1)} "$BALE_ARCHIVE" | head -c ${pad0(rt.decoder.length)} > "$_bale_t.unzstd" || ${unwritable}\n` +
+    `    _bale_s=$(sha256sum < "$_bale_t.unzstd" 2>/dev/null) || { rm -f "$_bale_t.unzstd"; _bale_x "cannot check the archive's runtime decoder: the sha256sum command is missing. Fix: install coreutils (or busybox)." tool-missing; }\n` +
+    `    if [ "\${_bale_s%% *}" != ${rt.decoder.sha256} ]; then rm -f "$_bale_t.unzstd"; _bale_x "the archive is truncated or corrupt (its runtime decoder is damaged). Fix: copy the archive again or rebuild it with bale pack." archive-corrupt; fi\n` +
+    `    chmod 700 "$_bale_t.unzstd"\n` +
+    `    ${WRAP}"$_bale_t.unzstd" "$BALE_ARCHIVE" ${pad0(rt.segment.offset)} ${pad0(rt.segment.length)} ${rt.segment.sha256} "$_bale_t"; _bale_e=$?\n` +
+    `    rm -f "$_bale_t.unzstd"\n` +
+    `    if [ $_bale_e -ne 0 ]; then\n` +
+    `      rm -f "$_bale_t"\n` +
+    `      [ $_bale_e -ne 126 ] || _bale_x "cannot run programs from the cache directory $_bale_c (is it on a noexec mount?). Fix: set BALE_CACHE_DIR to a directory on a file system that allows executables." cache-noexec\n` +
+    `      exit 1\n` +
+    `    fi\n` +
+    `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}" || ${unwritable}\n` +
+    `    trap - INT TERM HUP\n` +
+    `  fi\n` +
+    `  NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} || exit\n` +
+    `fi\n`
   );
 }
 
@@ -158,5 +234,9 @@ export function preludeForIndex(index: ArchiveIndex, indexSha256: string): strin
     extractorLength: index.segments.extractor.length,
     extractorSha256: index.segments.extractor.sha256,
     indexSha256,
+    runtime:
+      index.runtime && index.segments.decoder && index.segments.runtime
+        ? { info: index.runtime, decoder: index.segments.decoder, segment: index.segments.runtime }
+        : null,
   });
 }

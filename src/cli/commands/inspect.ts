@@ -27,7 +27,11 @@ export const inspectCommand: CommandModule<object, Args> = {
     out(`  entry      ${i.entry}`);
     out(`  node       ${i.node}${i.nodeOptions.length ? `  (options: ${i.nodeOptions.join(" ")})` : ""}`);
     out(`  config     ${i.configDir ?? "(none)"}`);
-    out(`  size       ${formatBytes(r.size)} = prelude ${s.prelude.length} B + extractor ${formatBytes(s.extractor.length)} + payload ${formatBytes(s.payload.length)} + index`);
+    const rt = i.runtime;
+    if (rt) out(`  runtime    Node.js ${rt.version}, ${rt.platform}, ${formatBytes(rt.size)}, sha256 ${rt.sha256} (${rt.source})`);
+    else out("  runtime    the host's node (none embedded)");
+    const embedded = s.decoder && s.runtime ? ` + decoder ${formatBytes(s.decoder.length)} + runtime ${formatBytes(s.runtime.length)}` : "";
+    out(`  size       ${formatBytes(r.size)} = prelude ${s.prelude.length} B + extractor ${formatBytes(s.extractor.length)}${embedded} + payload ${formatBytes(s.payload.length)} + index`);
     out(`  payload    ${i.payload.files} files, ${formatBytes(i.payload.unpackedSize)} unpacked, zstd level ${i.payload.level} (${(s.payload.length / Math.max(1, i.payload.unpackedSize) * 100).toFixed(1)}%)`);
     out(`  built by   bale ${i.build.bale}, SOURCE_DATE_EPOCH ${i.build.sourceDateEpoch}`);
     if (r.files) {

@@ -18,6 +18,9 @@ interface Args {
   level: number;
   sourcemap?: boolean;
   node?: string;
+  runtime?: string;
+  "runtime-level"?: number;
+  target?: string;
   json: boolean;
 }
 
@@ -58,6 +61,12 @@ export const packCommand: CommandModule<object, Args> = {
         describe: "source maps for the code bale compiles or bundles, run with --enable-source-maps (default: on when bale compiled TypeScript or bundled); --no-sourcemap turns it off",
       })
       .option("node", { type: "string", describe: 'Node.js range the app needs (default ">=20")' })
+      .option("runtime", {
+        type: "string",
+        describe: 'embed a Node.js runtime: a version ("22", "22.23.5"; npm package node-<platform>), a path to a node binary, or "system" (default: the host\'s node)',
+      })
+      .option("runtime-level", { type: "number", describe: "zstd level of the embedded runtime, 1 to 19 (default 19; compressed once per binary, then cached)" })
+      .option("target", { type: "string", describe: "platform to pack for: linux-x64 or linux-arm64 (default: this host's; another needs --runtime)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
   handler: async (a) => {
     const o: PackOptions = { entry: a.entry, level: a.level };
@@ -72,6 +81,9 @@ export const packCommand: CommandModule<object, Args> = {
     if (a.config !== undefined) o.config = a.config;
     if (a["node-options"] !== undefined) o.nodeOptions = a["node-options"];
     if (a.node !== undefined) o.node = a.node;
+    if (a.runtime !== undefined) o.runtime = a.runtime;
+    if (a["runtime-level"] !== undefined) o.runtimeLevel = a["runtime-level"];
+    if (a.target !== undefined) o.target = a.target as NonNullable<PackOptions["target"]>;
     const { pack } = await import("../../pack/index.js"); // esbuild and nft load only for pack
     const r = await pack(o);
     if (a.json) return printJson(r);
@@ -80,6 +92,7 @@ export const packCommand: CommandModule<object, Args> = {
       `packed ${i.name} -> ${relative(process.cwd(), r.output) || r.output} (${formatBytes(r.size)}; ${i.payload.files} files, ` +
         `${formatBytes(i.payload.unpackedSize)} unpacked; zstd ${i.payload.level}) in ${r.timings.totalMs} ms`,
     );
+    if (r.runtime) out(`  runtime: Node.js ${r.runtime.version} (${r.runtime.platform}, ${formatBytes(r.runtime.size)}; ${r.runtime.source}), ${formatBytes(i.segments.runtime?.length ?? 0)} in the archive`);
     if (r.mode === "bundle") {
       if (r.externalPackages.length) out(`  bundled; packages kept whole: ${r.externalPackages.join(", ")}`);
     } else out(`  in place: ${r.packages.length} package${r.packages.length === 1 ? "" : "s"}${r.packages.length ? ` (${abbreviate(r.packages)})` : ""}`);

@@ -1,0 +1,300 @@
+/**
+ * The Node.js runtime an archive may carry (`--runtime`): where the binary comes from, its identity,
+ * and its compressed form with the decoder that unpacks it on a host without node.
+ *
+ *   "system"      no runtime: the archive runs on the host's node (format 1, the default)
+ *   "22", "22.23" the newest matching version of the npm package node-<platform> (real node binaries)
+ *   "22.23.5"     that exact version
+ *   "./bin/node"  a node binary the user has (any path with a "/")
+ *
+ * Downloads and compressed runtimes are cached in the packer cache ($BALE_PACKER_CACHE, else
+ * `<bale cache>/packer`), so the npm registry is asked once per version and level 19 (~40 s for
+ * 120 MB) is paid once per binary. An exact version already in the cache needs no network.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { arch, platform as osPlatform } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { extract as tarExtract } from "tar-stream";
+import { cacheRoot, type Env, uniqueSuffix } from "../archive/cache.js";
+import { type Platform, PLATFORMS, type RuntimeInfo } from "../archive/format.js";
+import { BaleError, userIoError } from "../errors.js";
+import { mkdirp } from "../fsutil.js";
+import { compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
+
+export type RuntimeSpec = { kind: "system" } | { kind: "npm"; range: string } | { kind: "file"; path: string };
+
+export interface EmbeddedRuntime {
+  info: RuntimeInfo;
+  /** The runtime segment: the node binary as one zstd frame. */
+  compressed: Buffer;
+  /** The decoder segment: bale-unzstd for the platform. */
+  decoder: Buffer;
+}
+
+/** The platform this process runs on, in bale's names, or null where bale cannot run archives. */
+export function hostPlatform(): Platform | null {
+  const p = `${osPlatform()}-${arch()}`;
+  return (PLATFORMS as readonly string[]).includes(p) ? (p as Platform) : null;
+}
+
+export function checkPlatform(target: string, flag = "--target"): Platform {
+  if ((PLATFORMS as readonly string[]).includes(target)) return target as Platform;
+  throw new BaleError("pack-bad-target", `${flag} ${JSON.stringify(target)} is not a platform bale packs for`, {
+    fix: `use one of ${PLATFORMS.join(", ")}`,
+  });
+}
+
+export function parseRuntimeSpec(spec: string): RuntimeSpec {
+  if (spec === "system") return { kind: "system" };
+  if (spec.includes("/")) return { kind: "file", path: spec };
+  if (/^\d+(\.\d+){0,2}$/.test(spec)) return { kind: "npm", range: spec };
+  throw new BaleError("pack-bad-runtime", `--runtime ${JSON.stringify(spec)} is not a Node.js version, a path or "system"`, {
+    fix: 'pass a major or exact version (--runtime 22, --runtime 22.23.5), a path to a node binary (--runtime ./node), or "system"',
+  });
+}
+
+export function packerCacheDir(env: Env = process.env): string {
+  return env.BALE_PACKER_CACHE || join(cacheRoot(env), "packer");
+}
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+/** The architecture of an ELF executable (e_machine), as a bale platform; null if not an ELF bale knows. */
+export function elfPlatform(file: string): Platform | null {
+  const head = Buffer.alloc(20);
+  const fd = openSync(file, "r");
+  try {
+    if (readSync(fd, head, 0, 20, 0) < 20) return null;
+  } finally {
+    closeSync(fd);
+  }
+  if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return null; // ELF, 64-bit, little-endian
+  const machine = head.readUInt16LE(18);
+  return machine === 0x3e ? "linux-x64" : machine === 0xb7 ? "linux-arm64" : null;
+}
+
+// ---- the decoder ----
+
+/** bale-unzstd for `platform`, built by `npm run build` (beside this module in dist/, or dist/ from src/). */
+export function decoderFor(platform: Platform): Buffer {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const name = `unzstd-${platform}`;
+  for (const c of [join(here, "../runtime-stub", name), join(here, "../../dist/runtime-stub", name)]) {
+    if (existsSync(c)) return readFileSync(c);
+  }
+  throw new BaleError("pack-runtime-decoder", `this installation of bale has no runtime decoder for ${platform} (it was built without a C compiler for it)`, {
+    fix:
+      platform === hostPlatform()
+        ? "reinstall bale from the npm registry, or build it with gcc installed (npm run build)"
+        : "reinstall bale from the npm registry, or build it with aarch64-linux-gnu-gcc / x86_64-linux-gnu-gcc installed (npm run build)",
+  });
+}
+
+// ---- finding the binary ----
+
+function runNpm(args: string[], what: string): string {
+  try {
+    return execFileSync("npm", args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 300_000,
+      env: { ...process.env, npm_config_loglevel: "error", npm_config_update_notifier: "false", npm_config_fund: "false" },
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    const first = (err.stderr ?? err.message).split("\n").find((l) => l.trim() !== "") ?? "";
+    throw new BaleError("pack-runtime-download", `cannot ${what}: ${first.trim()}`, {
+      fix: "check that the npm registry is reachable (npm ping), or pass --runtime with a path to a node binary",
+    });
+  }
+}
+
+function cmpVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+const matches = (version: string, range: string): boolean => version === range || version.startsWith(`${range}.`);
+
+/** Versions of node-<platform> already downloaded into the packer cache. */
+function cachedVersions(dir: string, platform: Platform): string[] {
+  try {
+    return readdirSync(dir)
+      .map((n) => new RegExp(`^node-${platform}-(\\d+\\.\\d+\\.\\d+)$`).exec(n)?.[1])
+      .filter((v): v is string => v !== undefined && existsSync(join(dir, `node-${platform}-${v}`, "node")));
+  } catch {
+    return [];
+  }
+}
+
+/** The exact version a range names: the registry's newest match; offline, the newest cached match. */
+function resolveVersion(range: string, platform: Platform, dir: string): string {
+  const pkg = `node-${platform}`;
+  if (/^\d+\.\d+\.\d+$/.test(range) && cachedVersions(dir, platform).includes(range)) return range;
+  let listed: string[];
+  try {
+    const out = runNpm(["view", `${pkg}@${range}`, "version", "--json"], `look up ${pkg}@${range} in the npm registry`).trim();
+    const v = out === "" ? [] : (JSON.parse(out) as string | string[]);
+    listed = Array.isArray(v) ? v : [v];
+  } catch (e) {
+    const cached = cachedVersions(dir, platform).filter((v) => matches(v, range));
+    if (cached.length > 0) return cached.sort(cmpVersions).at(-1) as string;
+    throw e;
+  }
+  const found = listed.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && matches(v, range)).sort(cmpVersions).at(-1);
+  if (!found) {
+    throw new BaleError("pack-runtime-version", `the npm registry has no ${pkg} for Node.js ${range}`, {
+      fix: `pick a released version (npm view ${pkg} versions), or pass --runtime with a path to a node binary`,
+    });
+  }
+  return found;
+}
+
+async function untarNode(tgz: Buffer, into: string): Promise<boolean> {
+  const ex = tarExtract();
+  let found = false;
+  const done = new Promise<void>((res, rej) => {
+    ex.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
+      stream.on("end", () => {
+        if (header.name === "package/bin/node" && header.type === "file") {
+          writeFileSync(into, Buffer.concat(chunks), { mode: 0o755 });
+          found = true;
+        }
+        next();
+      });
+      stream.on("error", rej);
+    });
+    ex.on("finish", () => res());
+    ex.on("error", rej);
+  });
+  ex.end(gunzipSync(tgz));
+  await done;
+  return found;
+}
+
+/** node-<platform>@<version>'s binary, downloaded once into the packer cache. */
+async function npmNode(version: string, platform: Platform, dir: string): Promise<string> {
+  const final = join(dir, `node-${platform}-${version}`);
+  const bin = join(final, "node");
+  if (existsSync(bin)) return bin;
+  mkdirp(dir, 0o700);
+  const work = mkdtempSync(join(dir, `.download-${platform}-${version}-`));
+  try {
+    const spec = `node-${platform}@${version}`;
+    const out = runNpm(["pack", spec, "--pack-destination", work, "--json"], `download ${spec} from the npm registry`);
+    const file = (JSON.parse(out) as Array<{ filename: string }>)[0]?.filename;
+    if (!file) throw new Error(`internal: npm pack ${spec} printed no file name`);
+    const into = join(work, "node");
+    if (!(await untarNode(readFileSync(join(work, file)), into))) {
+      throw new BaleError("pack-runtime-download", `the npm package ${spec} holds no bin/node`, {
+        fix: "pass --runtime with another version, or a path to a node binary",
+      });
+    }
+    rmSync(join(work, file));
+    try {
+      renameSync(work, final);
+    } catch (e) {
+      if (!existsSync(bin)) throw e; // another pack finished the same download first: use theirs
+    }
+    return bin;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function versionOf(file: string, platform: Platform): string {
+  if (platform === hostPlatform()) {
+    try {
+      const v = execFileSync(file, ["--version"], { encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }).trim();
+      if (/^v\d+\.\d+\.\d+$/.test(v)) return v.slice(1);
+    } catch {
+      /* fall through: read it from the binary */
+    }
+  }
+  // A foreign binary cannot run here: node keeps its version as a NUL-terminated "vX.Y.Z".
+  const found = new Set(readFileSync(file).toString("latin1").match(/(?<=\0v)\d{1,3}\.\d{1,3}\.\d{1,4}(?=\0)/g) ?? []);
+  return found.size === 1 ? ([...found][0] as string) : "unknown";
+}
+
+function fileNode(path: string, cwd: string, platform: Platform): { bin: string; version: string } {
+  const bin = resolve(cwd, path);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(bin);
+  } catch (e) {
+    userIoError(e, "pack-runtime-missing", "cannot read the --runtime binary", bin, "pass --runtime with the path to a node binary");
+  }
+  const p = st.isFile() ? elfPlatform(bin) : null;
+  if (p === null) {
+    throw new BaleError("pack-runtime-not-node", "the --runtime file is not a Linux x64 or arm64 executable", {
+      file: bin,
+      fix: "pass the path to a node binary (e.g. from the official Linux tarball), or a version such as --runtime 22",
+    });
+  }
+  if (p !== platform) {
+    throw new BaleError("pack-runtime-platform", `the --runtime binary is built for ${p}, but the archive targets ${platform}`, {
+      file: bin,
+      fix: `pass a node binary for ${platform}, or --target ${p}`,
+    });
+  }
+  return { bin, version: versionOf(bin, platform) };
+}
+
+/** The runtime segment for `bin` at `level`, compressed once per binary and level, then cached. */
+async function compressedRuntime(bin: Buffer, hash: string, level: number, dir: string): Promise<Buffer> {
+  const file = join(dir, "zst", `${hash}-l${level}.zst`);
+  if (existsSync(file)) {
+    const cached = readFileSync(file);
+    // The cache holds the bytes and their hash side by side; a damaged entry is made again.
+    if (existsSync(`${file}.sha256`) && readFileSync(`${file}.sha256`, "utf8").trim() === sha256(cached)) return cached;
+  }
+  const data = await compressRuntime(bin, level);
+  mkdirp(dirname(file), 0o700);
+  const tmp = `${file}.tmp-${uniqueSuffix()}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+  const shaTmp = `${file}.sha256.tmp-${uniqueSuffix()}`;
+  writeFileSync(shaTmp, `${sha256(data)}\n`);
+  renameSync(shaTmp, `${file}.sha256`);
+  return data;
+}
+
+export interface RuntimeOptions {
+  spec: string;
+  platform: Platform;
+  /** zstd level of the runtime segment (default 19). */
+  level?: number;
+  cwd: string;
+  env?: Env;
+}
+
+/** The runtime to embed, or null for "system". */
+export async function prepareRuntime(o: RuntimeOptions): Promise<EmbeddedRuntime | null> {
+  const spec = parseRuntimeSpec(o.spec);
+  if (spec.kind === "system") return null;
+  const decoder = decoderFor(o.platform);
+  const dir = packerCacheDir(o.env);
+  let bin: string;
+  let version: string;
+  let source: string;
+  if (spec.kind === "file") {
+    ({ bin, version } = fileNode(spec.path, o.cwd, o.platform));
+    source = "file";
+  } else {
+    version = resolveVersion(spec.range, o.platform, dir);
+    bin = await npmNode(version, o.platform, dir);
+    source = `npm:node-${o.platform}@${version}`;
+  }
+  const raw = readFileSync(bin);
+  const hash = sha256(raw);
+  const compressed = await compressedRuntime(raw, hash, o.level ?? DEFAULT_RUNTIME_LEVEL, dir);
+  return { info: { version, platform: o.platform, sha256: hash, size: raw.length, source }, compressed, decoder };
+}
