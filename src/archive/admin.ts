@@ -17,14 +17,17 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { BaleError, userIoError } from "../errors.js";
 import { extractorCode } from "../pack/assemble.js";
+import { decoderFor } from "../pack/runtime.js";
 import { preludeForIndex } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
-import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd } from "./format.js";
+import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd, type RuntimeInfo } from "./format.js";
 import { extractPayload, listPayload } from "./extract.js";
+import { decodeRuntime } from "../pack/zstd.js";
 import type { TarEntry } from "./tar.js";
 import {
   acquireLock,
@@ -37,6 +40,7 @@ import {
   lstatOrNull,
   MARKER,
   readMarker,
+  RUNTIMES,
   uniqueSuffix,
 } from "./cache.js";
 
@@ -109,6 +113,103 @@ export interface VerifyResult {
   index: ArchiveIndex | null;
   /** This archive's entry in the cache (BALE_CACHE_DIR etc.), when it was extracted there. */
   cacheEntry?: { path: string; problem: string | null };
+  /** The cached runtime this archive embeds, when it was unpacked there (format 2). */
+  runtimeEntry?: { path: string; problem: string | null };
+}
+
+/**
+ * The decoder and runtime segments of a format 2 archive: each must match its pinned hash, the
+ * decoder must be this bale's for the platform (when built by this version), and the runtime must
+ * decode to exactly the node binary the index names (size and sha256).
+ */
+function checkRuntimeSegments(fd: number, index: ArchiveIndex, rt: RuntimeInfo, sameBale: boolean): string[] {
+  const problems: string[] = [];
+  const dec = index.segments.decoder;
+  const seg = index.segments.runtime;
+  if (!dec || !seg) return ["the index names a runtime but not its segments (corrupted)"];
+  const decBuf = readExact(fd, dec.length, dec.offset);
+  if (sha256(decBuf) !== dec.sha256) problems.push("the embedded runtime decoder does not match its sha256 (damaged)");
+  else if (sameBale) {
+    let ours: Buffer | null = null;
+    try {
+      ours = decoderFor(rt.platform);
+    } catch {
+      /* this installation has no decoder for that platform: the hash above is all we can check */
+    }
+    if (ours && !ours.equals(decBuf)) problems.push(`the embedded runtime decoder is not the one bale ${VERSION} builds for ${rt.platform} (modified)`);
+  }
+  const segBuf = readExact(fd, seg.length, seg.offset);
+  if (sha256(segBuf) !== seg.sha256) {
+    problems.push("the embedded runtime does not match its sha256 (damaged)");
+    return problems;
+  }
+  let node: Buffer;
+  try {
+    node = decodeRuntime(segBuf, rt.size);
+  } catch (e) {
+    problems.push(`the embedded runtime does not decode (${(e as Error).message})`);
+    return problems;
+  }
+  if (node.length !== rt.size || sha256(node) !== rt.sha256) problems.push(`the embedded runtime does not decode to the node binary its index names (sha256 ${rt.sha256.slice(0, 16)}…, ${rt.size} bytes)`);
+  return problems;
+}
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+export interface RuntimeEntry {
+  sha256: string;
+  version: string;
+  platform: string;
+  path: string;
+  /** Bytes on disk (the node binary). */
+  bytes: number;
+  /** The size its marker records. */
+  size: number;
+  /** Apps in the cache that run on it (app ids). */
+  usedBy: string[];
+  /** PIDs of running processes that hold it. */
+  inUseBy: number[];
+  damaged?: string | null;
+  repair?: "removed" | "invalidated";
+}
+
+/** `<root>/runtimes/<sha>` when it is complete (its marker names it) and ours; else null. */
+function runtimeEntry(root: string, sha: string): Omit<RuntimeEntry, "usedBy" | "inUseBy"> | null {
+  const path = join(root, RUNTIMES, sha);
+  const st = lstatOrNull(path);
+  if (!st?.isDirectory() || (typeof process.getuid === "function" && st.uid !== process.getuid())) return null;
+  let text: string;
+  try {
+    text = readFileSync(join(path, MARKER), "utf8");
+  } catch {
+    return null;
+  }
+  const [first, second] = text.split("\n");
+  if (first !== sha) return null;
+  let meta: { version?: unknown; platform?: unknown; size?: unknown } = {};
+  try {
+    meta = JSON.parse(second ?? "{}") as typeof meta;
+  } catch {
+    /* damaged metadata: shown as unknown */
+  }
+  return {
+    sha256: sha,
+    version: typeof meta.version === "string" ? meta.version : "?",
+    platform: typeof meta.platform === "string" ? meta.platform : "?",
+    path,
+    bytes: lstatOrNull(join(path, "node"))?.size ?? 0,
+    size: typeof meta.size === "number" ? meta.size : -1,
+  };
+}
+
+/** What is wrong with a cached runtime: missing or resized node (cheap); with `hash`, its sha256 too. */
+function runtimeProblem(e: Pick<RuntimeEntry, "path" | "size" | "sha256">, hash: boolean): string | null {
+  const node = join(e.path, "node");
+  const st = lstatOrNull(node);
+  if (!st?.isFile()) return "node is missing";
+  if (st.size !== e.size) return `node has changed (expected ${e.size} bytes, found ${st.size})`;
+  if (hash && sha256(readFileSync(node)) !== e.sha256) return "node has changed (its sha256 differs)";
+  return null;
 }
 
 /** The first byte at which two buffers differ (or the shorter length). */
@@ -152,6 +253,7 @@ export async function verify(o: { archive: string; env?: Env }): Promise<VerifyR
       else if (sameBale) problems.push(`the sh prelude is not what its index implies: it differs at byte ${at} (line ${line}) (edited or damaged)`);
       else problems.push(`the sh prelude differs at byte ${at} (line ${line}) from what bale ${VERSION} writes for this index; the archive was built by bale ${index.build.bale}: verify it with that version or rebuild it`);
     }
+    if (index.runtime) problems.push(...checkRuntimeSegments(fd, index, index.runtime, sameBale));
     try {
       await listPayload(fd, index, o.archive);
     } catch (e) {
@@ -160,6 +262,14 @@ export async function verify(o: { archive: string; env?: Env }): Promise<VerifyR
     }
     const r: VerifyResult = { archive: o.archive, ok: false, problems, index };
     const root = cacheRoot(o.env ?? process.env);
+    if (index.runtime) {
+      const rt = runtimeEntry(root, index.runtime.sha256);
+      if (rt) {
+        const problem = runtimeProblem(rt, true);
+        r.runtimeEntry = { path: rt.path, problem };
+        if (problem) problems.push(`its runtime in the cache ${rt.path} is damaged (${problem}); \`bale cache list --check\` removes it and the next run unpacks it again`);
+      }
+    }
     if (readMarker(root, index.appId)) {
       const path = join(root, index.appId);
       const problem = entryProblem(path);
@@ -203,6 +313,7 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
     let stats: Awaited<ReturnType<typeof extractPayload>>;
     try {
       stats = await extractPayload(fd, index, tmp, o.archive, { fsync: false });
+      if (index.runtime) writeRuntime(fd, index, index.runtime, tmp, o.archive);
       if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
       renameSync(tmp, out);
     } catch (e) {
@@ -217,6 +328,25 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
   }
 }
 
+/** `bale extract` of a format 2 archive also writes its runtime, checked, as `.bale-runtime/node`. */
+export const EXTRACTED_RUNTIME = ".bale-runtime/node";
+
+function writeRuntime(fd: number, index: ArchiveIndex, rt: RuntimeInfo, into: string, archive: string): void {
+  const seg = index.segments.runtime;
+  const bad = (what: string): BaleError =>
+    new BaleError("archive-corrupt", `not a valid bale archive: its embedded runtime ${what} (damaged or tampered)`, {
+      file: archive,
+      fix: "copy the archive again or rebuild it with `bale pack`",
+    });
+  if (!seg) throw bad("has no segment");
+  const buf = readExact(fd, seg.length, seg.offset);
+  if (sha256(buf) !== seg.sha256) throw bad("does not match its sha256");
+  const node = decodeRuntime(buf, rt.size);
+  if (sha256(node) !== rt.sha256) throw bad("does not decode to the node binary its index names");
+  mkdirSync(join(into, ".bale-runtime"), { mode: 0o755 });
+  writeFileSync(join(into, EXTRACTED_RUNTIME), node, { mode: 0o755 });
+}
+
 export interface CacheEntry {
   appId: string;
   name: string;
@@ -229,6 +359,8 @@ export interface CacheEntry {
   damaged?: string | null;
   /** With `check`, for a damaged entry: what was done so that its next run extracts it again. */
   repair?: "removed" | "invalidated";
+  /** sha256 of the embedded runtime it runs on (format 2 archives). */
+  runtime?: string;
 }
 
 function dirSize(p: string): number {
@@ -317,17 +449,23 @@ export interface CacheOptions {
   check?: boolean;
 }
 
-export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheEntry[] } {
+export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheEntry[]; runtimes: RuntimeEntry[] } {
   const root = cacheRoot(o.env ?? process.env);
   const entries: CacheEntry[] = [];
-  if (lstatOrNull(root) === null) return { root, entries };
+  const runtimes: RuntimeEntry[] = [];
+  if (lstatOrNull(root) === null) return { root, entries, runtimes };
   checkCacheRoot(root);
+  const users = new Map<string, string[]>();
   for (const name of readdirSync(root).sort()) {
     if (!/^[0-9a-f]{64}$/.test(name)) continue;
     const m = readMarker(root, name);
     if (!m) continue;
     const path = join(root, name);
     const e: CacheEntry = { appId: name, name: m.name, path, bytes: dirSize(path), extractedAt: m.extractedAt, inUseBy: processesUsing(root, name) };
+    if (m.runtime) {
+      e.runtime = m.runtime;
+      users.set(m.runtime, [...(users.get(m.runtime) ?? []), name]);
+    }
     if (o.check) {
       e.damaged = entryProblem(path) ?? (m.entry && lstatOrNull(join(path, m.entry)) === null ? `${m.entry} is missing` : null);
       if (e.damaged) e.repair = invalidate(root, e);
@@ -335,7 +473,32 @@ export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheE
     entries.push(e);
   }
   entries.sort((a, b) => a.name.localeCompare(b.name) || b.extractedAt - a.extractedAt);
-  return { root, entries };
+  const rtRoot = join(root, RUNTIMES);
+  const rtNames = lstatOrNull(rtRoot)?.isDirectory() ? readdirSync(rtRoot).sort() : [];
+  for (const name of rtNames) {
+    if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    const base = runtimeEntry(root, name);
+    if (!base) continue;
+    const e: RuntimeEntry = { ...base, usedBy: users.get(name) ?? [], inUseBy: processesUsing(rtRoot, name) };
+    if (o.check) {
+      e.damaged = runtimeProblem(e, true);
+      if (e.damaged) e.repair = invalidateRuntime(e);
+    }
+    runtimes.push(e);
+  }
+  return { root, entries, runtimes };
+}
+
+/** A damaged runtime is unpacked again by the next run that needs it: removed, or (in use) its marker only. */
+function invalidateRuntime(e: RuntimeEntry): "removed" | "invalidated" {
+  if (e.inUseBy.length > 0) {
+    rmSync(join(e.path, MARKER), { force: true });
+    return "invalidated";
+  }
+  const trash = join(dirname(e.path), `.trash-${e.sha256}-${uniqueSuffix()}`);
+  renameSync(e.path, trash);
+  rmSync(trash, { recursive: true, force: true });
+  return "removed";
 }
 
 /** Makes a damaged entry extract again on its next run: removed, or (while in use) its marker only. */
@@ -359,16 +522,21 @@ export interface PruneResult {
   root: string;
   removed: CacheEntry[];
   kept: CacheEntry[];
-  /** Work dirs, trash and locks left by dead processes that were cleaned. */
+  /** Runtimes no kept app runs on and no process holds: removed. */
+  removedRuntimes: RuntimeEntry[];
+  keptRuntimes: RuntimeEntry[];
+  /** Work dirs, trash, locks and half-decoded runtimes left by dead processes that were cleaned. */
   staleCleaned: number;
 }
 
 /**
- * Removes cache entries no running app holds, keeping the newest entry of each
- * app name. Each removal takes the entry's lock, so it never races an extraction.
+ * Removes cache entries no running app holds, keeping the newest entry of each app name, then the
+ * runtimes that no kept app runs on and no process holds. Each app removal takes the entry's lock, so
+ * it never races an extraction; a runtime that a first run is unpacking right now (a live `.tmp-<pid>`)
+ * is kept.
  */
 export function cachePrune(o: CacheOptions = {}): PruneResult {
-  const { root, entries } = cacheList(o);
+  const { root, entries, runtimes } = cacheList(o);
   const removed: CacheEntry[] = [];
   const kept: CacheEntry[] = [];
   const newest = new Set<string>();
@@ -393,6 +561,21 @@ export function cachePrune(o: CacheOptions = {}): PruneResult {
     }
   }
   let staleCleaned = existsSync(root) ? cleanStale(root) : 0;
+  staleCleaned += cleanRuntimeTemps(root);
+  const needed = new Set(kept.map((e) => e.runtime).filter((r): r is string => r !== undefined));
+  const removedRuntimes: RuntimeEntry[] = [];
+  const keptRuntimes: RuntimeEntry[] = [];
+  for (const rt of runtimes) {
+    const busy = needed.has(rt.sha256) || rt.inUseBy.length > 0 || readdirSync(rt.path).some((n) => n.startsWith(".tmp-"));
+    if (busy || !existsSync(rt.path)) {
+      keptRuntimes.push(rt);
+      continue;
+    }
+    const trash = join(root, RUNTIMES, `.trash-${rt.sha256}-${uniqueSuffix()}`);
+    renameSync(rt.path, trash);
+    rmSync(trash, { recursive: true, force: true });
+    removedRuntimes.push(rt);
+  }
   if (existsSync(root)) {
     for (const name of readdirSync(root)) {
       if (!name.endsWith(".lock")) continue;
@@ -406,5 +589,43 @@ export function cachePrune(o: CacheOptions = {}): PruneResult {
       }
     }
   }
-  return { root, removed, kept, staleCleaned };
+  return { root, removed, kept, removedRuntimes, keptRuntimes, staleCleaned };
+}
+
+/**
+ * Half-decoded runtimes (`runtimes/<sha>/.tmp-<pid>*`) whose sh process is gone (killed mid-decode),
+ * trash left by a removal, and runtime dirs with no marker and nothing in progress.
+ */
+function cleanRuntimeTemps(root: string): number {
+  const rtRoot = join(root, RUNTIMES);
+  if (!lstatOrNull(rtRoot)?.isDirectory()) return 0;
+  let n = 0;
+  for (const name of readdirSync(rtRoot)) {
+    const path = join(rtRoot, name);
+    const trash = /^\.trash-[0-9a-f]{64}-(\d+)-/.exec(name);
+    if (trash) {
+      if (!isAlive(trash[1] as string)) {
+        rmSync(path, { recursive: true, force: true });
+        n++;
+      }
+      continue;
+    }
+    if (!/^[0-9a-f]{64}$/.test(name) || !lstatOrNull(path)?.isDirectory()) continue;
+    let live = false;
+    for (const f of readdirSync(path)) {
+      const m = /^\.tmp-(\d+)/.exec(f);
+      if (!m) continue;
+      if (isAlive(m[1] as string)) live = true;
+      else {
+        rmSync(join(path, f), { force: true });
+        n++;
+      }
+    }
+    // A marker-less dir with nothing in progress, old enough not to be a first run between its mkdir and its decode.
+    if (!live && !existsSync(join(path, MARKER)) && Date.now() - (lstatOrNull(path)?.mtimeMs ?? 0) > 60_000) {
+      rmSync(path, { recursive: true, force: true });
+      n++;
+    }
+  }
+  return n;
 }

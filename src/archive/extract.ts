@@ -439,3 +439,4 @@ export async function extractPayload(
   }
   return { entries: tar.entries, files: tar.files, bytes: tar.bytes, decoder: decoded.decoder, listing: writer.listing };
 }
+

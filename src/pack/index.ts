@@ -25,7 +25,7 @@ import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
 import { assemble, writeExecutable } from "./assemble.js";
-import { checkPlatform, hostPlatform, parseRuntimeSpec, prepareRuntime, type EmbeddedRuntime } from "./runtime.js";
+import { checkPlatform, hostPlatform, parseRuntimeSpec, prepareRuntime } from "./runtime.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
 
 export interface PackOptions {
@@ -135,8 +135,8 @@ function sourceDateEpoch(o: PackOptions): number {
 }
 
 /** The index's node range for an embedded runtime: exactly its version, which must meet `--node` if given. */
-function runtimeRange(rt: EmbeddedRuntime, wanted: string | undefined): string {
-  const v = rt.info.version;
+function runtimeRange(rt: RuntimeInfo, wanted: string | undefined): string {
+  const v = rt.version;
   if (v === "unknown") return wanted ?? "*";
   if (wanted !== undefined && !satisfies(v, wanted)) {
     throw new BaleError("pack-runtime-version", `the runtime is Node.js ${v}, which is not in the range --node ${wanted}`, {
@@ -493,8 +493,14 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   const c = checkOptions(o);
 
   const tRuntime = performance.now();
-  const runtime = await prepareRuntime({ spec: c.runtime, platform: c.target, cwd: c.runtimeBase, ...(o.runtimeLevel !== undefined ? { level: o.runtimeLevel } : {}) });
-  const node = runtime ? runtimeRange(runtime, o.node) : (o.node ?? ">=20");
+  const runtime = await prepareRuntime({
+    spec: c.runtime,
+    platform: c.target,
+    cwd: c.runtimeBase,
+    ...(o.runtimeLevel !== undefined ? { level: o.runtimeLevel } : {}),
+    check: (info) => void runtimeRange(info, o.node),
+  });
+  const node = runtime ? runtimeRange(runtime.info, o.node) : (o.node ?? ">=20");
   const runtimeMs = performance.now() - tRuntime;
   const target = `node${minNodeMajor(node)}`;
 

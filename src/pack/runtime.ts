@@ -23,7 +23,7 @@ import { cacheRoot, type Env, uniqueSuffix } from "../archive/cache.js";
 import { type Platform, PLATFORMS, type RuntimeInfo } from "../archive/format.js";
 import { BaleError, userIoError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
-import { compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
+import { checkRuntimeLevel, compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
 
 export type RuntimeSpec = { kind: "system" } | { kind: "npm"; range: string } | { kind: "file"; path: string };
 
@@ -96,7 +96,7 @@ export function decoderFor(platform: Platform): Buffer {
 
 // ---- finding the binary ----
 
-function runNpm(args: string[], what: string): string {
+function runNpm(args: string[], what: string, notFound?: () => BaleError): string {
   try {
     return execFileSync("npm", args, {
       encoding: "utf8",
@@ -106,7 +106,9 @@ function runNpm(args: string[], what: string): string {
     });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    const first = (err.stderr ?? err.message).split("\n").find((l) => l.trim() !== "") ?? "";
+    const text = err.stderr ?? err.message;
+    if (notFound && /\b(E404|ETARGET)\b/.test(text)) throw notFound();
+    const first = text.split("\n").find((l) => l.trim() !== "") ?? "";
     throw new BaleError("pack-runtime-download", `cannot ${what}: ${first.trim()}`, {
       fix: "check that the npm registry is reachable (npm ping), or pass --runtime with a path to a node binary",
     });
@@ -137,22 +139,23 @@ function cachedVersions(dir: string, platform: Platform): string[] {
 function resolveVersion(range: string, platform: Platform, dir: string): string {
   const pkg = `node-${platform}`;
   if (/^\d+\.\d+\.\d+$/.test(range) && cachedVersions(dir, platform).includes(range)) return range;
+  const none = (): BaleError =>
+    new BaleError("pack-runtime-version", `the npm registry has no ${pkg} for Node.js ${range}`, {
+      fix: `pick a released version (npm view ${pkg} versions), or pass --runtime with a path to a node binary`,
+    });
   let listed: string[];
   try {
-    const out = runNpm(["view", `${pkg}@${range}`, "version", "--json"], `look up ${pkg}@${range} in the npm registry`).trim();
+    const out = runNpm(["view", `${pkg}@${range}`, "version", "--json"], `look up ${pkg}@${range} in the npm registry`, none).trim();
     const v = out === "" ? [] : (JSON.parse(out) as string | string[]);
     listed = Array.isArray(v) ? v : [v];
   } catch (e) {
+    if (e instanceof BaleError && e.code === "pack-runtime-version") throw e;
     const cached = cachedVersions(dir, platform).filter((v) => matches(v, range));
     if (cached.length > 0) return cached.sort(cmpVersions).at(-1) as string;
     throw e;
   }
   const found = listed.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && matches(v, range)).sort(cmpVersions).at(-1);
-  if (!found) {
-    throw new BaleError("pack-runtime-version", `the npm registry has no ${pkg} for Node.js ${range}`, {
-      fix: `pick a released version (npm view ${pkg} versions), or pass --runtime with a path to a node binary`,
-    });
-  }
+  if (!found) throw none();
   return found;
 }
 
@@ -274,12 +277,15 @@ export interface RuntimeOptions {
   level?: number;
   cwd: string;
   env?: Env;
+  /** Called with the runtime's identity before the (slow, cached) compression: throw to refuse it. */
+  check?: (info: RuntimeInfo) => void;
 }
 
 /** The runtime to embed, or null for "system". */
 export async function prepareRuntime(o: RuntimeOptions): Promise<EmbeddedRuntime | null> {
   const spec = parseRuntimeSpec(o.spec);
   if (spec.kind === "system") return null;
+  checkRuntimeLevel(o.level ?? DEFAULT_RUNTIME_LEVEL);
   const decoder = decoderFor(o.platform);
   const dir = packerCacheDir(o.env);
   let bin: string;
@@ -294,7 +300,8 @@ export async function prepareRuntime(o: RuntimeOptions): Promise<EmbeddedRuntime
     source = `npm:node-${o.platform}@${version}`;
   }
   const raw = readFileSync(bin);
-  const hash = sha256(raw);
-  const compressed = await compressedRuntime(raw, hash, o.level ?? DEFAULT_RUNTIME_LEVEL, dir);
-  return { info: { version, platform: o.platform, sha256: hash, size: raw.length, source }, compressed, decoder };
+  const info: RuntimeInfo = { version, platform: o.platform, sha256: sha256(raw), size: raw.length, source };
+  o.check?.(info);
+  const compressed = await compressedRuntime(raw, info.sha256, o.level ?? DEFAULT_RUNTIME_LEVEL, dir);
+  return { info, compressed, decoder };
 }

@@ -11,6 +11,7 @@
  * that node_modules-like payloads are full of.
  */
 import { createRequire } from "node:module";
+import { decompress as fzDecompress } from "fzstd";
 import * as zlib from "node:zlib";
 import { BaleError } from "../errors.js";
 
@@ -26,6 +27,7 @@ export interface Compressed {
 
 interface NapiBinding {
   CCtx: new () => { setParameter(p: number, v: number): void; compress2(dst: Uint8Array, src: Uint8Array): number };
+  DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
   CParameter: Record<string, number>;
   compressBound(n: number): number;
 }
@@ -47,7 +49,32 @@ export function checkLevel(level: number): void {
   }
 }
 
+/**
+ * Payloads above this size are decoded back with fzstd (the extractor's decoder on Node < 22.15) at
+ * pack time. fzstd 0.1.1 silently decodes some large frames wrongly: long-distance matching with a
+ * 2^27 window on a 119 MiB node binary gave 1,062,052 wrong bytes from byte 114,082,731 on, with no
+ * error (the same data without long-distance matching decodes right). An archive is only written if
+ * the decoder every Node 20 host will use gives back the exact tar.
+ */
+const FZSTD_CHECK_ABOVE = 32 << 20;
+
+function fzstdRoundTrips(z: Buffer, src: Buffer): boolean {
+  try {
+    return Buffer.from(fzDecompress(z)).equals(src);
+  } catch {
+    return false;
+  }
+}
+
 export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Compressed> {
+  const c = await compressWith(src, level, true);
+  if (src.length <= FZSTD_CHECK_ABOVE || fzstdRoundTrips(c.data, src)) return c;
+  const plain = await compressWith(src, level, false);
+  if (fzstdRoundTrips(plain.data, src)) return plain;
+  throw new Error("internal: the payload does not decode back with fzstd (the Node 20 extractor's decoder), with or without long-distance matching");
+}
+
+async function compressWith(src: Buffer, level: number, ldm: boolean): Promise<Compressed> {
   checkLevel(level);
   const napi = loadNapi();
   if (napi) {
@@ -55,7 +82,7 @@ export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Comp
     const P = napi.CParameter;
     cctx.setParameter(P.compressionLevel as number, level);
     cctx.setParameter(P.windowLog as number, WINDOW_LOG);
-    cctx.setParameter(P.enableLongDistanceMatching as number, 1);
+    cctx.setParameter(P.enableLongDistanceMatching as number, ldm ? 1 : 0);
     cctx.setParameter(P.checksumFlag as number, 0);
     cctx.setParameter(P.contentSizeFlag as number, 1);
     // zstd's multithreaded mode: its output is the same for any worker count >= 1 (so archives stay
@@ -81,7 +108,7 @@ export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Comp
           params: {
             [C.ZSTD_c_compressionLevel as number]: level,
             [C.ZSTD_c_windowLog as number]: WINDOW_LOG,
-            [C.ZSTD_c_enableLongDistanceMatching as number]: 1,
+            [C.ZSTD_c_enableLongDistanceMatching as number]: ldm ? 1 : 0,
             [C.ZSTD_c_checksumFlag as number]: 0,
             [C.ZSTD_c_contentSizeFlag as number]: 1,
           },
@@ -108,12 +135,16 @@ export const DEFAULT_RUNTIME_LEVEL = 19;
  * 2^27 window with long-distance matching. zstd-napi (any Node) or node:zlib (Node >= 22.15); the
  * wasm build has no long-distance matching and would make runtimes ~15 % larger, so it is refused.
  */
-export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL): Promise<Buffer> {
+export function checkRuntimeLevel(level: number): void {
   if (!Number.isInteger(level) || level < 1 || level > 19) {
     throw new BaleError("pack-bad-level", `runtime compression level ${level} is out of range`, {
       fix: "pass --runtime-level with a whole number from 1 (fastest) to 19 (smallest, the default)",
     });
   }
+}
+
+export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL): Promise<Buffer> {
+  checkRuntimeLevel(level);
   const napi = loadNapi();
   if (napi) {
     const cctx = new napi.CCtx();
@@ -146,5 +177,26 @@ export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL
       [C.ZSTD_c_checksumFlag as number]: 1,
       [C.ZSTD_c_contentSizeFlag as number]: 1,
     },
+  });
+}
+
+/**
+ * Decodes an embedded runtime segment (one zstd frame, 2^27 window, long-distance matching) for
+ * `verify` and `extract`, into exactly `size` bytes, with the reference zstd library: zstd-napi, or
+ * node:zlib (Node >= 22.15). Never fzstd, which decodes such frames wrongly (see FZSTD_CHECK_ABOVE).
+ * On a host the archive's own native decoder does this; no JS runs it.
+ */
+export function decodeRuntime(segment: Buffer, size: number): Buffer {
+  const napi = loadNapi();
+  if (napi) {
+    const out = Buffer.allocUnsafe(size);
+    const n = new napi.DCtx().decompress(out, segment);
+    if (n !== size) throw new Error(`it decodes to ${n} bytes, not ${size}`);
+    return out;
+  }
+  const z = zlib as unknown as { zstdDecompressSync?: (b: Buffer, o: object) => Buffer };
+  if (typeof z.zstdDecompressSync === "function") return z.zstdDecompressSync(segment, { maxOutputLength: size });
+  throw new BaleError("runtime-decoder-missing", "checking an embedded runtime needs the zstd-napi package or Node.js >= 22.15", {
+    fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
   });
 }

@@ -194,7 +194,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
     `  if [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
-    `    (umask 077; mkdir -p "$_bale_rd") 2>/dev/null || ${unwritable}\n` +
+    `    (umask 077; mkdir -p "$_bale_rd") 2>&- || ${unwritable}\n` +
     `    for _bale_p in "$_bale_c" "$_bale_c/${RUNTIMES}" "$_bale_rd"; do\n` +
     `      if [ -L "$_bale_p" ] || [ ! -O "$_bale_p" ]; then _bale_x "refusing to use the cache directory $_bale_p: it is a symlink or not yours. Fix: remove it (bale recreates it safely) or set BALE_CACHE_DIR to a private directory you own." cache-unsafe; fi\n` +
     `    done\n` +
@@ -203,7 +203,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    trap 'rm -f "$_bale_t" "$_bale_t.unzstd" "$_bale_t.ok"; exit 130' INT TERM HUP\n` +
     `    rm -f "$_bale_t" "$_bale_t.unzstd" "$_bale_t.ok"\n` +
     `    tail -c +${pad0(rt.decoder.offset + 1)} "$BALE_ARCHIVE" | head -c ${pad0(rt.decoder.length)} > "$_bale_t.unzstd" || ${unwritable}\n` +
-    `    _bale_s=$(sha256sum < "$_bale_t.unzstd" 2>/dev/null) || { rm -f "$_bale_t.unzstd"; _bale_x "cannot check the archive's runtime decoder: the sha256sum command is missing. Fix: install coreutils (or busybox)." tool-missing; }\n` +
+    `    _bale_s=$(sha256sum < "$_bale_t.unzstd" 2>&-) || { rm -f "$_bale_t.unzstd"; _bale_x "cannot check the archive's runtime decoder: the sha256sum command is missing. Fix: install coreutils (or busybox)." tool-missing; }\n` +
     `    if [ "\${_bale_s%% *}" != ${rt.decoder.sha256} ]; then rm -f "$_bale_t.unzstd"; _bale_x "the archive is truncated or corrupt (its runtime decoder is damaged). Fix: copy the archive again or rebuild it with bale pack." archive-corrupt; fi\n` +
     `    chmod 700 "$_bale_t.unzstd"\n` +
     `    ${WRAP}"$_bale_t.unzstd" "$BALE_ARCHIVE" ${pad0(rt.segment.offset)} ${pad0(rt.segment.length)} ${rt.segment.sha256} "$_bale_t"; _bale_e=$?\n` +
