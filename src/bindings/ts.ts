@@ -7,7 +7,7 @@ import type { NamedType, TypeModel, TypeNode } from "./ir.js";
 import type { BindingsModel, JsonObject, JsonValue } from "./model.js";
 import { TS_RESERVED, camelCase, commentText, escape, jsString, tsKey, words } from "./names.js";
 import { Printer, TS_HEADER } from "./printer.js";
-import { TS_RUNTIME } from "./ts-runtime.js";
+import { runtimeSource } from "./runtimes.js";
 import { WATCH_RUNTIME_EXPORTS, emitTsWatch } from "./ts-watch.js";
 
 const require = createRequire(import.meta.url);
@@ -341,7 +341,7 @@ export function generateTs(model: BindingsModel, types: TypeModel): Map<string, 
   const names = planNames(model, types);
   const files = new Map<string, string>();
   files.set("types.ts", emitTypes(types, names));
-  files.set("runtime.ts", `${TS_HEADER}\n// Connect unary JSON protocol: errors, client transport and server router.\n${TS_RUNTIME}`);
+  files.set("runtime.ts", `${TS_HEADER}\n// Connect unary JSON protocol: errors, client transport and server router.\n${runtimeSource("runtime.ts")}`);
   files.set("validators.ts", emitValidators(model));
   files.set("configs.ts", emitConfigs(model, names));
   const index = new Printer();

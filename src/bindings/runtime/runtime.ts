@@ -1,5 +1,4 @@
-/** The text of `gen/ts/runtime.ts`: the protocol code every generated client and server shares. */
-export const TS_RUNTIME = String.raw`import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 
 /** Connect error codes (https://connectrpc.com/docs/protocol#error-codes). */
@@ -446,4 +445,3 @@ export function createConnectServer(listener: RequestListener, options: ServerOp
   });
   return server;
 }
-`;
