@@ -4,22 +4,25 @@
  * This is the only module that knows the on-disk contract with the config
  * compiler (src/config-compiler/types.ts).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
 import { words } from "./names.js";
 import { escapeToken } from "../schema/pointer.js";
+import { listSchemaFiles, parseSchemaFile, type JsonObject, type JsonValue } from "../schema/load.js";
+import { schemaFileOf, schemaNameOf } from "../schema/names.js";
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
-export type JsonObject = { [k: string]: JsonValue };
+export type { JsonObject, JsonValue };
 
 export interface SchemaFile {
-  /** Type name: the file stem, e.g. "HelloRequest". */
+  /** Type name: the file stem, e.g. "HelloRequest" (the rule is src/schema/names.ts's). */
   name: string;
   /** Root-relative path with POSIX separators. */
   file: string;
   schema: JsonObject;
+  /** `$id`, if the schema has one (other schemas may `$ref` it by that). */
+  id?: string;
 }
 
 export interface MethodModel {
@@ -175,23 +178,30 @@ export function cmp(a: string, b: string): number {
 }
 
 function readSchemas(root: string): SchemaFile[] {
-  const dir = join(root, "schemas");
-  if (!existsSync(dir)) return [];
   const out: SchemaFile[] = [];
-  for (const f of readdirSync(dir).sort(cmp)) {
-    if (!f.endsWith(".schema.json")) continue;
-    const name = f.slice(0, -".schema.json".length);
-    const file = `schemas/${f}`;
-    if (!NAME.test(name)) {
-      throw new BaleError("gen-schema-name", `schema file name ${f} does not make a type name`, {
-        file,
-        fix: "Name schema files <TypeName>.schema.json with letters, digits and _ only, starting with a letter",
-      });
+  for (const file of listSchemaFiles(root)) {
+    const f = file.slice(file.lastIndexOf("/") + 1);
+    let text: string;
+    try {
+      text = readFileSync(join(root, file), "utf8");
+    } catch (e) {
+      throw new BaleError("gen-read", `cannot read the schema: ${(e as Error).message}`, { file, cause: e });
     }
-    const schema = readJson(join(dir, f), file, "the schema");
-    if (!isObject(schema)) {
-      throw new BaleError("gen-schema", `schema ${name} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
+    const parsed = parseSchemaFile(file, text);
+    if (!parsed.ok) {
+      const p = parsed.problem;
+      if (p.kind === "name") {
+        throw new BaleError("gen-schema-name", `schema file name ${f} does not make a type name: ${p.message}`, {
+          file,
+          fix: "Name schema files <TypeName>.schema.json with a PascalCase name (letters, digits and _, starting with an upper-case letter), as `bale config build` requires",
+        });
+      }
+      if (p.kind === "json") {
+        throw new BaleError("gen-json", `the schema is not valid JSON: ${p.message}`, { file, fix: "Rebuild it with `bale config build` or fix the JSON syntax" });
+      }
+      throw new BaleError("gen-schema", `schema ${schemaNameOf(f)} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
     }
+    const { name, json: schema, id } = parsed.schema;
     const bad = illFormedText(schema, "");
     if (bad !== undefined) {
       throw new BaleError("gen-schema", `schema ${name} has a name or string that is not well-formed Unicode (a lone UTF-16 surrogate) at ${JSON.stringify(bad || "/")}`, {
@@ -199,7 +209,7 @@ function readSchemas(root: string): SchemaFile[] {
         fix: "Use valid Unicode text in names, descriptions, enum values and patterns (bindings send and store UTF-8)",
       });
     }
-    out.push({ name, file, schema });
+    out.push(id === undefined ? { name, file, schema } : { name, file, schema, id });
   }
   return out;
 }
@@ -255,9 +265,9 @@ function serviceModel(def: ServiceDefinition, output: string, shown: string, sch
       const t = m[role] as string;
       const s = schemas.get(t);
       if (!s) {
-        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, but schemas/${t}.schema.json does not exist`, {
+        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, but ${schemaFileOf(t)} does not exist`, {
           file: shown,
-          fix: `Create schemas/${t}.schema.json or use one of: ${[...schemas.keys()].join(", ") || "(no schemas)"}`,
+          fix: `Create ${schemaFileOf(t)} or use one of: ${[...schemas.keys()].join(", ") || "(no schemas)"}`,
         });
       }
       const st = s.schema.type;

@@ -10,6 +10,8 @@ import { codeFrame, configError, suggest, type ConfigErrorCode } from "./diagnos
 import type { EvalResult, SchemaErrorInfo, ThrowInfo } from "./protocol.js";
 import type { SourceLocator, Located } from "./locate.js";
 import type { LoadedSchema } from "./schemas.js";
+import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
+import { SchemaRefs } from "../schema/ref.js";
 
 /** Globals a Node.js script might expect that hermetic evaluation does not provide. */
 export const HOST_GLOBALS = new Set([
@@ -167,7 +169,7 @@ export function describeSchemaError(e: SchemaErrorInfo, schemaProps: (pointer: s
       const prop = String(p.additionalProperty ?? p.unevaluatedProperty);
       const s = suggest(prop, schemaProps(e.instancePath));
       return {
-        pointer: `${e.instancePath}/${prop.replace(/~/g, "~0").replace(/\//g, "~1")}`,
+        pointer: appendPointer(e.instancePath, prop),
         text: `is not a property the schema allows`,
         expected: schemaProps(e.instancePath).length ? `one of the properties ${schemaProps(e.instancePath).map((x) => `"${x}"`).join(", ")}` : "no extra properties",
         ...(s ? { hint: `did you mean "${s}"?` } : {}),
@@ -233,25 +235,26 @@ export function describeSchemaError(e: SchemaErrorInfo, schemaProps: (pointer: s
   }
 }
 
-/** Property names a schema declares at an instance location (for "did you mean"). */
+/** Property names a schema declares at an instance location (for "did you mean"), through `$ref`s. */
 function propsAt(schema: LoadedSchema | undefined, schemas: Map<string, LoadedSchema>): (pointer: string) => string[] {
+  const refs = new SchemaRefs(schemas.values());
   return (pointer: string) => {
-    let cur: unknown = schema?.json;
+    let within = schema?.name ?? "";
     const follow = (s: unknown): unknown => {
       for (let i = 0; i < 5 && s && typeof s === "object" && typeof (s as { $ref?: unknown }).$ref === "string"; i++) {
-        const ref = (s as { $ref: string }).$ref;
-        const file = ref.split("#")[0] as string;
-        const target = [...schemas.values()].find((x) => x.key === file || x.id === file);
-        if (!target || ref.includes("#")) return s;
-        s = target.json;
+        const r = refs.resolve((s as { $ref: string }).$ref, within);
+        const target = r.ok ? getPointer(schemas.get(r.schema)?.json, r.pointer) : undefined;
+        if (!r.ok || target === undefined) return s;
+        s = target;
+        within = r.schema;
       }
       return s;
     };
-    cur = follow(cur);
-    for (const seg of pointer ? pointer.slice(1).split("/") : []) {
+    let cur = follow(schema?.json);
+    for (const seg of parsePointer(pointer)) {
       if (!cur || typeof cur !== "object") return [];
       const c = cur as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown };
-      cur = follow(/^\d+$/.test(seg) && c.items ? c.items : (c.properties?.[seg] ?? c.additionalProperties));
+      cur = follow(/^\d+$/.test(seg) && c.items ? c.items : ((c.properties && Object.hasOwn(c.properties, seg) ? c.properties[seg] : undefined) ?? c.additionalProperties));
     }
     const props = (cur as { properties?: Record<string, unknown> } | undefined)?.properties;
     return props ? Object.keys(props) : [];
