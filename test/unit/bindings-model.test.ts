@@ -63,6 +63,14 @@ test("schema file names must make type names", () => {
   throwsCode(() => loadModel({ root }), "gen-schema-name", /bad-name\.schema\.json/);
 });
 
+test("gen accepts exactly the schema names config build accepts: not lower-case, not reserved", () => {
+  for (const name of ["helloRequest", "Service", "SchemaName"]) {
+    const root = copy();
+    writeFileSync(join(root, `schemas/${name}.schema.json`), '{"type": "object"}');
+    throwsCode(() => loadModel({ root }), "gen-schema-name", new RegExp(`${name}\\.schema\\.json`));
+  }
+});
+
 test("languages: go is not yet supported, unknown ones are rejected, duplicates collapse", () => {
   throwsCode(() => renderBindings({ root: GREETER, langs: ["go"] }), "gen-lang-unsupported");
   throwsCode(() => renderBindings({ root: GREETER, langs: ["rust"] }), "gen-lang");
