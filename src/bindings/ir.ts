@@ -8,7 +8,7 @@
 import { BaleError } from "../errors.js";
 import type { JsonObject, JsonValue, SchemaFile } from "./model.js";
 import { pascalCase } from "./names.js";
-import { escapeToken, getPointer, parsePointer } from "../schema/pointer.js";
+import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
 import { REF_PROBLEMS, SchemaRefs } from "../schema/ref.js";
 
 export type Primitive = string | number | boolean | null;
@@ -158,7 +158,7 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
     types.push(t);
     byName.set(name, t);
     for (const [key, sub] of Object.entries(props)) {
-      const f: Field = { name: key, required: required.has(key), type: node(file, `${pointer}/properties/${escapeToken(key)}`, sub) };
+      const f: Field = { name: key, required: required.has(key), type: node(file, appendPointer(`${pointer}/properties`, key), sub) };
       if (isObj(sub) && typeof sub.description === "string") f.description = sub.description;
       t.fields.push(f);
     }

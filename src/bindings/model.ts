@@ -9,7 +9,7 @@ import { join, relative, resolve } from "node:path";
 import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
 import { words } from "./names.js";
-import { escapeToken } from "../schema/pointer.js";
+import { appendPointer } from "../schema/pointer.js";
 import { listSchemaFiles, parseSchemaFile, type JsonObject, type JsonValue } from "../schema/load.js";
 import { schemaFileOf, schemaNameOf } from "../schema/names.js";
 
@@ -145,9 +145,11 @@ export function loadModel(opts: LoadOptions): BindingsModel {
     }
   }
   checkShortNames(services);
+  for (const s of services) checkMethodNames(s);
   const messages = new Set<string>();
   for (const s of services) for (const m of s.methods) messages.add(m.input).add(m.output);
   const configSchemas = schemas.map((s) => s.name).filter((n) => usedByConfigs.has(n) || !messages.has(n));
+  checkLoaderNames(configSchemas, byName);
   return { root, configOut, schemas, services, configSchemas, usedByConfigs: [...usedByConfigs].sort(cmp) };
 }
 
@@ -158,18 +160,54 @@ export function loadModel(opts: LoadOptions): BindingsModel {
  * Checked here, once, so that every language refuses it the same way.
  */
 function checkShortNames(services: readonly ServiceModel[]): void {
-  const seen = new Map<string, ServiceModel>();
-  for (const s of services) {
-    const key = words(s.shortName).join("_");
+  const clash = wordClash(services, (s) => s.shortName);
+  if (clash === undefined) return;
+  const [other, s] = clash;
+  const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
+  throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
+    file: s.output,
+    fix: "Give services in one project different names (the part after the last dot)",
+  });
+}
+
+/** The first two items whose names are one once split into words ("SayHello", "say_hello", "sayHello"). */
+function wordClash<T>(items: readonly T[], name: (t: T) => string): [T, T] | undefined {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    const key = words(name(item)).join("_");
     const other = seen.get(key);
-    if (other !== undefined) {
-      const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
-      throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
-        file: s.output,
-        fix: "Give services in one project different names (the part after the last dot)",
-      });
-    }
-    seen.set(key, s);
+    if (other !== undefined) return [other, item];
+    seen.set(key, item);
+  }
+  return undefined;
+}
+
+/**
+ * A method is a TypeScript method in camelCase and a Python one in snake_case, so methods whose
+ * names differ only in case and separators ("SayHello", "sayHello", "Say_Hello") would be defined
+ * twice in every language (each shadowing the other).
+ */
+function checkMethodNames(s: ServiceModel): void {
+  const clash = wordClash(s.methods.map((m) => m.name), (n) => n);
+  if (clash !== undefined) {
+    throw new BaleError("gen-method-clash", `methods ${clash[0]} and ${clash[1]} of ${s.fullName} differ only in case or separators, so their generated methods get the same name`, {
+      file: s.output,
+      fix: "Give the methods of a service names that differ in more than case and _",
+    });
+  }
+}
+
+/**
+ * Config loaders are named after their schema in snake_case in Python (`load_foo_bar`), so two config
+ * schemas whose names differ only in case and separators ("FooBar", "Foo_Bar") would get one loader.
+ */
+function checkLoaderNames(configSchemas: readonly string[], byName: Map<string, SchemaFile>): void {
+  const clash = wordClash(configSchemas, (n) => n);
+  if (clash !== undefined) {
+    throw new BaleError("gen-schema-clash", `schemas ${clash[0]} and ${clash[1]} differ only in case or separators, so their config loaders get the same name`, {
+      file: byName.get(clash[1])?.file ?? schemaFileOf(clash[1]),
+      fix: "Rename one of the schema files",
+    });
   }
 }
 
@@ -226,8 +264,8 @@ function illFormedText(v: JsonValue, at: string): string | undefined {
     }
   } else if (isObject(v)) {
     for (const [k, x] of Object.entries(v)) {
-      if (LONE_SURROGATE.test(k)) return `${at}/${escapeToken(k)}`;
-      const r = illFormedText(x, `${at}/${escapeToken(k)}`);
+      if (LONE_SURROGATE.test(k)) return appendPointer(at, k);
+      const r = illFormedText(x, appendPointer(at, k));
       if (r !== undefined) return r;
     }
   }

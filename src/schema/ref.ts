@@ -28,7 +28,7 @@ export type RefProblem =
 export const REF_PROBLEMS: Readonly<Record<RefProblem, { text: string; fix: string }>> = {
   encoding: { text: "has a malformed percent-encoding after #", fix: "Percent-encode the pointer after # correctly (e.g. %25 for a literal %)" },
   "unknown-schema": {
-    text: "does not name a schema in schemas/ (by file name or $id)",
+    text: "does not name a schema file in schemas/ (by its file name or $id)",
     fix: 'Refer to other schemas by file name, e.g. {"$ref": "Address.schema.json"}, or by their $id',
   },
   anchor: { text: "uses an anchor; only JSON pointers (#/...) are supported", fix: "Refer to the definition by its JSON pointer, e.g. #/$defs/Name" },

@@ -111,3 +111,21 @@ test("two services with the same short name (or one differing only in case/separ
     }
   }
 });
+
+test("methods of one service whose names differ only in case/separators are refused by every language", () => {
+  for (const [a, b] of [["SayHello", "sayHello"], ["Say_Hello", "SayHello"]] as const) {
+    const root = copy();
+    const m = { input: "HelloRequest", output: "HelloReply" };
+    writeFileSync(join(root, "out/greeter.json"), JSON.stringify({ name: "demo.v1.Greeter", methods: { [a]: m, [b]: m } }));
+    const [x, y] = [a, b].sort();
+    throwsCode(() => loadModel({ root }), "gen-method-clash", new RegExp(`methods ${x} and ${y} of demo\\.v1\\.Greeter`));
+    for (const lang of ["python", "ts"] as const) throwsCode(() => renderBindings({ root, langs: [lang] }), "gen-method-clash");
+  }
+});
+
+test("config schemas whose names differ only in case/separators (one Python loader name) are refused", () => {
+  const root = copy();
+  writeFileSync(join(root, "schemas/Greeter_Config.schema.json"), '{"type": "object"}');
+  throwsCode(() => loadModel({ root }), "gen-schema-clash", /schemas GreeterConfig and Greeter_Config/);
+  for (const lang of ["python", "ts"] as const) throwsCode(() => renderBindings({ root, langs: [lang] }), "gen-schema-clash");
+});
