@@ -44,7 +44,8 @@ if (existsSync(extractorSrc)) {
 const runtimeSrc = join(root, "src/bindings/runtime");
 mkdirSync(join(root, "dist/bindings/runtime"), { recursive: true });
 for (const f of readdirSync(runtimeSrc)) {
-  if (f.endsWith(".ts") || f.endsWith(".py")) copyFileSync(join(runtimeSrc, f), join(root, "dist/bindings/runtime", f));
+  // configs.ts only stands in for the generated file of that name while type-checking.
+  if ((f.endsWith(".ts") || f.endsWith(".py")) && f !== "configs.ts") copyFileSync(join(runtimeSrc, f), join(root, "dist/bindings/runtime", f));
 }
 chmodSync(join(root, "dist/cli/main.js"), 0o755);
 if (tscFailed) {

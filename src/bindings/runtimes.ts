@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 
 /** Every runtime file, by its name in src/bindings/runtime/. */
-export const RUNTIME_FILES = ["runtime.ts", "runtime.py"] as const;
+export const RUNTIME_FILES = ["runtime.ts", "runtime.py", "watch-runtime.ts", "watch.py"] as const;
 export type RuntimeFile = (typeof RUNTIME_FILES)[number];
 
 const DIR = new URL("./runtime/", import.meta.url);

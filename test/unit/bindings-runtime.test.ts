@@ -53,3 +53,11 @@ test("the build copies the runtime files into dist/ and the npm tarball carries 
   const files = new Set((JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]?.files.map((x) => x.path));
   for (const f of RUNTIME_FILES) assert.ok(files.has(`dist/bindings/runtime/${f}`), `the tarball lacks dist/bindings/runtime/${f}`);
 });
+
+test("the configs.ts stand-in declares ConfigError exactly as gen emits it", () => {
+  const stub = readFileSync(join(SRC, "configs.ts"), "utf8");
+  const decl = stub.slice(stub.indexOf("/** A config file"));
+  assert.ok(decl.startsWith("/** A config file") && decl.includes("export class ConfigError"));
+  const configs = renderBindings({ root: GREETER, langs: ["ts"] }).folders.get("ts")?.get("configs.ts") ?? "";
+  assert.ok(configs.includes(decl), `gen/ts/configs.ts no longer declares ConfigError as src/bindings/runtime/configs.ts does:\n${configs}`);
+});
