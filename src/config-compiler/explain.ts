@@ -12,6 +12,7 @@ import type { SourceLocator, Located } from "./locate.js";
 import type { LoadedSchema } from "./schemas.js";
 import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
 import { SchemaRefs } from "../schema/ref.js";
+import { schemaFileOf } from "../schema/names.js";
 
 /** Globals a Node.js script might expect that hermetic evaluation does not provide. */
 export const HOST_GLOBALS = new Set([
@@ -331,7 +332,7 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
         : [configError("config-wrong-kind", `a *.service.ts must export Service({...}), but this one exports a ${r.schema}`, { ...loc, fix: `rename the file to ${source.replace(/\.service\.ts$/, ".config.ts")}, or export Service({...})` })];
     }
     case "unknown-schema-value":
-      return [configError("config-unknown-schema", `the value was made by the constructor "${r.schema}", but there is no such schema`, { ...(await defaultExportLoc(source, ctx)), fix: `create schemas/${r.schema}.schema.json` })];
+      return [configError("config-unknown-schema", `the value was made by the constructor "${r.schema}", but there is no such schema`, { ...(await defaultExportLoc(source, ctx)), fix: `create ${schemaFileOf(r.schema)}` })];
     case "non-json":
       return Promise.all(
         r.issues.map(([pointer, what]) =>
@@ -362,8 +363,8 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
             "config-unknown-schema",
             source,
             pointer,
-            `names the schema "${name}", which does not exist (no schemas/${name}.schema.json)`,
-            s ? `did you mean "${s}"?` : `create schemas/${name}.schema.json, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
+            `names the schema "${name}", which does not exist (no ${schemaFileOf(name)})`,
+            s ? `did you mean "${s}"?` : `create ${schemaFileOf(name)}, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
             [],
             ctx,
           );
