@@ -48,8 +48,12 @@ export type RefResolution =
     }
   | { ok: false; problem: RefProblem };
 
-/** Relative file names and `$id`s resolve inside this made-up base (deep, so `..` rarely leaves it). */
-const BASE = "https://bale.invalid/bale/project/schemas/";
+/**
+ * File names and relative `$id`s resolve inside this made-up base. ajv resolves against the bare
+ * file name, where `../Tag.schema.json` and `/Tag.schema.json` name nothing; here they leave the
+ * base's one odd directory, and so name nothing too (only `../-bale-schemas-/…` would differ).
+ */
+const BASE = "https://bale.invalid/-bale-schemas-/";
 
 function absolute(uri: string, base: string): string | undefined {
   try {
