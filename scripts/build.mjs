@@ -1,7 +1,7 @@
 // Builds bale: type-checks and emits dist/ with tsc, then bundles the runtime
 // extractor (the JS embedded in every archive) into one small minified file.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, chmodSync, existsSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, chmodSync, existsSync, statSync, readdirSync, copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -44,6 +44,14 @@ const { buildDecoders } = await import("./build-decoder.mjs");
 const decoders = buildDecoders(root, join(root, "dist/runtime-stub"));
 for (const [target, why] of Object.entries(decoders.missing)) {
   process.stdout.write(`runtime decoder for ${target}: not built (${why}); \`bale pack --runtime\` cannot target it\n`);
+}
+// The runtime files `bale gen` copies into generated code are read from the package at gen time
+// (src/bindings/runtimes.ts); tsconfig.json leaves them out of the emit, so they travel as source.
+const runtimeSrc = join(root, "src/bindings/runtime");
+mkdirSync(join(root, "dist/bindings/runtime"), { recursive: true });
+for (const f of readdirSync(runtimeSrc)) {
+  // configs.ts only stands in for the generated file of that name while type-checking.
+  if ((f.endsWith(".ts") || f.endsWith(".py")) && f !== "configs.ts") copyFileSync(join(runtimeSrc, f), join(root, "dist/bindings/runtime", f));
 }
 chmodSync(join(root, "dist/cli/main.js"), 0o755);
 if (tscFailed) {

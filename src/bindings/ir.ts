@@ -8,7 +8,8 @@
 import { BaleError } from "../errors.js";
 import type { JsonObject, JsonValue, SchemaFile } from "./model.js";
 import { pascalCase } from "./names.js";
-import { escapeToken, fragmentToPointer, parsePointer } from "../schema/pointer.js";
+import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
+import { REF_PROBLEMS, SchemaRefs } from "../schema/ref.js";
 
 export type Primitive = string | number | boolean | null;
 
@@ -98,6 +99,7 @@ function isPrimitive(v: JsonValue): v is Primitive {
 
 export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   const files = new Map(schemas.map((s) => [s.name, s]));
+  const refs = new SchemaRefs(schemas);
   const types: NamedType[] = [];
   const byName = new Map<string, NamedType>();
   /** "<schema>#<pointer>" -> type name */
@@ -106,14 +108,7 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   const resolving = new Set<string>();
 
   function at(file: SchemaFile, pointer: string): JsonValue | undefined {
-    let cur: JsonValue | undefined = file.schema;
-    if (pointer === "") return cur;
-    for (const seg of parsePointer(pointer)) {
-      if (Array.isArray(cur)) cur = cur[Number(seg)];
-      else if (isObj(cur)) cur = cur[seg];
-      else return undefined;
-    }
-    return cur;
+    return getPointer(file.schema, pointer) as JsonValue | undefined;
   }
 
   function nameFor(file: SchemaFile, pointer: string): string {
@@ -136,31 +131,16 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   }
 
   function resolveRef(ref: string, file: SchemaFile): { file: SchemaFile; pointer: string } {
-    const hash = ref.indexOf("#");
-    const base = hash < 0 ? ref : ref.slice(0, hash);
-    const frag = hash < 0 ? "" : fragmentToPointer(ref.slice(hash + 1));
-    if (frag === undefined) {
-      throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} has a malformed percent-encoding after #`, { file: file.file, fix: "Percent-encode the pointer after # correctly (e.g. %25 for a literal %)" });
+    const r = refs.resolve(ref, file.name);
+    if (!r.ok) {
+      const d = REF_PROBLEMS[r.problem];
+      throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} ${d.text}`, { file: file.file, fix: d.fix });
     }
-    let target = file;
-    if (base !== "") {
-      const m = /^(?:\.\/)?([A-Za-z][A-Za-z0-9_]*)\.schema\.json$/.exec(base);
-      const t = m ? files.get(m[1] ?? "") : undefined;
-      if (!t) {
-        throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} does not name a schema file in schemas/`, {
-          file: file.file,
-          fix: 'Refer to other schemas by file name, e.g. {"$ref": "Address.schema.json"}',
-        });
-      }
-      target = t;
-    }
-    if (frag !== "" && !frag.startsWith("/")) {
-      throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} uses an anchor; only JSON pointers (#/...) are supported`, { file: file.file });
-    }
-    if (at(target, frag) === undefined) {
+    const target = files.get(r.schema) ?? file;
+    if (at(target, r.pointer) === undefined) {
       throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} points at nothing`, { file: file.file, fix: "Fix the pointer after #" });
     }
-    return { file: target, pointer: frag };
+    return { file: target, pointer: r.pointer };
   }
 
   function struct(file: SchemaFile, pointer: string, s: JsonObject, name: string): void {
@@ -178,7 +158,7 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
     types.push(t);
     byName.set(name, t);
     for (const [key, sub] of Object.entries(props)) {
-      const f: Field = { name: key, required: required.has(key), type: node(file, `${pointer}/properties/${escapeToken(key)}`, sub) };
+      const f: Field = { name: key, required: required.has(key), type: node(file, appendPointer(`${pointer}/properties`, key), sub) };
       if (isObj(sub) && typeof sub.description === "string") f.description = sub.description;
       t.fields.push(f);
     }

@@ -4,22 +4,25 @@
  * This is the only module that knows the on-disk contract with the config
  * compiler (src/config-compiler/types.ts).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
 import { words } from "./names.js";
-import { escapeToken } from "../schema/pointer.js";
+import { appendPointer } from "../schema/pointer.js";
+import { listSchemaFiles, parseSchemaFile, type JsonObject, type JsonValue } from "../schema/load.js";
+import { schemaFileOf, schemaNameOf } from "../schema/names.js";
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
-export type JsonObject = { [k: string]: JsonValue };
+export type { JsonObject, JsonValue };
 
 export interface SchemaFile {
-  /** Type name: the file stem, e.g. "HelloRequest". */
+  /** Type name: the file stem, e.g. "HelloRequest" (the rule is src/schema/names.ts's). */
   name: string;
   /** Root-relative path with POSIX separators. */
   file: string;
   schema: JsonObject;
+  /** `$id`, if the schema has one (other schemas may `$ref` it by that). */
+  id?: string;
 }
 
 export interface MethodModel {
@@ -142,9 +145,11 @@ export function loadModel(opts: LoadOptions): BindingsModel {
     }
   }
   checkShortNames(services);
+  for (const s of services) checkMethodNames(s);
   const messages = new Set<string>();
   for (const s of services) for (const m of s.methods) messages.add(m.input).add(m.output);
   const configSchemas = schemas.map((s) => s.name).filter((n) => usedByConfigs.has(n) || !messages.has(n));
+  checkLoaderNames(configSchemas, byName);
   return { root, configOut, schemas, services, configSchemas, usedByConfigs: [...usedByConfigs].sort(cmp) };
 }
 
@@ -155,18 +160,54 @@ export function loadModel(opts: LoadOptions): BindingsModel {
  * Checked here, once, so that every language refuses it the same way.
  */
 function checkShortNames(services: readonly ServiceModel[]): void {
-  const seen = new Map<string, ServiceModel>();
-  for (const s of services) {
-    const key = words(s.shortName).join("_");
+  const clash = wordClash(services, (s) => s.shortName);
+  if (clash === undefined) return;
+  const [other, s] = clash;
+  const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
+  throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
+    file: s.output,
+    fix: "Give services in one project different names (the part after the last dot)",
+  });
+}
+
+/** The first two items whose names are one once split into words ("SayHello", "say_hello", "sayHello"). */
+function wordClash<T>(items: readonly T[], name: (t: T) => string): [T, T] | undefined {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    const key = words(name(item)).join("_");
     const other = seen.get(key);
-    if (other !== undefined) {
-      const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
-      throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
-        file: s.output,
-        fix: "Give services in one project different names (the part after the last dot)",
-      });
-    }
-    seen.set(key, s);
+    if (other !== undefined) return [other, item];
+    seen.set(key, item);
+  }
+  return undefined;
+}
+
+/**
+ * A method is a TypeScript method in camelCase and a Python one in snake_case, so methods whose
+ * names differ only in case and separators ("SayHello", "sayHello", "Say_Hello") would be defined
+ * twice in every language (each shadowing the other).
+ */
+function checkMethodNames(s: ServiceModel): void {
+  const clash = wordClash(s.methods.map((m) => m.name), (n) => n);
+  if (clash !== undefined) {
+    throw new BaleError("gen-method-clash", `methods ${clash[0]} and ${clash[1]} of ${s.fullName} differ only in case or separators, so their generated methods get the same name`, {
+      file: s.output,
+      fix: "Give the methods of a service names that differ in more than case and _",
+    });
+  }
+}
+
+/**
+ * Config loaders are named after their schema in snake_case in Python (`load_foo_bar`), so two config
+ * schemas whose names differ only in case and separators ("FooBar", "Foo_Bar") would get one loader.
+ */
+function checkLoaderNames(configSchemas: readonly string[], byName: Map<string, SchemaFile>): void {
+  const clash = wordClash(configSchemas, (n) => n);
+  if (clash !== undefined) {
+    throw new BaleError("gen-schema-clash", `schemas ${clash[0]} and ${clash[1]} differ only in case or separators, so their config loaders get the same name`, {
+      file: byName.get(clash[1])?.file ?? schemaFileOf(clash[1]),
+      fix: "Rename one of the schema files",
+    });
   }
 }
 
@@ -175,23 +216,30 @@ export function cmp(a: string, b: string): number {
 }
 
 function readSchemas(root: string): SchemaFile[] {
-  const dir = join(root, "schemas");
-  if (!existsSync(dir)) return [];
   const out: SchemaFile[] = [];
-  for (const f of readdirSync(dir).sort(cmp)) {
-    if (!f.endsWith(".schema.json")) continue;
-    const name = f.slice(0, -".schema.json".length);
-    const file = `schemas/${f}`;
-    if (!NAME.test(name)) {
-      throw new BaleError("gen-schema-name", `schema file name ${f} does not make a type name`, {
-        file,
-        fix: "Name schema files <TypeName>.schema.json with letters, digits and _ only, starting with a letter",
-      });
+  for (const file of listSchemaFiles(root)) {
+    const f = file.slice(file.lastIndexOf("/") + 1);
+    let text: string;
+    try {
+      text = readFileSync(join(root, file), "utf8");
+    } catch (e) {
+      throw new BaleError("gen-read", `cannot read the schema: ${(e as Error).message}`, { file, cause: e });
     }
-    const schema = readJson(join(dir, f), file, "the schema");
-    if (!isObject(schema)) {
-      throw new BaleError("gen-schema", `schema ${name} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
+    const parsed = parseSchemaFile(file, text);
+    if (!parsed.ok) {
+      const p = parsed.problem;
+      if (p.kind === "name") {
+        throw new BaleError("gen-schema-name", `schema file name ${f} does not make a type name: ${p.message}`, {
+          file,
+          fix: "Name schema files <TypeName>.schema.json with a PascalCase name (letters, digits and _, starting with an upper-case letter), as `bale config build` requires",
+        });
+      }
+      if (p.kind === "json") {
+        throw new BaleError("gen-json", `the schema is not valid JSON: ${p.message}`, { file, fix: "Rebuild it with `bale config build` or fix the JSON syntax" });
+      }
+      throw new BaleError("gen-schema", `schema ${schemaNameOf(f)} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
     }
+    const { name, json: schema, id } = parsed.schema;
     const bad = illFormedText(schema, "");
     if (bad !== undefined) {
       throw new BaleError("gen-schema", `schema ${name} has a name or string that is not well-formed Unicode (a lone UTF-16 surrogate) at ${JSON.stringify(bad || "/")}`, {
@@ -199,7 +247,7 @@ function readSchemas(root: string): SchemaFile[] {
         fix: "Use valid Unicode text in names, descriptions, enum values and patterns (bindings send and store UTF-8)",
       });
     }
-    out.push({ name, file, schema });
+    out.push(id === undefined ? { name, file, schema } : { name, file, schema, id });
   }
   return out;
 }
@@ -216,8 +264,8 @@ function illFormedText(v: JsonValue, at: string): string | undefined {
     }
   } else if (isObject(v)) {
     for (const [k, x] of Object.entries(v)) {
-      if (LONE_SURROGATE.test(k)) return `${at}/${escapeToken(k)}`;
-      const r = illFormedText(x, `${at}/${escapeToken(k)}`);
+      if (LONE_SURROGATE.test(k)) return appendPointer(at, k);
+      const r = illFormedText(x, appendPointer(at, k));
       if (r !== undefined) return r;
     }
   }
@@ -255,9 +303,9 @@ function serviceModel(def: ServiceDefinition, output: string, shown: string, sch
       const t = m[role] as string;
       const s = schemas.get(t);
       if (!s) {
-        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, but schemas/${t}.schema.json does not exist`, {
+        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, but ${schemaFileOf(t)} does not exist`, {
           file: shown,
-          fix: `Create schemas/${t}.schema.json or use one of: ${[...schemas.keys()].join(", ") || "(no schemas)"}`,
+          fix: `Create ${schemaFileOf(t)} or use one of: ${[...schemas.keys()].join(", ") || "(no schemas)"}`,
         });
       }
       const st = s.schema.type;

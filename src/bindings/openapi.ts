@@ -1,4 +1,6 @@
 /** OpenAPI 3.1 documents, one per service, describing the Connect unary JSON endpoints. */
+import { BaleError } from "../errors.js";
+import { REF_PROBLEMS, SchemaRefs } from "../schema/ref.js";
 import type { BindingsModel, JsonObject, JsonValue, SchemaFile } from "./model.js";
 
 const ERROR_SCHEMA: JsonObject = {
@@ -20,23 +22,20 @@ const ERROR_SCHEMA: JsonObject = {
 };
 
 /** Rewrites $refs so they point into #/components/schemas of the document. */
-function rewrite(v: JsonValue, self: string, deps: Set<string>): JsonValue {
-  if (Array.isArray(v)) return v.map((x) => rewrite(x, self, deps));
+function rewrite(v: JsonValue, self: SchemaFile, refs: SchemaRefs, deps: Set<string>): JsonValue {
+  if (Array.isArray(v)) return v.map((x) => rewrite(x, self, refs, deps));
   if (typeof v !== "object" || v === null) return v;
   const out: JsonObject = {};
   for (const [k, x] of Object.entries(v)) {
     if (k === "$ref" && typeof x === "string") {
-      const hash = x.indexOf("#");
-      const base = hash < 0 ? x : x.slice(0, hash);
-      const frag = hash < 0 ? "" : x.slice(hash + 1);
-      const m = /^(?:\.\/)?([A-Za-z][A-Za-z0-9_]*)\.schema\.json$/.exec(base);
-      const target = base === "" ? self : (m?.[1] ?? self);
-      if (target !== self || base !== "") deps.add(target);
-      out[k] = `#/components/schemas/${target}${frag}`;
+      const r = refs.resolve(x, self.name);
+      if (!r.ok) throw new BaleError("gen-ref", `$ref ${JSON.stringify(x)} ${REF_PROBLEMS[r.problem].text}`, { file: self.file, fix: REF_PROBLEMS[r.problem].fix });
+      if (r.external) deps.add(r.schema);
+      out[k] = `#/components/schemas/${r.schema}${r.fragment}`;
     } else if (k === "$schema" || k === "$id") {
       continue;
     } else {
-      out[k] = rewrite(x, self, deps);
+      out[k] = rewrite(x, self, refs, deps);
     }
   }
   return out;
@@ -44,6 +43,7 @@ function rewrite(v: JsonValue, self: string, deps: Set<string>): JsonValue {
 
 export function generateOpenApi(model: BindingsModel): Map<string, string> {
   const byName = new Map<string, SchemaFile>(model.schemas.map((s) => [s.name, s]));
+  const refs = new SchemaRefs(model.schemas);
   const files = new Map<string, string>();
   for (const s of model.services) {
     const components: Record<string, JsonValue> = {};
@@ -56,7 +56,7 @@ export function generateOpenApi(model: BindingsModel): Map<string, string> {
       const file = byName.get(n);
       if (!file) continue;
       const deps = new Set<string>();
-      components[n] = rewrite(file.schema, n, deps);
+      components[n] = rewrite(file.schema, file, refs, deps);
       for (const d of [...deps].sort()) if (!done.has(d)) pending.push(d);
     }
     const schemas: JsonObject = {};

@@ -1,9 +1,14 @@
-/** Python live loaders: `watch_x_config(source, on_change, on_error)` per config schema, over `<pkg>/watch.py`. */
+/**
+ * Python live loaders: `watch_x_config(source, on_change, on_error)` per config schema, over `<pkg>/watch.py`
+ * (copied from src/bindings/runtime/watch.py): standard library only (http.client against etcd's v3 JSON
+ * gateway, one watch stream per process and prefix, shared by every config followed under it). It mirrors
+ * runtime/watch-runtime.ts; keep the two (and src/fleet/store.ts) in step.
+ */
 import type { TypeModel } from "./ir.js";
 import type { BindingsModel } from "./model.js";
 import { pyString, snakeCase } from "./names.js";
 import { PY_HEADER, Printer } from "./printer.js";
-import { PY_WATCH_RUNTIME } from "./py-watch-runtime.js";
+import { runtimeSource } from "./runtimes.js";
 
 /** Class names watch.py exports through __init__ (generated class names must not clash with them). */
 export const PY_WATCH_EXPORTS = ["ConfigUpdate", "ConfigWatch", "DirSource", "EtcdSource"];
@@ -15,7 +20,7 @@ export const pyWatcherName = (schema: string): string => `watch_${snakeCase(sche
 /** The extra files (relative to the package folder): watch.py (fixed) and watchers.py (one function per config schema). */
 export function emitPyWatch(model: BindingsModel, types: TypeModel, cls: (name: string) => string): Map<string, string> {
   const files = new Map<string, string>();
-  files.set("watch.py", `${PY_HEADER}\n${PY_WATCH_RUNTIME}`);
+  files.set("watch.py", `${PY_HEADER}\n${runtimeSource("watch.py")}`);
   const p = new Printer("    ", "");
   p.line(PY_HEADER);
   p.line('"""Typed live config loaders: every update is validated like a load; the last good value is kept on errors."""');

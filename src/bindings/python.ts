@@ -4,7 +4,7 @@ import type { Field, NamedType, Primitive, StructType, TypeModel, TypeNode } fro
 import type { BindingsModel } from "./model.js";
 import { PY_RESERVED, escape, pyDocText, pyRegexSource, pyString, sanitize, snakeCase } from "./names.js";
 import { PY_HEADER, Printer } from "./printer.js";
-import { PY_RUNTIME } from "./py-runtime.js";
+import { runtimeSource } from "./runtimes.js";
 import { PY_WATCH_EXPORTS, PY_WATCH_MODULES, emitPyWatch, pyWatcherName } from "./py-watch.js";
 
 const RUNTIME_NAMES = ["ConnectError", "ValidationError", "ConfigError", "Unset", "UNSET", "T", "Route", "ServerLimits", "ConnectServer", ...PY_WATCH_EXPORTS];
@@ -551,7 +551,7 @@ export function generatePython(model: BindingsModel, types: TypeModel, opts: Pyt
   const names = planNames(model, types);
   const pkg = opts.packageName;
   const files = new Map<string, string>();
-  files.set(`${pkg}/runtime.py`, `${PY_HEADER}\n${PY_RUNTIME}`);
+  files.set(`${pkg}/runtime.py`, `${PY_HEADER}\n${runtimeSource("runtime.py")}`);
   files.set(`${pkg}/models.py`, new ModelsEmitter(types, names).emit());
   files.set(`${pkg}/configs.py`, emitConfigs(model, types, names));
   const init = new Printer("    ", "");

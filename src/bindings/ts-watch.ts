@@ -1,7 +1,14 @@
-/** TypeScript live loaders: `watchXConfig(source, onChange, onError)` per config schema, over gen/ts/watch-runtime.ts. */
+/**
+ * TypeScript live loaders: `watchXConfig(source, onChange, onError)` per config schema, over
+ * gen/ts/watch-runtime.ts (copied from src/bindings/runtime/watch-runtime.ts): loaders that follow a
+ * config live, from a directory (polled) or from the fleet store in etcd (one watch stream per process
+ * over etcd's v3 JSON gateway, however many configs it follows). Every update is validated like a load;
+ * the last good value is kept on errors and persisted to a local file for processes that start while
+ * etcd is unreachable. Keep the runtime's key layout in step with src/fleet/store.ts.
+ */
 import type { BindingsModel } from "./model.js";
 import { Printer, TS_HEADER } from "./printer.js";
-import { TS_WATCH_RUNTIME } from "./ts-watch-runtime.js";
+import { runtimeSource } from "./runtimes.js";
 import type { TsNames } from "./ts.js";
 
 /** Names exported by watch-runtime.ts (generated type names must not clash with them through index.ts). */
@@ -10,7 +17,7 @@ export const WATCH_RUNTIME_EXPORTS = ["DirSource", "EtcdSource", "WatchSource", 
 /** The extra files: watch-runtime.ts (fixed) and watchers.ts (one function per config schema). */
 export function emitTsWatch(model: BindingsModel, names: TsNames): Map<string, string> {
   const files = new Map<string, string>();
-  files.set("watch-runtime.ts", `${TS_HEADER}\n// Live config loaders: follow a config in a directory or in the fleet store (etcd).\n${TS_WATCH_RUNTIME}`);
+  files.set("watch-runtime.ts", `${TS_HEADER}\n// Live config loaders: follow a config in a directory or in the fleet store (etcd).\n${runtimeSource("watch-runtime.ts")}`);
   const p = new Printer();
   p.line(TS_HEADER);
   p.line("// Typed live config loaders: every update is validated like a load; the last good value is kept on errors.");

@@ -2,12 +2,14 @@
 import { createRequire } from "node:module";
 import type { AnySchema } from "ajv";
 import { BaleError } from "../errors.js";
+import { schemaKeyOf } from "../schema/names.js";
+import { mapRefs, SchemaRefs } from "../schema/ref.js";
 import { FORMATS } from "./formats.js";
 import type { NamedType, TypeModel, TypeNode } from "./ir.js";
 import type { BindingsModel, JsonObject, JsonValue } from "./model.js";
 import { TS_RESERVED, camelCase, commentText, escape, jsString, tsKey, words } from "./names.js";
 import { Printer, TS_HEADER } from "./printer.js";
-import { TS_RUNTIME } from "./ts-runtime.js";
+import { runtimeSource } from "./runtimes.js";
 import { WATCH_RUNTIME_EXPORTS, emitTsWatch } from "./ts-watch.js";
 
 const require = createRequire(import.meta.url);
@@ -173,15 +175,23 @@ function emitValidators(model: BindingsModel): string {
     code: { source: true, esm: true, lines: false, optimize: true },
   });
   const refs: Record<string, string> = {};
+  const schemaRefs = new SchemaRefs(model.schemas);
   for (const s of model.schemas) {
-    const copy: JsonObject = { ...s.schema, $id: SCHEMA_BASE + s.name + ".schema.json" };
+    // Each schema gets a canonical $id, so a $ref by another base (a schema's own $id) is rewritten to the file name.
+    const canonical = mapRefs(s.schema, (ref) => {
+      const r = schemaRefs.resolve(ref, s.name);
+      const base = ref.split("#", 1)[0];
+      if (!r.ok || !r.external || base === schemaKeyOf(r.schema) || base === `./${schemaKeyOf(r.schema)}`) return ref;
+      return schemaKeyOf(r.schema) + (ref.includes("#") ? `#${r.fragment}` : "");
+    });
+    const copy: JsonObject = { ...canonical, $id: SCHEMA_BASE + schemaKeyOf(s.name) };
     delete copy.$schema;
     try {
       ajv.addSchema(copy as AnySchema);
     } catch (e) {
       throw new BaleError("gen-schema-invalid", `schema ${s.name} is not a valid JSON Schema: ${(e as Error).message}`, { file: s.file, cause: e });
     }
-    refs[`validate_${s.name}`] = SCHEMA_BASE + s.name + ".schema.json";
+    refs[`validate_${s.name}`] = SCHEMA_BASE + schemaKeyOf(s.name);
   }
   let code: string;
   try {
@@ -341,7 +351,7 @@ export function generateTs(model: BindingsModel, types: TypeModel): Map<string, 
   const names = planNames(model, types);
   const files = new Map<string, string>();
   files.set("types.ts", emitTypes(types, names));
-  files.set("runtime.ts", `${TS_HEADER}\n// Connect unary JSON protocol: errors, client transport and server router.\n${TS_RUNTIME}`);
+  files.set("runtime.ts", `${TS_HEADER}\n// Connect unary JSON protocol: errors, client transport and server router.\n${runtimeSource("runtime.ts")}`);
   files.set("validators.ts", emitValidators(model));
   files.set("configs.ts", emitConfigs(model, names));
   const index = new Printer();

@@ -20,6 +20,7 @@ import type { EvalResult } from "./protocol.js";
 import { closure, compileAll, loadSchemas, sha256, type LoadedSchema } from "./schemas.js";
 import { ajvFor, checkValue, type CheckContext } from "./validate.js";
 import type { Manifest, ManifestArtifact } from "./types.js";
+import { isSchemaFileName, schemaFileOf } from "../schema/names.js";
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MEMORY_LIMIT_MB = 256;
@@ -170,7 +171,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
       try {
         const buf = readFileSync(join(root, file));
         v = sha256(buf);
-        if (file.endsWith(".schema.json")) texts.set(file, buf.toString("utf8"));
+        if (isSchemaFileName(file)) texts.set(file, buf.toString("utf8"));
       } catch {
         v = null;
       }
@@ -199,7 +200,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   for (const v of found.validators) {
     const name = validatorNameOf(v);
     if (!byName.has(name)) {
-      errors.push(configError("config-unknown-schema", `validator for "${name}", but there is no schemas/${name}.schema.json`, { file: v, line: 1, fix: `rename it to schemas/<Schema>.validate.ts for an existing schema` }));
+      errors.push(configError("config-unknown-schema", `validator for "${name}", but there is no ${schemaFileOf(name)}`, { file: v, line: 1, fix: `rename it to schemas/<Schema>.validate.ts for an existing schema` }));
     } else validatorFiles.set(name, v);
   }
   // bale-env.d.ts: regenerated when the schemas changed or the file was edited.

@@ -11,6 +11,7 @@ import type { BaleError } from "../errors.js";
 import { isBelow } from "../fsutil.js";
 import { configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
 import { toPosix } from "./discover.js";
+import { schemaFileOf } from "../schema/names.js";
 
 export const GLOBAL_NAME = "__bale_module";
 export const TAG_GLOBAL = "__bale_tag__";
@@ -166,10 +167,10 @@ function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: st
       const name = noExport[1] as string;
       const s = suggest(name, schemaNames);
       out.push(
-        configError("config-unknown-schema", `there is no schema named "${name}" (no schemas/${name}.schema.json)`, {
+        configError("config-unknown-schema", `there is no schema named "${name}" (no ${schemaFileOf(name)})`, {
           ...at,
           details,
-          fix: s ? `did you mean "${s}"?` : `create schemas/${name}.schema.json, or import one of: ${schemaNames.join(", ") || "(no schemas yet)"}`,
+          fix: s ? `did you mean "${s}"?` : `create ${schemaFileOf(name)}, or import one of: ${schemaNames.join(", ") || "(no schemas yet)"}`,
         }),
       );
       continue;

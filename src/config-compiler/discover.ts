@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { join, relative, sep } from "node:path";
 import { isBelow } from "../fsutil.js";
 import { configError } from "./diagnostics.js";
+import { listSchemaFiles } from "../schema/load.js";
 
 /** Directories never searched for scripts (besides dot-directories and the output dir). */
 export const SKIP_DIRS = new Set(["node_modules", "out", "gen"]);
@@ -15,11 +16,6 @@ export interface Discovered {
 }
 
 export const SCRIPT_SUFFIXES = [".config.ts", ".service.ts"] as const;
-
-/** `schemas/GreeterConfig.schema.json` -> `GreeterConfig`. */
-export function schemaNameOf(file: string): string {
-  return file.slice(file.lastIndexOf("/") + 1, -".schema.json".length);
-}
 
 export function validatorNameOf(file: string): string {
   return file.slice(file.lastIndexOf("/") + 1, -".validate.ts".length);
@@ -50,14 +46,13 @@ export function discover(root: string, outAbs: string): Discovered {
       fix: "pass the directory that holds schemas/ and your *.config.ts files",
     });
   }
-  const schemas: string[] = [];
+  const schemas = listSchemaFiles(root);
   const validators: string[] = [];
   const scripts: string[] = [];
   const schemaDir = join(root, "schemas");
   if (existsSync(schemaDir) && statSync(schemaDir).isDirectory()) {
     for (const name of readdirSync(schemaDir).sort()) {
-      if (name.endsWith(".schema.json")) schemas.push(`schemas/${name}`);
-      else if (name.endsWith(".validate.ts")) validators.push(`schemas/${name}`);
+      if (name.endsWith(".validate.ts")) validators.push(`schemas/${name}`);
     }
   }
   const outName = relative(root, outAbs);

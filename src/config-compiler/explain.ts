@@ -10,6 +10,9 @@ import { codeFrame, configError, suggest, type ConfigErrorCode } from "./diagnos
 import type { EvalResult, SchemaErrorInfo, ThrowInfo } from "./protocol.js";
 import type { SourceLocator, Located } from "./locate.js";
 import type { LoadedSchema } from "./schemas.js";
+import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
+import { SchemaRefs } from "../schema/ref.js";
+import { schemaFileOf } from "../schema/names.js";
 
 /** Globals a Node.js script might expect that hermetic evaluation does not provide. */
 export const HOST_GLOBALS = new Set([
@@ -167,7 +170,7 @@ export function describeSchemaError(e: SchemaErrorInfo, schemaProps: (pointer: s
       const prop = String(p.additionalProperty ?? p.unevaluatedProperty);
       const s = suggest(prop, schemaProps(e.instancePath));
       return {
-        pointer: `${e.instancePath}/${prop.replace(/~/g, "~0").replace(/\//g, "~1")}`,
+        pointer: appendPointer(e.instancePath, prop),
         text: `is not a property the schema allows`,
         expected: schemaProps(e.instancePath).length ? `one of the properties ${schemaProps(e.instancePath).map((x) => `"${x}"`).join(", ")}` : "no extra properties",
         ...(s ? { hint: `did you mean "${s}"?` } : {}),
@@ -233,25 +236,26 @@ export function describeSchemaError(e: SchemaErrorInfo, schemaProps: (pointer: s
   }
 }
 
-/** Property names a schema declares at an instance location (for "did you mean"). */
+/** Property names a schema declares at an instance location (for "did you mean"), through `$ref`s. */
 function propsAt(schema: LoadedSchema | undefined, schemas: Map<string, LoadedSchema>): (pointer: string) => string[] {
+  const refs = new SchemaRefs(schemas.values());
   return (pointer: string) => {
-    let cur: unknown = schema?.json;
+    let within = schema?.name ?? "";
     const follow = (s: unknown): unknown => {
       for (let i = 0; i < 5 && s && typeof s === "object" && typeof (s as { $ref?: unknown }).$ref === "string"; i++) {
-        const ref = (s as { $ref: string }).$ref;
-        const file = ref.split("#")[0] as string;
-        const target = [...schemas.values()].find((x) => x.key === file || x.id === file);
-        if (!target || ref.includes("#")) return s;
-        s = target.json;
+        const r = refs.resolve((s as { $ref: string }).$ref, within);
+        const target = r.ok ? getPointer(schemas.get(r.schema)?.json, r.pointer) : undefined;
+        if (!r.ok || target === undefined) return s;
+        s = target;
+        within = r.schema;
       }
       return s;
     };
-    cur = follow(cur);
-    for (const seg of pointer ? pointer.slice(1).split("/") : []) {
+    let cur = follow(schema?.json);
+    for (const seg of parsePointer(pointer)) {
       if (!cur || typeof cur !== "object") return [];
       const c = cur as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown };
-      cur = follow(/^\d+$/.test(seg) && c.items ? c.items : (c.properties?.[seg] ?? c.additionalProperties));
+      cur = follow(/^\d+$/.test(seg) && c.items ? c.items : ((c.properties && Object.hasOwn(c.properties, seg) ? c.properties[seg] : undefined) ?? c.additionalProperties));
     }
     const props = (cur as { properties?: Record<string, unknown> } | undefined)?.properties;
     return props ? Object.keys(props) : [];
@@ -328,7 +332,7 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
         : [configError("config-wrong-kind", `a *.service.ts must export Service({...}), but this one exports a ${r.schema}`, { ...loc, fix: `rename the file to ${source.replace(/\.service\.ts$/, ".config.ts")}, or export Service({...})` })];
     }
     case "unknown-schema-value":
-      return [configError("config-unknown-schema", `the value was made by the constructor "${r.schema}", but there is no such schema`, { ...(await defaultExportLoc(source, ctx)), fix: `create schemas/${r.schema}.schema.json` })];
+      return [configError("config-unknown-schema", `the value was made by the constructor "${r.schema}", but there is no such schema`, { ...(await defaultExportLoc(source, ctx)), fix: `create ${schemaFileOf(r.schema)}` })];
     case "non-json":
       return Promise.all(
         r.issues.map(([pointer, what]) =>
@@ -359,8 +363,8 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
             "config-unknown-schema",
             source,
             pointer,
-            `names the schema "${name}", which does not exist (no schemas/${name}.schema.json)`,
-            s ? `did you mean "${s}"?` : `create schemas/${name}.schema.json, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
+            `names the schema "${name}", which does not exist (no ${schemaFileOf(name)})`,
+            s ? `did you mean "${s}"?` : `create ${schemaFileOf(name)}, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
             [],
             ctx,
           );

@@ -12,6 +12,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import type * as TS from "typescript";
 import { toPosix } from "./discover.js";
+import { parsePointer } from "../schema/pointer.js";
 
 export interface Located {
   /** Root-relative file. */
@@ -32,14 +33,6 @@ let tsPromise: Promise<typeof TS> | undefined;
 export function loadTypeScript(): Promise<typeof TS> {
   tsPromise ??= import("typescript").then((m) => ((m as unknown as { default?: typeof TS }).default ?? m) as typeof TS);
   return tsPromise;
-}
-
-export function parsePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 export class SourceLocator {

@@ -2,7 +2,9 @@
 import { createHash } from "node:crypto";
 import { configError, codeFrame } from "./diagnostics.js";
 import { makeAjv, SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./ajv.js";
-import { schemaNameOf } from "./discover.js";
+import { SchemaRefs } from "../schema/ref.js";
+import { schemaKeyOf, suggestedSchemaFile } from "../schema/names.js";
+import { parseSchemaFile } from "../schema/load.js";
 import type { BaleError } from "../errors.js";
 
 export interface LoadedSchema extends SchemaSource {
@@ -17,9 +19,6 @@ export interface LoadedSchema extends SchemaSource {
   text: string;
 }
 
-export const RESERVED_NAMES = new Set(["Service", "SchemaName", "ServiceMethod", "ServiceDefinition", "default"]);
-const NAME_RE = /^[A-Z][A-Za-z0-9_]*$/;
-
 export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -28,81 +27,36 @@ export function sha256(data: string | Uint8Array): string {
 export function loadSchemas(files: { file: string; text: string }[], errors: BaleError[]): LoadedSchema[] {
   const out: LoadedSchema[] = [];
   for (const { file, text } of files) {
-    const name = schemaNameOf(file);
-    if (!NAME_RE.test(name) || RESERVED_NAMES.has(name)) {
-      errors.push(
-        configError("config-schema-name", `"${name}" cannot be a schema name: ${RESERVED_NAMES.has(name) ? "it is reserved by bale" : "names must be PascalCase identifiers (letters, digits, _; first letter upper-case)"}`, {
-          file,
-          line: 1,
-          fix: `rename the file, e.g. to schemas/${pascal(name)}${RESERVED_NAMES.has(name) ? "Config" : ""}.schema.json`,
-        }),
-      );
+    const parsed = parseSchemaFile(file, text);
+    if (!parsed.ok) {
+      const p = parsed.problem;
+      if (p.kind === "name") {
+        errors.push(configError("config-schema-name", `"${p.name}" cannot be a schema name: ${p.message}`, { file, line: 1, fix: `rename the file, e.g. to ${suggestedSchemaFile(p.name)}` }));
+      } else if (p.kind === "json") {
+        const pos = /position (\d+)/.exec(p.message);
+        const lc = pos ? lineCol(text, Number(pos[1])) : undefined;
+        errors.push(
+          configError("config-schema-json", `the schema is not valid JSON: ${p.message}`, {
+            file,
+            ...(lc ? { line: lc.line, column: lc.column } : {}),
+            details: lc ? codeFrame("", lc.line, lc.column, text) : [],
+            fix: "fix the JSON syntax",
+          }),
+        );
+      } else {
+        errors.push(configError("config-schema-invalid", "a schema must be a JSON object", { file, line: 1, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' }));
+      }
       continue;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      const msg = (e as Error).message;
-      const pos = /position (\d+)/.exec(msg);
-      const lc = pos ? lineCol(text, Number(pos[1])) : undefined;
-      errors.push(
-        configError("config-schema-json", `the schema is not valid JSON: ${msg}`, {
-          file,
-          ...(lc ? { line: lc.line, column: lc.column } : {}),
-          details: lc ? codeFrame("", lc.line, lc.column, text) : [],
-          fix: "fix the JSON syntax",
-        }),
-      );
-      continue;
-    }
-    if (json === null || typeof json !== "object" || Array.isArray(json)) {
-      errors.push(configError("config-schema-invalid", "a schema must be a JSON object", { file, line: 1, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' }));
-      continue;
-    }
-    const o = json as Record<string, unknown>;
-    const s: LoadedSchema = { name, key: file.slice("schemas/".length), json, file, sha256: sha256(text), refs: [], text };
-    if (typeof o.$id === "string") s.id = o.$id;
+    const { name, json, id } = parsed.schema;
+    const s: LoadedSchema = { name, key: schemaKeyOf(name), json, file, sha256: sha256(text), refs: [], text };
+    if (id !== undefined) s.id = id;
     out.push(s);
   }
-  // Direct refs, by file name or $id.
-  const byRef = refIndex(out);
-  for (const s of out) {
-    const refs = new Set<string>();
-    walkRefs(s.json, (ref) => {
-      const target = resolveRefTarget(ref, byRef);
-      if (target && target !== s.name) refs.add(target);
-    });
-    s.refs = [...refs].sort();
-  }
+  // Direct refs, by file name or $id, resolved as ajv resolves them.
+  const refs = new SchemaRefs(out);
+  for (const s of out) s.refs = refs.directRefs(s.json, s.name);
   return out;
-}
-
-export function refIndex(schemas: LoadedSchema[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const s of schemas) {
-    m.set(s.key, s.name);
-    m.set(`./${s.key}`, s.name);
-    if (s.id) m.set(s.id, s.name);
-  }
-  return m;
-}
-
-/** The schema name an external `$ref` points at (ignoring its fragment), if it is one of ours. */
-export function resolveRefTarget(ref: string, index: Map<string, string>): string | undefined {
-  if (ref.startsWith("#")) return undefined;
-  const base = ref.split("#")[0] as string;
-  return index.get(base) ?? index.get(base.slice(base.lastIndexOf("/") + 1));
-}
-
-export function walkRefs(v: unknown, f: (ref: string) => void): void {
-  if (Array.isArray(v)) for (const x of v) walkRefs(x, f);
-  else if (v !== null && typeof v === "object") {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === "$ref" && typeof x === "string") f(x);
-      else walkRefs(x, f);
-    }
-  }
 }
 
 /** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. */
@@ -174,12 +128,4 @@ export function lineCol(text: string, offset: number): { line: number; column: n
   const before = text.slice(0, offset);
   const line = before.split("\n").length;
   return { line, column: offset - before.lastIndexOf("\n") };
-}
-
-function pascal(s: string): string {
-  return s
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join("");
 }

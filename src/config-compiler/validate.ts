@@ -4,6 +4,7 @@
  * module's verdict (computed in the worker, used only when the schema validates).
  */
 import { makeAjv, type Ajv } from "./ajv.js";
+import { appendPointer, formatPointer, getPointer } from "../schema/pointer.js";
 import type { EvalResult } from "./protocol.js";
 import { serviceSource, type LoadedSchema } from "./schemas.js";
 
@@ -45,7 +46,7 @@ export function checkValue(kind: "config" | "service", r: EvalResult, c: CheckCo
         keyword: e.keyword,
         params,
         message: e.message ?? "",
-        actual: snippet(pointerGet(value, extra === undefined ? e.instancePath : `${e.instancePath}/${esc(extra)}`)),
+        actual: snippet(getPointer(value, extra === undefined ? e.instancePath : appendPointer(e.instancePath, extra))),
       };
     });
     return { status: "schema", schema, errors, logs };
@@ -54,7 +55,7 @@ export function checkValue(kind: "config" | "service", r: EvalResult, c: CheckCo
     const bad: { pointer: string; name: string }[] = [];
     const methods = (value as { methods: Record<string, { input: string; output: string }> }).methods;
     for (const [m, def] of Object.entries(methods)) {
-      for (const io of ["input", "output"] as const) if (!c.byName.has(def[io])) bad.push({ pointer: `/methods/${esc(m)}/${io}`, name: def[io] });
+      for (const io of ["input", "output"] as const) if (!c.byName.has(def[io])) bad.push({ pointer: formatPointer(["methods", m, io]), name: def[io] });
     }
     if (bad.length) return { status: "service-unknown-schema", schema, bad, logs };
   }
@@ -68,21 +69,6 @@ export function checkValue(kind: "config" | "service", r: EvalResult, c: CheckCo
     if (v.messages.length) return { status: "validator-failed", schema, validator, messages: v.messages, logs };
   }
   return r;
-}
-
-function esc(k: string): string {
-  return k.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function pointerGet(v: unknown, pointer: string): unknown {
-  if (pointer === "") return v;
-  let cur = v;
-  for (const raw of pointer.slice(1).split("/")) {
-    const k = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
 }
 
 function snippet(v: unknown): string {

@@ -31,3 +31,26 @@ export function fragmentToPointer(fragment: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The value `pointer` names inside `doc`, or undefined when nothing is there. Only own members
+ * count: an object's key (so "/constructor" of `{}` is nothing) or an array's index as written
+ * in canonical decimal ("/01" and "/-" name nothing).
+ */
+export function getPointer(doc: unknown, pointer: string | readonly string[]): unknown {
+  let cur = doc;
+  for (const token of typeof pointer === "string" ? parsePointer(pointer) : pointer) {
+    if (Array.isArray(cur)) {
+      if (!/^(?:0|[1-9][0-9]*)$/.test(token)) return undefined;
+      cur = cur[Number(token)];
+    } else if (cur !== null && typeof cur === "object" && Object.hasOwn(cur, token)) {
+      cur = (cur as Record<string, unknown>)[token];
+    } else return undefined;
+  }
+  return cur;
+}
+
+/** `base` (a pointer) with one more token. */
+export function appendPointer(base: string, token: string | number): string {
+  return `${base}/${escapeToken(String(token))}`;
+}

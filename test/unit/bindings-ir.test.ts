@@ -94,3 +94,22 @@ test("a $ref to a missing schema is a BaleError naming the file", () => {
     (e: unknown) => e instanceof BaleError && /points at nothing/.test(e.message),
   );
 });
+
+test("a $ref pointer names own members only: #/constructor and #/$defs/toString point at nothing", () => {
+  for (const ref of ["#/constructor", "#/$defs/toString", "#/$defs/__proto__"]) {
+    assert.throws(
+      () => model({ A: { type: "object", $defs: {}, properties: { x: { $ref: ref } } } }),
+      (e: unknown) => e instanceof BaleError && e.code === "gen-ref" && /points at nothing/.test(e.message),
+      ref,
+    );
+  }
+});
+
+test("a $ref by $id resolves to that schema (as config build resolves it)", () => {
+  const files: SchemaFile[] = [
+    { name: "A", file: "schemas/A.schema.json", schema: { type: "object", properties: { b: { $ref: "https://example.com/b.json" }, c: { $ref: "b.json#/$defs/C" } } }, id: "https://example.com/a.json" },
+    { name: "B", file: "schemas/B.schema.json", schema: { type: "object", properties: { n: { type: "integer" } }, $defs: { C: { type: "string" } } }, id: "https://example.com/b.json" },
+  ];
+  const fields = struct(buildTypeModel(files).byName.get("A")).fields;
+  assert.deepEqual(fields.map((f) => f.type), [{ kind: "ref", name: "B" }, { kind: "string", rules: {} }]);
+});

@@ -63,6 +63,14 @@ test("schema file names must make type names", () => {
   throwsCode(() => loadModel({ root }), "gen-schema-name", /bad-name\.schema\.json/);
 });
 
+test("gen accepts exactly the schema names config build accepts: not lower-case, not reserved", () => {
+  for (const name of ["helloRequest", "Service", "SchemaName"]) {
+    const root = copy();
+    writeFileSync(join(root, `schemas/${name}.schema.json`), '{"type": "object"}');
+    throwsCode(() => loadModel({ root }), "gen-schema-name", new RegExp(`${name}\\.schema\\.json`));
+  }
+});
+
 test("languages: go is not yet supported, unknown ones are rejected, duplicates collapse", () => {
   throwsCode(() => renderBindings({ root: GREETER, langs: ["go"] }), "gen-lang-unsupported");
   throwsCode(() => renderBindings({ root: GREETER, langs: ["rust"] }), "gen-lang");
@@ -102,4 +110,22 @@ test("two services with the same short name (or one differing only in case/separ
       throwsCode(() => renderBindings({ root, langs: [lang] }), "gen-service-clash");
     }
   }
+});
+
+test("methods of one service whose names differ only in case/separators are refused by every language", () => {
+  for (const [a, b] of [["SayHello", "sayHello"], ["Say_Hello", "SayHello"]] as const) {
+    const root = copy();
+    const m = { input: "HelloRequest", output: "HelloReply" };
+    writeFileSync(join(root, "out/greeter.json"), JSON.stringify({ name: "demo.v1.Greeter", methods: { [a]: m, [b]: m } }));
+    const [x, y] = [a, b].sort();
+    throwsCode(() => loadModel({ root }), "gen-method-clash", new RegExp(`methods ${x} and ${y} of demo\\.v1\\.Greeter`));
+    for (const lang of ["python", "ts"] as const) throwsCode(() => renderBindings({ root, langs: [lang] }), "gen-method-clash");
+  }
+});
+
+test("config schemas whose names differ only in case/separators (one Python loader name) are refused", () => {
+  const root = copy();
+  writeFileSync(join(root, "schemas/Greeter_Config.schema.json"), '{"type": "object"}');
+  throwsCode(() => loadModel({ root }), "gen-schema-clash", /schemas GreeterConfig and Greeter_Config/);
+  for (const lang of ["python", "ts"] as const) throwsCode(() => renderBindings({ root, langs: [lang] }), "gen-schema-clash");
 });

@@ -1,5 +1,4 @@
-/** The text of `<package>/_runtime.py`: validation helpers and the Connect protocol for generated Python. */
-export const PY_RUNTIME = String.raw`"""Validation helpers and the Connect unary JSON protocol shared by the generated modules."""
+"""Validation helpers and the Connect unary JSON protocol shared by the generated modules."""
 
 import dataclasses
 import http.server
@@ -707,4 +706,3 @@ def make_server(
             raise AttributeError(name)
 
     return ConnectServer((host, port), Handler, lim)
-`;

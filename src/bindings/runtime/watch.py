@@ -1,9 +1,4 @@
-/**
- * The text of `gen/python/<pkg>/watch.py`: live config loaders for Python, standard library only
- * (http.client against etcd's v3 JSON gateway, one watch stream per process and prefix, shared by
- * every config followed under it). Mirrors ts-watch-runtime.ts; keep the two (and src/fleet/store.ts) in step.
- */
-export const PY_WATCH_RUNTIME = String.raw`"""Live config loaders: follow a config in a directory (polled) or in the fleet store (etcd)."""
+"""Live config loaders: follow a config in a directory (polled) or in the fleet store (etcd)."""
 
 from __future__ import annotations
 
@@ -496,4 +491,3 @@ def _save_cache(path: str, raw: bytes, u: ConfigUpdate) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
-`;

@@ -1,11 +1,4 @@
-/**
- * The text of `gen/ts/watch-runtime.ts`: loaders that follow a config live, from a directory (polled)
- * or from the fleet store in etcd (one watch stream per process over etcd's v3 JSON gateway, however
- * many configs it follows). Every update is validated like a load; the last good value is kept on
- * errors and persisted to a local file for processes that start while etcd is unreachable.
- * Keep the key layout in step with src/fleet/store.ts.
- */
-export const TS_WATCH_RUNTIME = String.raw`import { createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, unwatchFile, watchFile, writeFileSync } from "node:fs";
 import { request, type IncomingMessage } from "node:http";
 import { homedir } from "node:os";
@@ -502,4 +495,3 @@ function saveCache(file: string, bytes: Buffer, u: ConfigUpdate): void {
     // A cache that cannot be written only costs the stale fallback; following the store goes on.
   }
 }
-`;
