@@ -3,7 +3,9 @@
  * or from the fleet store in etcd (one watch stream per process over etcd's v3 JSON gateway, however
  * many configs it follows). Every update is validated like a load; the last good value is kept on
  * errors and persisted to a local file for processes that start while etcd is unreachable.
- * Keep the key layout in step with src/fleet/store.ts.
+ * The manifest keys hold a small pointer to a content-addressed manifest (layout 2) or, as older bale
+ * versions wrote them, a whole manifest (layout 1); both are followed. Keep the key layout in step with
+ * src/fleet/store.ts.
  */
 export const TS_WATCH_RUNTIME = String.raw`import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, unwatchFile, watchFile, writeFileSync } from "node:fs";
@@ -171,13 +173,21 @@ interface FleetManifest {
   artifacts: Record<string, { sha256: string } | undefined>;
 }
 
+/**
+ * What a manifest key (m/live, m/canary/NAME) holds: a pointer to <prefix>/manifests/<hash> (layout 2),
+ * a whole manifest (layout 1, written by older bale versions), or why it is unusable.
+ */
+type Head = { rev: number; m: FleetManifest | Error } | { rev: number; hash: string };
+
 type RawKv = { key?: string; value?: string; mod_revision?: string };
 
 /** One etcd watch stream per (endpoints, prefix) in this process, shared by every follower of a config under it. */
 class Follower {
   private readonly subs = new Set<Sub>();
-  /** Manifest key -> parsed manifest (or why it is unusable) and its mod revision. */
-  private readonly manifests = new Map<string, { m: FleetManifest | Error; rev: number }>();
+  /** Manifest key -> what it holds and its mod revision. */
+  private readonly manifests = new Map<string, Head>();
+  /** Manifests already fetched, by hash (content-addressed, so never stale); pruned to those still named. */
+  private readonly byHash = new Map<string, FleetManifest>();
   /** The last store revision whose events have been applied (0 = read everything afresh). */
   private revision = 0;
   private current = 0;
@@ -267,15 +277,57 @@ class Follower {
       this.manifests.delete(key);
       return;
     }
-    let m: FleetManifest | Error;
     try {
-      const o = JSON.parse(value.toString("utf8")) as { version?: unknown; artifacts?: unknown };
+      const o = JSON.parse(value.toString("utf8")) as { version?: unknown; artifacts?: unknown; manifest?: unknown };
+      if (o !== null && typeof o === "object" && o.version === 2 && typeof o.manifest === "string" && /^[0-9a-f]{64}$/.test(o.manifest)) {
+        this.manifests.set(key, { rev, hash: o.manifest });
+        return;
+      }
       if (o === null || typeof o !== "object" || o.version !== 1 || typeof o.artifacts !== "object" || o.artifacts === null) throw new Error("not a bale fleet manifest");
-      m = o as FleetManifest;
+      this.manifests.set(key, { rev, m: o as FleetManifest });
     } catch (e) {
-      m = new Error("the manifest at " + key + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")");
+      this.manifests.set(key, { rev, m: new Error("the manifest at " + key + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")") });
     }
-    this.manifests.set(key, { m, rev });
+  }
+
+  /** Fetches the named manifests not fetched yet (one read-only transaction per 128), checking each against its hash. */
+  private async resolve(heads: Head[]): Promise<Map<string, FleetManifest | Error>> {
+    const out = new Map<string, FleetManifest | Error>();
+    const want: string[] = [];
+    for (const h of heads) {
+      if (!("hash" in h)) continue;
+      const m = this.byHash.get(h.hash);
+      if (m) out.set(h.hash, m);
+      else if (!want.includes(h.hash)) want.push(h.hash);
+    }
+    for (let i = 0; i < want.length; i += 128) {
+      const part = want.slice(i, i + 128);
+      let r: { responses?: { response_range?: { kvs?: RawKv[] } }[] };
+      try {
+        r = (await this.post("/v3/kv/txn", { success: part.map((h) => ({ request_range: { key: this.b64(this.prefix + "/manifests/" + h) } })) })) as typeof r;
+      } catch (e) {
+        for (const h of part) out.set(h, new Error("cannot fetch manifest " + h.slice(0, 12) + ": " + (e instanceof Error ? e.message : String(e))));
+        continue;
+      }
+      part.forEach((h, j) => {
+        const kv = r.responses?.[j]?.response_range?.kvs?.[0];
+        const where = this.prefix + "/manifests/" + h;
+        if (!kv) return out.set(h, new Error("the manifest " + where + " is missing"));
+        const bytes = Buffer.from(kv.value ?? "", "base64");
+        if (sha256(bytes) !== h) return out.set(h, new Error("the manifest " + where + " does not match its sha256 (edited in etcd?)"));
+        try {
+          const o = JSON.parse(bytes.toString("utf8")) as { version?: unknown; artifacts?: unknown };
+          if (o === null || typeof o !== "object" || o.version !== 2 || typeof o.artifacts !== "object" || o.artifacts === null) throw new Error("not a bale fleet manifest");
+          this.byHash.set(h, o as FleetManifest);
+          return out.set(h, o as FleetManifest);
+        } catch (e) {
+          return out.set(h, new Error("the manifest " + where + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")"));
+        }
+      });
+    }
+    const named = new Set([...this.manifests.values()].flatMap((h) => ("hash" in h ? [h.hash] : [])));
+    for (const h of [...this.byHash.keys()]) if (!named.has(h) && !out.has(h)) this.byHash.delete(h);
+    return out;
   }
 
   private async run(): Promise<void> {
@@ -409,22 +461,27 @@ class Follower {
   }
 
   /** Brings every sub to its manifest's value: the blobs needed are fetched together (one request per 128). */
-  private async apply(subs: Sub[], manifests: Map<string, { m: FleetManifest | Error; rev: number }>): Promise<void> {
+  private async apply(subs: Sub[], manifests: Map<string, Head>): Promise<void> {
+    const keyOf = (s: Sub): string => {
+      const canaryKey = s.canary === undefined ? undefined : this.prefix + "/m/canary/" + s.canary;
+      return canaryKey !== undefined && manifests.has(canaryKey) ? canaryKey : this.prefix + "/m/live";
+    };
+    const resolved = await this.resolve(subs.flatMap((s) => manifests.get(keyOf(s)) ?? []));
     const todo: { s: Sub; key: string; update: ConfigUpdate }[] = [];
     for (const s of subs) {
       if (!this.subs.has(s)) continue;
-      const canaryKey = s.canary === undefined ? undefined : this.prefix + "/m/canary/" + s.canary;
-      const key = canaryKey !== undefined && manifests.has(canaryKey) ? canaryKey : this.prefix + "/m/live";
+      const key = keyOf(s);
       const entry = manifests.get(key);
       if (!entry) {
         s.error(new ConfigError(key, "nothing is published here yet; keeping " + (s.sha ? "the last good value" : "no value")));
         continue;
       }
-      if (entry.m instanceof Error) {
-        s.error(new ConfigError(key, entry.m.message + "; keeping the last good value"));
+      const m = "hash" in entry ? (resolved.get(entry.hash) as FleetManifest | Error) : entry.m;
+      if (m instanceof Error) {
+        s.error(new ConfigError(key, m.message + "; keeping the last good value"));
         continue;
       }
-      const a = entry.m.artifacts[s.artifact];
+      const a = m.artifacts[s.artifact];
       if (!a || typeof a.sha256 !== "string") {
         s.error(new ConfigError(key, s.artifact + " is not in the published manifest; keeping the last good value"));
         continue;

@@ -38,20 +38,25 @@ function publishAndKill(args: string[], at: RegExp, kill: () => Promise<void>): 
   });
 }
 
-/** The live manifest's hash, after checking that every blob it names is present and intact. */
+/** The live manifest's hash (named by the m/live pointer), after checking that every blob it names is present and intact. */
 async function liveConsistent(c: Cluster, prefix: string): Promise<string> {
   const client = new EtcdClient({ endpoints: c.endpoints });
   try {
     const { kv } = await client.get(`${prefix}/m/live`);
-    assert.ok(kv, "a live manifest");
-    const m = JSON.parse(kv.value.toString()) as { artifacts: Record<string, { sha256: string }> };
+    assert.ok(kv, "a live pointer");
+    const pointer = JSON.parse(kv.value.toString()) as { version: number; manifest: string };
+    assert.equal(pointer.version, 2);
+    const mkv = (await client.get(`${prefix}/manifests/${pointer.manifest}`)).kv;
+    assert.ok(mkv, "the manifest the pointer names");
+    assert.equal(createHash("sha256").update(mkv.value).digest("hex"), pointer.manifest);
+    const m = JSON.parse(mkv.value.toString()) as { artifacts: Record<string, { sha256: string }> };
     const blobs = new Map((await client.range(`${prefix}/blobs/`, { prefix: true })).kvs.map((k) => [k.key.slice(prefix.length + 7), k.value]));
     for (const [p, a] of Object.entries(m.artifacts)) {
       const b = blobs.get(a.sha256);
       assert.ok(b, `blob of ${p} present`);
       assert.equal(createHash("sha256").update(b).digest("hex"), a.sha256);
     }
-    return createHash("sha256").update(kv.value).digest("hex");
+    return pointer.manifest;
   } finally {
     client.close();
   }

@@ -59,13 +59,17 @@ test("live loaders follow publishes, keep the last good value on hand-edited bad
     // Hand edit 1: garbage written straight over the manifest.
     await put(c, `${prefix}/m/live`, "{not json");
     for (const w of ws) for (const a of AB) await w.waitFor(`${a} reports the bad manifest`, (e) => e.event === "error" && e.artifact === a && /not valid/.test(e.message ?? ""));
-    // Hand edit 2: a well-formed manifest pointing at a value that fails the schema.
+    // Hand edit 2: a well-formed manifest (layout 1, as older bale versions wrote it: still followed) naming a value that fails the schema.
     const bad = canonicalJson({ greeting: "", level: 1000 });
     const sha = createHash("sha256").update(bad).digest("hex");
     await put(c, `${prefix}/blobs/${sha}`, bad);
     await put(c, `${prefix}/m/live`, canonicalJson({ version: 1, artifacts: { "configs/a.json": { sha256: sha, schema: "Flags", kind: "config", size: bad.length } }, parent: null, published: { at: "x", by: "hand", action: "publish" } }));
     for (const w of ws) await w.waitFor("a reports the invalid value", (e) => e.event === "error" && e.artifact === "configs/a.json" && /Flags/.test(e.message ?? ""));
     for (const w of ws) await w.waitFor("b reports that it is gone", (e) => e.event === "error" && e.artifact === "configs/b.json" && /not in the published manifest/.test(e.message ?? ""));
+    // Hand edit 3: a pointer (layout 2) naming a manifest that is not in the store.
+    const missing = "ab".repeat(32);
+    await put(c, `${prefix}/m/live`, canonicalJson({ version: 2, manifest: missing, parent: null, published: { at: "x", by: "hand", action: "publish" } }));
+    for (const w of ws) for (const a of AB) await w.waitFor(`${a} reports the missing manifest`, (e) => e.event === "error" && e.artifact === a && e.message !== undefined && e.message.includes(`${prefix}/manifests/${missing} is missing`));
 
     // A real publish repairs it (guarded on the damaged manifest's revision).
     await publish(c, prefix, { a: { greeting: "a", level: 3 }, b: { greeting: "b", level: 1 } });

@@ -78,7 +78,7 @@ const statusCommand: CommandModule<object, CommonArgs> = {
     const s = await fleetStatus(fleetOptions(a));
     if (a.json) return printJson(s);
     if (!s.live) out(`${s.prefix}: nothing published (store revision ${s.revision})`);
-    else out(`${s.prefix} live: ${short(s.live.hash)} (${s.live.artifacts} artifacts) written at revision ${s.live.modRevision} by ${s.live.published.by} at ${s.live.published.at} (${s.live.published.action}); store revision ${s.revision}`);
+    else out(`${s.prefix} live: ${short(s.live.hash)} (${s.live.artifacts} artifacts) written at revision ${s.live.modRevision} by ${s.live.published.by} at ${s.live.published.at} (${s.live.published.action})${s.live.layout === 1 ? " [layout 1, written by an older bale]" : ""}; store revision ${s.revision}`);
     for (const c of s.canaries) out(`  canary ${c.name}: ${short(c.hash)} (${c.artifacts} artifacts) at revision ${c.modRevision} by ${c.published.by} at ${c.published.at}`);
   },
 };
@@ -97,7 +97,7 @@ const historyCommand: CommandModule<object, HistoryArgs> = {
     if (a.json) return printJson(h);
     if (!h.length) out("no history");
     for (const r of h) {
-      out(`${short(r.hash)} rev ${r.revision} ${r.target} ${r.manifest.published.action} by ${r.manifest.published.by} at ${r.manifest.published.at}: +${r.added.length} ~${r.changed.length} -${r.removed.length}`);
+      out(`${short(r.hash)} rev ${r.revision} ${r.target} ${r.published.action} by ${r.published.by} at ${r.published.at}: +${r.added.length} ~${r.changed.length} -${r.removed.length}`);
     }
   },
 };
