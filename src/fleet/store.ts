@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import { userInfo, hostname } from "node:os";
 import { BaleError } from "../errors.js";
-import { EtcdClient, EtcdRequestError, EtcdUnreachable, type KeyValue, type Op } from "./etcd.js";
+import { type EtcdClient, EtcdRequestError, EtcdUnreachable, type KeyValue, type Op } from "./etcd.js";
 
 export interface FleetArtifact {
   sha256: string;
