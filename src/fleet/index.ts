@@ -96,8 +96,11 @@ async function withClient<T>(o: FleetOptions, f: (client: EtcdClient, prefix: st
   }
 }
 
-/** Reads `out/` (manifest + artifacts), checking every file against the sha256 the build recorded. */
-function readOut(out: string): { artifacts: Record<string, FleetArtifact>; blobs: Map<string, Buffer> } {
+/**
+ * Reads `out/` (manifest + artifacts), checking every file against the sha256 the build recorded. It yields
+ * to the event loop every 64 files so that the etcd reads a publish starts alongside it make progress.
+ */
+async function readOut(out: string): Promise<{ artifacts: Record<string, FleetArtifact>; blobs: Map<string, Buffer> }> {
   const mpath = join(out, "bale-manifest.json");
   let m: Manifest;
   try {
@@ -107,7 +110,8 @@ function readOut(out: string): { artifacts: Record<string, FleetArtifact>; blobs
   }
   const artifacts: Record<string, FleetArtifact> = {};
   const blobs = new Map<string, Buffer>();
-  for (const a of m.artifacts) {
+  for (const [i, a] of m.artifacts.entries()) {
+    if (i % 64 === 63) await new Promise<void>((r) => setImmediate(r));
     const file = join(out, a.output);
     let data: Buffer;
     try {
@@ -164,11 +168,17 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
     await compileConfigs({ root, out });
   }
   const t1 = performance.now();
-  const { artifacts, blobs } = readOut(out);
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
-    const cur = await readForReplace(client, prefix, key);
-    const base = canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix))));
+    // What is live is read while out/ is read and hashed (one waits on etcd, the other on the disk and CPU);
+    // out/'s own errors still come first.
+    const live = (async () => {
+      const cur = await readForReplace(client, prefix, key);
+      return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
+    })();
+    live.catch(() => undefined);
+    const { artifacts, blobs } = await readOut(out);
+    const { cur, base } = await live;
     const diff = diffManifests(base?.artifacts, artifacts);
     const t2 = performance.now();
     if (cur.head && isEmpty(diffManifests(cur.head.artifacts, artifacts))) {
