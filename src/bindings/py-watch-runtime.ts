@@ -228,8 +228,11 @@ class _Follower:
         self.subs: "list[_Sub]" = []
         # Manifest key -> (whole manifest (layout 1) | pointer (layout 2) | why it is unusable, mod revision).
         self.manifests: "dict[str, tuple[dict[str, typing.Any] | _Ptr | str, int]]" = {}
-        # Manifests already fetched, by hash (content-addressed, so never stale); pruned to those still named.
+        # Manifests already fetched (shards merged), by root hash (content-addressed, so never stale); pruned to
+        # those still named. Their shard lists and the shards themselves (a new root mostly reuses them).
         self.by_hash: "dict[str, dict[str, typing.Any]]" = {}
+        self.root_shards: "dict[str, list[str]]" = {}
+        self.shards: "dict[str, dict[str, typing.Any]]" = {}
         self.revision = 0
         self.current = 0
         self.closed = False
@@ -418,18 +421,10 @@ class _Follower:
     def _apply_one(self, s: _Sub) -> None:
         self._apply([s])
 
-    def _resolve(self, ptrs: "list[_Ptr]") -> "dict[str, dict[str, typing.Any] | str]":
-        """Fetches the named manifests not fetched yet (one read-only transaction per 128), checking each against its hash."""
-        out: "dict[str, dict[str, typing.Any] | str]" = {}
-        want: "list[str]" = []
-        for p in ptrs:
-            known = self.by_hash.get(p.hash)
-            if known is not None:
-                out[p.hash] = known
-            elif p.hash not in want:
-                want.append(p.hash)
-        for i in range(0, len(want), 128):
-            part = want[i : i + 128]
+    def _fetch_stored(self, hashes: "list[str]", out: "dict[str, dict[str, typing.Any] | str]") -> None:
+        """Reads values under <prefix>/manifests/ (one read-only transaction per 128), each checked against its hash and parsed."""
+        for i in range(0, len(hashes), 128):
+            part = hashes[i : i + 128]
             try:
                 r = self._post("/v3/kv/txn", {"success": [{"request_range": {"key": _b64(self.prefix + "/manifests/" + h)}} for h in part]})
             except (OSError, ValueError) as e:
@@ -449,17 +444,79 @@ class _Follower:
                     continue
                 try:
                     o = _obj(json.loads(raw))
-                    if o.get("version") != 2 or not isinstance(o.get("artifacts"), dict):
+                    if o.get("version") != 2:
                         raise ValueError("not a bale fleet manifest")
                 except ValueError as e:
                     out[h] = "the manifest " + where + " is not valid (" + str(e) + ")"
                     continue
-                self.by_hash[h] = o
                 out[h] = o
+
+    def _resolve(self, ptrs: "list[_Ptr]") -> "dict[str, dict[str, typing.Any] | str]":
+        """Resolves pointers: the root each names, then the shards it lists that are not here yet (content-addressed, never stale)."""
+        out: "dict[str, dict[str, typing.Any] | str]" = {}
+        roots: "list[str]" = []
+        for p in ptrs:
+            if p.hash not in roots:
+                roots.append(p.hash)
+        need = [h for h in roots if h not in self.by_hash]
+        got: "dict[str, dict[str, typing.Any] | str]" = {}
+        self._fetch_stored(need, got)
+        shards_of: "dict[str, list[str] | str]" = {}
+        for h in need:
+            root = got.get(h, "the manifest " + h[:12] + " was not fetched")
+            if isinstance(root, str):
+                shards_of[h] = root
+                continue
+            lst = root.get("shards")
+            if not isinstance(lst, list) or not all(isinstance(x, str) and len(x) == 64 and all(c in "0123456789abcdef" for c in x) for x in typing.cast("list[object]", lst)):
+                shards_of[h] = "the manifest " + self.prefix + "/manifests/" + h + " is not valid (no shard list)"
+                continue
+            shards_of[h] = typing.cast("list[str]", lst)
+        want: "list[str]" = []
+        for lst in shards_of.values():
+            if isinstance(lst, list):
+                for x in lst:
+                    if x not in self.shards and x not in want:
+                        want.append(x)
+        shard_values: "dict[str, dict[str, typing.Any] | str]" = {}
+        self._fetch_stored(want, shard_values)
+        for x, v in shard_values.items():
+            if not isinstance(v, str) and isinstance(v.get("artifacts"), dict):
+                self.shards[x] = _obj(v.get("artifacts"))
+        for h in roots:
+            known = self.by_hash.get(h)
+            if known is not None:
+                out[h] = known
+                continue
+            lst = shards_of.get(h, "the manifest " + h[:12] + " was not fetched")
+            if isinstance(lst, str):
+                out[h] = lst
+                continue
+            artifacts: "dict[str, typing.Any]" = {}
+            bad: "str | None" = None
+            for x in lst:
+                a = self.shards.get(x)
+                if a is None:
+                    v = shard_values.get(x)
+                    bad = v if isinstance(v, str) else "the manifest shard " + self.prefix + "/manifests/" + x + " is not valid"
+                    break
+                artifacts.update(a)
+            if bad is not None:
+                out[h] = bad
+                continue
+            m: "dict[str, typing.Any]" = {"artifacts": artifacts}
+            self.by_hash[h] = m
+            self.root_shards[h] = lst
+            out[h] = m
         named = {m.hash for m, _ in self.manifests.values() if isinstance(m, _Ptr)}
         for h in list(self.by_hash):
             if h not in named and h not in out:
                 del self.by_hash[h]
+                self.root_shards.pop(h, None)
+        keep = {x for lst in self.root_shards.values() for x in lst}
+        for x in list(self.shards):
+            if x not in keep:
+                del self.shards[x]
         return out
 
     def _apply(self, subs: "list[_Sub]") -> None:

@@ -186,8 +186,11 @@ class Follower {
   private readonly subs = new Set<Sub>();
   /** Manifest key -> what it holds and its mod revision. */
   private readonly manifests = new Map<string, Head>();
-  /** Manifests already fetched, by hash (content-addressed, so never stale); pruned to those still named. */
+  /** Manifests already fetched (shards merged), by root hash; content-addressed, so never stale; pruned to those still named. */
   private readonly byHash = new Map<string, FleetManifest>();
+  /** The shard hashes of each manifest in byHash, and the shards themselves (a new root mostly reuses them). */
+  private readonly rootShards = new Map<string, string[]>();
+  private readonly shards = new Map<string, FleetManifest["artifacts"]>();
   /** The last store revision whose events have been applied (0 = read everything afresh). */
   private revision = 0;
   private current = 0;
@@ -290,18 +293,10 @@ class Follower {
     }
   }
 
-  /** Fetches the named manifests not fetched yet (one read-only transaction per 128), checking each against its hash. */
-  private async resolve(heads: Head[]): Promise<Map<string, FleetManifest | Error>> {
-    const out = new Map<string, FleetManifest | Error>();
-    const want: string[] = [];
-    for (const h of heads) {
-      if (!("hash" in h)) continue;
-      const m = this.byHash.get(h.hash);
-      if (m) out.set(h.hash, m);
-      else if (!want.includes(h.hash)) want.push(h.hash);
-    }
-    for (let i = 0; i < want.length; i += 128) {
-      const part = want.slice(i, i + 128);
+  /** Reads values under <prefix>/manifests/ (one read-only transaction per 128), each checked against its hash and parsed. */
+  private async fetchStored(hashes: string[], out: Map<string, Record<string, unknown> | Error>): Promise<void> {
+    for (let i = 0; i < hashes.length; i += 128) {
+      const part = hashes.slice(i, i + 128);
       let r: { responses?: { response_range?: { kvs?: RawKv[] } }[] };
       try {
         r = (await this.post("/v3/kv/txn", { success: part.map((h) => ({ request_range: { key: this.b64(this.prefix + "/manifests/" + h) } })) })) as typeof r;
@@ -316,17 +311,77 @@ class Follower {
         const bytes = Buffer.from(kv.value ?? "", "base64");
         if (sha256(bytes) !== h) return out.set(h, new Error("the manifest " + where + " does not match its sha256 (edited in etcd?)"));
         try {
-          const o = JSON.parse(bytes.toString("utf8")) as { version?: unknown; artifacts?: unknown };
-          if (o === null || typeof o !== "object" || o.version !== 2 || typeof o.artifacts !== "object" || o.artifacts === null) throw new Error("not a bale fleet manifest");
-          this.byHash.set(h, o as FleetManifest);
-          return out.set(h, o as FleetManifest);
+          const o = JSON.parse(bytes.toString("utf8")) as Record<string, unknown> | null;
+          if (o === null || typeof o !== "object" || o["version"] !== 2) throw new Error("not a bale fleet manifest");
+          return out.set(h, o);
         } catch (e) {
           return out.set(h, new Error("the manifest " + where + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")"));
         }
       });
     }
+  }
+
+  /**
+   * Resolves pointers to manifests: the root each names, then the shards those list that are not already
+   * here (a one-config change brings one new shard). Roots and shards are content-addressed, so what was
+   * fetched is never stale; only what the current pointers name is kept.
+   */
+  private async resolve(heads: Head[]): Promise<Map<string, FleetManifest | Error>> {
+    const out = new Map<string, FleetManifest | Error>();
+    const roots = [...new Set(heads.flatMap((h) => ("hash" in h ? [h.hash] : [])))];
+    const need = roots.filter((h) => !this.byHash.has(h));
+    const got = new Map<string, Record<string, unknown> | Error>();
+    await this.fetchStored(need, got);
+    const shardsOf = new Map<string, string[] | Error>();
+    for (const h of need) {
+      const root = got.get(h) as Record<string, unknown> | Error;
+      const list = root instanceof Error ? root : root["shards"];
+      if (list instanceof Error) shardsOf.set(h, list);
+      else if (!Array.isArray(list) || !list.every((x) => typeof x === "string" && /^[0-9a-f]{64}$/.test(x))) shardsOf.set(h, new Error("the manifest " + this.prefix + "/manifests/" + h + " is not valid (no shard list)"));
+      else shardsOf.set(h, list as string[]);
+    }
+    const wantShards = [...new Set([...shardsOf.values()].flatMap((l) => (l instanceof Error ? [] : l)).filter((x) => !this.shards.has(x)))];
+    const shardValues = new Map<string, Record<string, unknown> | Error>();
+    await this.fetchStored(wantShards, shardValues);
+    for (const [x, v] of shardValues) if (!(v instanceof Error) && typeof v["artifacts"] === "object" && v["artifacts"] !== null) this.shards.set(x, v["artifacts"] as FleetManifest["artifacts"]);
+    for (const h of roots) {
+      const known = this.byHash.get(h);
+      if (known) {
+        out.set(h, known);
+        continue;
+      }
+      const list = shardsOf.get(h) as string[] | Error;
+      if (list instanceof Error) {
+        out.set(h, list);
+        continue;
+      }
+      const artifacts: FleetManifest["artifacts"] = {};
+      let bad: Error | undefined;
+      for (const x of list) {
+        const a = this.shards.get(x);
+        if (a) Object.assign(artifacts, a);
+        else {
+          const v = shardValues.get(x);
+          bad = v instanceof Error ? v : new Error("the manifest shard " + this.prefix + "/manifests/" + x + " is not valid");
+          break;
+        }
+      }
+      if (bad) out.set(h, bad);
+      else {
+        const m: FleetManifest = { artifacts };
+        this.byHash.set(h, m);
+        this.rootShards.set(h, list);
+        out.set(h, m);
+      }
+    }
     const named = new Set([...this.manifests.values()].flatMap((h) => ("hash" in h ? [h.hash] : [])));
-    for (const h of [...this.byHash.keys()]) if (!named.has(h) && !out.has(h)) this.byHash.delete(h);
+    for (const h of [...this.byHash.keys()]) {
+      if (named.has(h) || out.has(h)) continue;
+      this.byHash.delete(h);
+      this.rootShards.delete(h);
+    }
+    const keep = new Set([...this.rootShards.values()].flat());
+    for (const x of [...this.shards.keys()]) if (!keep.has(x)) this.shards.delete(x);
     return out;
   }
 

@@ -149,9 +149,13 @@ async function readForReplace(client: EtcdClient, prefix: string, key: string): 
 
 const isEmpty = (d: Diff): boolean => d.added.length + d.changed.length + d.removed.length === 0;
 
-const manifestPut = (prefix: string, artifacts: Record<string, FleetArtifact>): ImmutablePut & { hash: string } => {
-  const { text, hash } = encodeManifest(artifacts);
-  return { key: keys.manifest(prefix, hash), value: text, what: `the manifest (${Object.keys(artifacts).length} artifacts)`, hash };
+/** The puts that store a manifest: its root and the shards not in `stored` (shards of manifests already in the store). */
+const manifestPuts = (prefix: string, artifacts: Record<string, FleetArtifact>, stored: ReadonlySet<string>): { hash: string; puts: ImmutablePut[] } => {
+  const m = encodeManifest(artifacts);
+  const shards = new Map(m.shards.filter((x) => !stored.has(x.hash)).map((x) => [x.hash, x.text]));
+  const puts = [...shards].map(([hash, text]) => ({ key: keys.manifest(prefix, hash), value: text, what: `a manifest shard (${hash.slice(0, 12)})` }));
+  puts.push({ key: keys.manifest(prefix, m.hash), value: m.text, what: "the manifest root" });
+  return { hash: m.hash, puts };
 };
 
 /** Builds (unless build: false) and publishes every artifact, all-or-nothing, guarded against concurrent publishers. */
@@ -186,14 +190,15 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
     }
     const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));
     const todo = blobPuts(prefix, blobs, have);
-    const manifest = manifestPut(prefix, artifacts);
-    // A small change rides whole in the guarded transaction (blobs + manifest + pointer + history: one
-    // request, one fsync); a big one writes its blobs first, in batches, and the manifest too if it must.
+    const manifest = manifestPuts(prefix, artifacts, new Set([...(cur.head?.shards ?? []), ...(base?.shards ?? [])]));
+    // A small change rides whole in the guarded transaction (blobs + changed shards + root + pointer +
+    // history: one request, one fsync); a big one writes its blobs first, in batches, and the manifest too if it must.
     let inline: ImmutablePut[];
-    if (fitsOneTxn([...todo, manifest], 2)) inline = [...todo, manifest];
+    if (fitsOneTxn([...todo, ...manifest.puts], 2)) inline = [...todo, ...manifest.puts];
     else {
-      const first = fitsOneTxn([manifest], 2) ? todo : [...todo, manifest];
-      inline = fitsOneTxn([manifest], 2) ? [manifest] : [];
+      const alongside = fitsOneTxn(manifest.puts, 2);
+      const first = alongside ? todo : [...todo, ...manifest.puts];
+      inline = alongside ? manifest.puts : [];
       try {
         await writeImmutable(client, first, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
       } catch (e) {
@@ -342,10 +347,10 @@ async function swapTo(
     if (!have.has(a.sha256)) throw new BaleError("config-fleet-corrupt", `the blob of ${p} (${a.sha256.slice(0, 12)}) is missing from ${keys.blobs(prefix)}`, { fix: "republish from source with `bale config publish`" });
   }
   const diff = diffManifests(cur.head?.artifacts, artifacts);
-  // The manifest is written again (same bytes under the same key) so that a target read from a layout-1 record exists in layout 2.
-  const manifest = manifestPut(prefix, artifacts);
-  const inline = fitsOneTxn([manifest], 3) ? [manifest] : [];
-  if (inline.length === 0) await writeImmutable(client, [manifest]);
+  // The manifest is written again (same bytes under the same keys) so that a target read from a layout-1 record exists in layout 2.
+  const manifest = manifestPuts(prefix, artifacts, new Set());
+  const inline = fitsOneTxn(manifest.puts, 3) ? manifest.puts : [];
+  if (inline.length === 0) await writeImmutable(client, manifest.puts);
   const published: Published = { at: new Date().toISOString(), by: by ?? defaultBy(), action, ...(canary ? { canary: canary.name } : {}) };
   const t1 = performance.now();
   const s = await swapPointer(client, prefix, {

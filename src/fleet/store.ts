@@ -2,8 +2,11 @@
  * The fleet store: compiled config in etcd, under one key prefix (layout 2).
  *
  *   <prefix>/blobs/<sha256>        artifact bytes, content-addressed (written before any manifest names them)
- *   <prefix>/manifests/<sha256>    a manifest ({"version":2,"artifacts":{path -> artifact}}), content-addressed:
- *                                  its key is the sha256 of its bytes, the "manifest hash"
+ *   <prefix>/manifests/<sha256>    content-addressed (the key is the sha256 of the bytes): a manifest's root
+ *                                  ({"shards":[hash…],"version":2}; its hash is the "manifest hash") and its
+ *                                  shards ({"artifacts":{path -> artifact},"version":2}, each a slice of the
+ *                                  artifacts by hash of path, ~64 per shard), so a one-config change writes
+ *                                  one small shard and a new root, not the whole manifest
  *   <prefix>/m/live                the live pointer (~250 bytes): which manifest is live, its parent, who/when
  *   <prefix>/m/canary/<name>       a canary's pointer, followed by loaders started with that canary name
  *   <prefix>/history/<time>-<hash> one small record per swap (hash, parent, who, when, what changed; no manifest)
@@ -36,11 +39,17 @@ export interface Published {
   canary?: string;
 }
 
-/** The JSON stored at `<prefix>/manifests/<hash>`, compact JSON with sorted keys; its sha256 is its hash. */
+/** A manifest as read (every shard merged): output path (as in out/, e.g. "configs/prod/greeter.json") -> artifact. */
 export interface FleetManifest {
   version: 2;
-  /** Output path (as in out/, e.g. "configs/prod/greeter.json") -> artifact. */
   artifacts: Record<string, FleetArtifact>;
+}
+
+/** A stored manifest: the root (its sha256 is the manifest hash) and its shards, each compact JSON with sorted keys. */
+export interface EncodedManifest {
+  hash: string;
+  text: string;
+  shards: { hash: string; text: string }[];
 }
 
 /** The JSON stored at `<prefix>/m/live` and canary keys. */
@@ -62,6 +71,8 @@ export interface Head {
   published: Published;
   /** 1 when the key holds a whole manifest as older bale versions wrote it. */
   layout: 1 | 2;
+  /** Layout 2: the manifest's shard hashes (already stored, so a publish need not write them again). */
+  shards: string[];
 }
 
 export interface HistoryRecord {
@@ -178,32 +189,71 @@ export function pointerHash(kv: KeyValue): string {
   }
 }
 
-/** Parses `<prefix>/manifests/<hash>`, checking the bytes against the hash in its key. */
-export function parseStoredManifest(kv: KeyValue, hash: string): FleetManifest {
+/** A stored value under manifests/, checked against the hash in its key. */
+function checkStored(kv: KeyValue, hash: string): Record<string, unknown> {
   if (sha256Hex(kv.value) !== hash) throw corrupt(kv.key, "does not match its sha256 (edited in etcd?)");
-  const o = parseJson(kv) as Partial<FleetManifest> | null;
+  const o = parseJson(kv) as Record<string, unknown> | null;
   if (o === null || typeof o !== "object" || o.version !== 2) throw corrupt(kv.key, "is not a bale fleet manifest (version 2)");
-  return { version: 2, artifacts: checkArtifacts(kv.key, o.artifacts) };
+  return o;
 }
 
-/** The bytes stored for a manifest and its hash. */
-export function encodeManifest(artifacts: Record<string, FleetArtifact>): { text: string; hash: string } {
-  // The same bytes as compactJson({ version: 2, artifacts }) with the artifact fields bale writes, written
-  // directly: compactJson's generic key sorting costs ~20 ms for 1000 artifacts, this ~1 ms.
+/** Artifacts per shard: a one-config change rewrites one shard of about this many entries (~9 KB). */
+export const SHARD_TARGET = 64;
+
+/** How many shards a manifest of n artifacts has: 1 up to 64 artifacts, then powers of two up to 256. */
+export function shardCount(n: number): number {
+  let c = 1;
+  while (c < 256 && c * SHARD_TARGET < n) c *= 2;
+  return c;
+}
+
+/** Which shard a path is in (stable for a given shard count). */
+export function shardOf(path: string, count: number): number {
+  return count === 1 ? 0 : createHash("sha256").update(path).digest().readUInt16BE(0) % count;
+}
+
+/** The bytes stored for a manifest: its shards and the root naming them. */
+export function encodeManifest(artifacts: Record<string, FleetArtifact>): EncodedManifest {
+  // Each shard is the same bytes as compactJson({ version: 2, artifacts: slice }) for the fields bale writes,
+  // written directly: compactJson's generic key sorting costs ~20 ms for 1000 artifacts, this ~1 ms.
   const paths = Object.keys(artifacts).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const parts = paths.map((p) => {
+  const count = shardCount(paths.length);
+  const parts: string[][] = Array.from({ length: count }, () => []);
+  for (const p of paths) {
     const a = artifacts[p] as FleetArtifact;
-    return `${JSON.stringify(p)}:{"kind":${JSON.stringify(a.kind)},"schema":${JSON.stringify(a.schema)},"sha256":${JSON.stringify(a.sha256)},"size":${JSON.stringify(a.size)}}`;
+    (parts[shardOf(p, count)] as string[]).push(`${JSON.stringify(p)}:{"kind":${JSON.stringify(a.kind)},"schema":${JSON.stringify(a.schema)},"sha256":${JSON.stringify(a.sha256)},"size":${JSON.stringify(a.size)}}`);
+  }
+  const shards = parts.map((ps) => {
+    const text = `{"artifacts":{${ps.join(",")}},"version":2}`;
+    return { text, hash: sha256Hex(text) };
   });
-  const text = `{"artifacts":{${parts.join(",")}},"version":2}`;
-  return { text, hash: sha256Hex(text) };
+  const text = `{"shards":[${shards.map((x) => `"${x.hash}"`).join(",")}],"version":2}`;
+  return { hash: sha256Hex(text), text, shards };
 }
 
-/** Reads the manifest with this hash (one request). */
-export async function readManifest(client: EtcdClient, prefix: string, hash: string, from: string): Promise<FleetManifest> {
+/** Reads the manifest with this hash: its root, then its shards in one request (per 128), every value checked against its hash. */
+export async function readManifest(client: EtcdClient, prefix: string, hash: string, from: string): Promise<FleetManifest & { shards: string[] }> {
   const { kv } = await client.get(keys.manifest(prefix, hash));
-  if (!kv) throw new BaleError("config-fleet-corrupt", `${from} names manifest ${hash.slice(0, 12)}, which is missing from ${keys.manifest(prefix, "")}`, { file: from, fix: "republish (bale config publish) or roll back (bale config rollback --to HASH)" });
-  return parseStoredManifest(kv, hash);
+  if (!kv) throw missing(prefix, hash, from);
+  const root = checkStored(kv, hash);
+  if (!Array.isArray(root.shards) || !root.shards.every((h) => typeof h === "string" && HASH.test(h))) throw corrupt(kv.key, "is not a bale fleet manifest root (no shard list)");
+  const shards = root.shards as string[];
+  const want = [...new Set(shards)];
+  const artifacts: Record<string, FleetArtifact> = {};
+  for (let i = 0; i < want.length; i += MAX_TXN_OPS) {
+    const part = want.slice(i, i + MAX_TXN_OPS);
+    const r = await client.txn([], part.map((h) => ({ range: { key: keys.manifest(prefix, h) } })));
+    part.forEach((h, j) => {
+      const skv = r.responses[j]?.kvs?.[0];
+      if (!skv) throw missing(prefix, h, kv.key);
+      Object.assign(artifacts, checkArtifacts(skv.key, checkStored(skv, h).artifacts));
+    });
+  }
+  return { version: 2, artifacts, shards };
+}
+
+function missing(prefix: string, hash: string, from: string): BaleError {
+  return new BaleError("config-fleet-corrupt", `${from} names ${hash.slice(0, 12)}, which is missing from ${keys.manifest(prefix, "")}`, { file: from, fix: "republish (bale config publish) or roll back (bale config rollback --to HASH)" });
 }
 
 /** Reads a pointer key and the manifest it names (either layout); undefined when the key is absent. */
@@ -211,9 +261,9 @@ export async function readHead(client: EtcdClient, prefix: string, key: string):
   const { kv } = await client.get(key);
   if (!kv) return undefined;
   const p = parsePointer(kv);
-  if (p.layout === 1) return { kv, hash: p.hash, artifacts: p.artifacts, parent: p.parent, published: p.published, layout: 1 };
+  if (p.layout === 1) return { kv, hash: p.hash, artifacts: p.artifacts, parent: p.parent, published: p.published, layout: 1, shards: [] };
   const m = await readManifest(client, prefix, p.pointer.manifest, key);
-  return { kv, hash: p.pointer.manifest, artifacts: m.artifacts, parent: p.pointer.parent, published: p.pointer.published, layout: 2 };
+  return { kv, hash: p.pointer.manifest, artifacts: m.artifacts, parent: p.pointer.parent, published: p.pointer.published, layout: 2, shards: m.shards };
 }
 
 function corrupt(key: string, what: string): BaleError {

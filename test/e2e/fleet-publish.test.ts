@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bale, tmp } from "../helpers.js";
 import { startCluster, type Cluster } from "../etcd.js";
-import { writeOut, writeProject, manyValues } from "../fleet-fixtures.js";
+import { writeOut, writeProject, manyValues, readLiveManifest } from "../fleet-fixtures.js";
 import { EtcdClient } from "../../src/fleet/etcd.js";
 import { publishConfigs } from "../../src/fleet/index.js";
 import { BaleError } from "../../src/errors.js";
@@ -241,20 +241,21 @@ test("a store written by an older bale (layout 1: the whole manifest at m/live, 
     assert.deepEqual(rb.changed, ["configs/a.json"]);
     const pointer = JSON.parse(((await client.get(`${prefix}/m/live`)).kv?.value ?? "").toString()) as { version: number; manifest: string; parent: string };
     assert.deepEqual([pointer.version, pointer.manifest, pointer.parent], [2, rb.hash, p.hash]);
-    const m = JSON.parse(((await client.get(`${prefix}/manifests/${rb.hash}`)).kv?.value ?? "").toString()) as { artifacts: Record<string, { sha256: string }> };
+    const m = await readLiveManifest(client, prefix);
+    assert.equal(m.hash, rb.hash);
     assert.equal(m.artifacts["configs/a.json"]?.sha256, oldSha);
   } finally {
     client.close();
   }
 });
 
-test("a one-config change is one guarded transaction carrying a ~250-byte pointer, the manifest once, and no manifest copy in history", async () => {
+test("a one-config change is one guarded transaction: the blob, one manifest shard, the root, a ~250-byte pointer and a small history record", async () => {
   const prefix = "/t/pointer";
   const out = tmp();
-  writeOut(out, manyValues(200, 1));
+  writeOut(out, manyValues(1000, 1));
   await publishConfigs({ etcd: etcd.endpoints, prefix, out, build: false });
   const before = await keysUnder(prefix);
-  const v = manyValues(200, 1);
+  const v = manyValues(1000, 1);
   v.c0042 = { greeting: "changed", level: 7 };
   const out2 = tmp();
   writeOut(out2, v);
@@ -266,13 +267,15 @@ test("a one-config change is one guarded transaction carrying a ~250-byte pointe
     const kvs = (await client.range(`${prefix}/`, { prefix: true })).kvs.filter((kv) => !before.includes(kv.key) || kv.key === `${prefix}/m/live`);
     assert.deepEqual(
       kvs.map((kv) => kv.key.slice(prefix.length + 1).replace(/[0-9a-f]{64}$/, "H").replace(/^history\/.*/, "history/R")).sort(),
-      ["blobs/H", "history/R", "m/live", "manifests/H"],
+      ["blobs/H", "history/R", "m/live", "manifests/H", "manifests/H"],
     );
     assert.ok(kvs.every((kv) => kv.modRevision === r.revision));
-    const size = (k: string) => kvs.find((kv) => kv.key.startsWith(`${prefix}/${k}`))?.value.length ?? 0;
+    const size = (k: string) => kvs.filter((kv) => kv.key.startsWith(`${prefix}/${k}`)).reduce((n, kv) => n + kv.value.length, 0);
     assert.ok(size("m/live") < 400, `pointer ${size("m/live")} bytes`);
     assert.ok(size("history/") < 1000, `history record ${size("history/")} bytes`);
-    assert.ok(size("manifests/") > 20_000);
+    // A shard (~64 of the 1000 entries) and the root (16 hashes): not the ~140 KB of the whole manifest.
+    assert.ok(size("manifests/") < 16_000, `manifest values written: ${size("manifests/")} bytes`);
+    assert.equal(Object.keys((await readLiveManifest(client, prefix)).artifacts).length, 1000);
   } finally {
     client.close();
   }

@@ -175,3 +175,29 @@ test("canary: only loaders started with the canary name follow it; promote makes
     for (const w of [...canary, ...plain]) w.stop();
   }
 });
+
+test("loaders follow configs in a sharded manifest (300 configs, 8 shards): a change in one shard reaches exactly its followers", async () => {
+  const c = await startCluster(1);
+  clusters.push(c);
+  const prefix = "/t/sharded";
+  const values = (a: number, b: number): Record<string, { greeting: string; level: number }> => {
+    const v: Record<string, { greeting: string; level: number }> = { a: { greeting: "a", level: a }, b: { greeting: "b", level: b } };
+    for (let i = 0; i < 298; i++) v[`c${String(i).padStart(4, "0")}`] = { greeting: `c${i}`, level: 0 };
+    return v;
+  };
+  await publish(c, prefix, values(1, 1));
+  const ws = LANGS.map((lang) => new Watcher(lang, root, { source: { etcd: c.etcd, prefix, cacheFile: join(tmp(), "cache.json") }, artifacts: AB }));
+  try {
+    for (const w of ws) for (const a of AB) await w.waitFor(`${a} level 1`, (e) => e.event === "change" && e.artifact === a && e.value?.level === 1);
+    await publish(c, prefix, values(2, 1));
+    for (const w of ws) await w.waitFor("a level 2", (e) => e.event === "change" && e.artifact === "configs/a.json" && e.value?.level === 2);
+    await publish(c, prefix, values(2, 3));
+    for (const w of ws) await w.waitFor("b level 3", (e) => e.event === "change" && e.artifact === "configs/b.json" && e.value?.level === 3);
+    for (const w of ws) {
+      assert.deepEqual(w.levels("configs/a.json"), [1, 2]);
+      assert.deepEqual(w.levels("configs/b.json"), [1, 3]);
+    }
+  } finally {
+    for (const w of ws) w.stop();
+  }
+});
