@@ -185,7 +185,7 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
     const { cur, base } = await live;
     const diff = diffManifests(base?.artifacts, artifacts);
     const t2 = performance.now();
-    if (cur.head && isEmpty(diffManifests(cur.head.artifacts, artifacts))) {
+    if (cur.head && isEmpty(base === cur.head ? diff : diffManifests(cur.head.artifacts, artifacts))) {
       return { prefix, target, revision: cur.head.kv.modRevision, hash: cur.head.hash, previousHash: cur.head.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: 0, swapMs: 0, totalMs: t2 - t0 } };
     }
     const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));

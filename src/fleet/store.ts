@@ -20,6 +20,7 @@
  * record: {"version":1,"artifacts":…,"parent":…,"published":…}. It is still read (publish over it,
  * status, history, rollback to it, loaders); a swap always writes layout 2.
  */
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import { userInfo, hostname } from "node:os";
 import { BaleError } from "../errors.js";
@@ -99,8 +100,11 @@ export const keys = {
   history: (p: string) => `${p}/history/`,
 };
 
+/** crypto.hash (Node >= 20.12): a one-shot digest without a Hash object, ~2x faster for small inputs; createHash before. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: "hex") => string }).hash;
+
 export function sha256Hex(b: string | Buffer): string {
-  return createHash("sha256").update(b).digest("hex");
+  return oneShot ? oneShot("sha256", b, "hex") : createHash("sha256").update(b).digest("hex");
 }
 
 /** etcd's defaults (--max-txn-ops 128, --max-request-bytes 1.5 MiB): batches stay below both. */

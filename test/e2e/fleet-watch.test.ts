@@ -69,7 +69,7 @@ test("live loaders follow publishes, keep the last good value on hand-edited bad
     // Hand edit 3: a pointer (layout 2) naming a manifest that is not in the store.
     const missing = "ab".repeat(32);
     await put(c, `${prefix}/m/live`, canonicalJson({ version: 2, manifest: missing, parent: null, published: { at: "x", by: "hand", action: "publish" } }));
-    for (const w of ws) for (const a of AB) await w.waitFor(`${a} reports the missing manifest`, (e) => e.event === "error" && e.artifact === a && e.message !== undefined && e.message.includes(`${prefix}/manifests/${missing} is missing`));
+    for (const w of ws) for (const a of AB) await w.waitFor(`${a} reports the missing manifest`, (e) => e.event === "error" && e.artifact === a && e.message?.includes(`${prefix}/manifests/${missing} is missing`) === true);
 
     // A real publish repairs it (guarded on the damaged manifest's revision).
     await publish(c, prefix, { a: { greeting: "a", level: 3 }, b: { greeting: "b", level: 1 } });
