@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { canonicalJson } from "../src/config-compiler/canonical.js";
+import type { EtcdClient } from "../src/fleet/etcd.js";
 
 export const FLAGS_SCHEMA = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -40,4 +41,29 @@ export function manyValues(n: number, level: number): Record<string, unknown> {
   const v: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) v[`c${String(i).padStart(4, "0")}`] = { greeting: `hello ${i} ${"x".repeat(200)}`, level };
   return v;
+}
+
+/**
+ * The manifest a pointer key names, read straight from etcd (independently of src/fleet's reader): the
+ * pointer, its root at <prefix>/manifests/<hash>, the shards the root lists; every value checked against its hash.
+ */
+export async function readLiveManifest(client: EtcdClient, prefix: string, key = `${prefix}/m/live`): Promise<{ hash: string; artifacts: Record<string, { sha256: string }> }> {
+  const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+  const get = async (k: string): Promise<Buffer> => {
+    const kv = (await client.get(k)).kv;
+    if (!kv) throw new Error(`${k} is missing`);
+    return kv.value;
+  };
+  const pointer = JSON.parse((await get(key)).toString()) as { version: number; manifest: string };
+  if (pointer.version !== 2) throw new Error(`${key} is not a layout-2 pointer`);
+  const rootBytes = await get(`${prefix}/manifests/${pointer.manifest}`);
+  if (sha(rootBytes) !== pointer.manifest) throw new Error("root does not match its hash");
+  const root = JSON.parse(rootBytes.toString()) as { shards: string[] };
+  const artifacts: Record<string, { sha256: string }> = {};
+  for (const h of root.shards) {
+    const b = await get(`${prefix}/manifests/${h}`);
+    if (sha(b) !== h) throw new Error(`shard ${h} does not match its hash`);
+    Object.assign(artifacts, (JSON.parse(b.toString()) as { artifacts: Record<string, { sha256: string }> }).artifacts);
+  }
+  return { hash: pointer.manifest, artifacts };
 }

@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 /** bale's command line: parses flags, calls the library, prints, exits. */
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { commands } from "./commands/index.js";
+import { fastPublishArgs } from "./fast.js";
 import { EXIT_USAGE, err, quietOnClosedStdout, reportError } from "./output.js";
-import { VERSION } from "../version.js";
 
 /** Thrown from yargs' fail handler so that no command runs after a usage error. */
 class UsageError extends Error {}
@@ -38,6 +35,18 @@ function helpCommand(argv: readonly string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `config publish` in its plain spelling skips yargs and the other commands' modules (see fast.ts).
+  const fast = fastPublishArgs(argv);
+  if (fast !== undefined) {
+    try {
+      const { runPublish } = await import("./commands/fleet.js");
+      await runPublish(fast);
+      return (process.exitCode as number | undefined) ?? 0;
+    } catch (e) {
+      return reportError(e);
+    }
+  }
+  const [{ default: yargs }, { commands }, { VERSION }] = await Promise.all([import("yargs"), import("./commands/index.js"), import("../version.js")]);
   const parser = yargs(joinFlagValues(helpCommand(argv)))
     .scriptName("bale")
     .version(VERSION)
@@ -68,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 quietOnClosedStdout();
-main(hideBin(process.argv)).then(
+// What yargs' hideBin does for node (not an Electron bundle): drop the node binary and the script.
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,6 +1,6 @@
 /**
  * A small etcd v3 client over etcd's JSON gateway (`POST /v3/kv/range`, `/v3/kv/txn`; the generated loaders
- * watch with `/v3/watch`, see src/bindings/ts-watch-runtime.ts),
+ * watch with `/v3/watch`, see src/bindings/runtime/watch-runtime.ts),
  * which every etcd >= 3.4 serves on its client port. Keys and values travel base64-encoded,
  * 64-bit integers as decimal strings. Requests go to one endpoint at a time; a connection
  * failure moves to the next endpoint (failover), an HTTP-level error from etcd does not.

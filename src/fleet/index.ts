@@ -4,27 +4,35 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { compileConfigs } from "../config-compiler/build.js";
 import type { Manifest } from "../config-compiler/types.js";
 import { BaleError } from "../errors.js";
 import { EtcdClient, EtcdRequestError, EtcdUnreachable, parseEndpoints, type KeyValue } from "./etcd.js";
 import {
+  blobPuts,
   checkCanaryName,
   checkPrefix,
   defaultBy,
   diffManifests,
+  encodeManifest,
+  fitsOneTxn,
   keys,
-  parseManifest,
+  parsePointer,
+  pointerHash,
+  readHead,
+  readManifest,
   sha256Hex,
-  swapManifest,
+  swapPointer,
   unreachable,
-  writeBlobs,
+  writeImmutable,
+  type Diff,
   type FleetArtifact,
-  type FleetManifest,
+  type Head,
   type HistoryRecord,
+  type ImmutablePut,
+  type Published,
 } from "./store.js";
 
-export type { FleetArtifact, FleetManifest, HistoryRecord } from "./store.js";
+export type { FleetArtifact, FleetManifest, FleetPointer, HistoryRecord, Published } from "./store.js";
 
 export interface FleetOptions {
   /** etcd client URLs: "http://h1:2379,http://h2:2379" or an array. */
@@ -66,7 +74,8 @@ export interface PublishResult {
   blobsWritten: number;
   /** False when the store already held exactly this manifest (nothing written). */
   published: boolean;
-  timings: { buildMs: number; blobsMs: number; swapMs: number; totalMs: number };
+  /** buildMs: compiling (0 with build: false); readMs: reading out/ and what is live; blobsMs: values written before the swap (0 when they ride in it). */
+  timings: { buildMs: number; readMs: number; blobsMs: number; swapMs: number; totalMs: number };
 }
 
 function setup(o: FleetOptions): { client: EtcdClient; prefix: string; endpoints: string[] } {
@@ -87,8 +96,11 @@ async function withClient<T>(o: FleetOptions, f: (client: EtcdClient, prefix: st
   }
 }
 
-/** Reads `out/` (manifest + artifacts), checking every file against the sha256 the build recorded. */
-function readOut(out: string): { artifacts: Record<string, FleetArtifact>; blobs: Map<string, Buffer> } {
+/**
+ * Reads `out/` (manifest + artifacts), checking every file against the sha256 the build recorded. It yields
+ * to the event loop every 64 files so that the etcd reads a publish starts alongside it make progress.
+ */
+async function readOut(out: string): Promise<{ artifacts: Record<string, FleetArtifact>; blobs: Map<string, Buffer> }> {
   const mpath = join(out, "bale-manifest.json");
   let m: Manifest;
   try {
@@ -98,7 +110,8 @@ function readOut(out: string): { artifacts: Record<string, FleetArtifact>; blobs
   }
   const artifacts: Record<string, FleetArtifact> = {};
   const blobs = new Map<string, Buffer>();
-  for (const a of m.artifacts) {
+  for (const [i, a] of m.artifacts.entries()) {
+    if (i % 64 === 63) await new Promise<void>((r) => setImmediate(r));
     const file = join(out, a.output);
     let data: Buffer;
     try {
@@ -115,22 +128,35 @@ function readOut(out: string): { artifacts: Record<string, FleetArtifact>; blobs
   return { artifacts, blobs };
 }
 
-async function readManifestAt(client: EtcdClient, key: string): Promise<{ kv: KeyValue | undefined; manifest: FleetManifest | undefined; hash: string | null }> {
-  const { kv } = await client.get(key);
-  if (!kv) return { kv, manifest: undefined, hash: null };
-  return { kv, manifest: parseManifest(kv), hash: sha256Hex(kv.value) };
+/** What a pointer key holds before a swap: its kv (for the guard), what it resolves to, and its hash for messages. */
+interface Current {
+  kv: KeyValue | undefined;
+  head: Head | undefined;
+  hash: string | null;
 }
 
-/** Like readManifestAt, but a damaged manifest (e.g. hand-edited) counts as empty, so a publish can repair it (still guarded on its revision). */
-async function readManifestForReplace(client: EtcdClient, key: string): Promise<{ kv: KeyValue | undefined; manifest: FleetManifest | undefined; hash: string | null }> {
+/** Like readHead, but a damaged pointer or manifest (e.g. hand-edited) counts as empty, so a swap can repair it (still guarded on its revision). */
+async function readForReplace(client: EtcdClient, prefix: string, key: string): Promise<Current> {
   try {
-    return await readManifestAt(client, key);
+    const head = await readHead(client, prefix, key);
+    return { kv: head?.kv, head, hash: head?.hash ?? null };
   } catch (e) {
     if (!(e instanceof BaleError && e.code === "config-fleet-corrupt")) throw e;
     const { kv } = await client.get(key);
-    return { kv, manifest: undefined, hash: kv ? sha256Hex(kv.value) : null };
+    return { kv, head: undefined, hash: kv ? pointerHash(kv) : null };
   }
 }
+
+const isEmpty = (d: Diff): boolean => d.added.length + d.changed.length + d.removed.length === 0;
+
+/** The puts that store a manifest: its root and the shards not in `stored` (shards of manifests already in the store). */
+const manifestPuts = (prefix: string, artifacts: Record<string, FleetArtifact>, stored: ReadonlySet<string>): { hash: string; puts: ImmutablePut[] } => {
+  const m = encodeManifest(artifacts);
+  const shards = new Map(m.shards.filter((x) => !stored.has(x.hash)).map((x) => [x.hash, x.text]));
+  const puts = [...shards].map(([hash, text]) => ({ key: keys.manifest(prefix, hash), value: text, what: `a manifest shard (${hash.slice(0, 12)})` }));
+  puts.push({ key: keys.manifest(prefix, m.hash), value: m.text, what: "the manifest root" });
+  return { hash: m.hash, puts };
+};
 
 /** Builds (unless build: false) and publishes every artifact, all-or-nothing, guarded against concurrent publishers. */
 export async function publishConfigs(o: PublishOptions): Promise<PublishResult> {
@@ -138,39 +164,54 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
   const root = resolve(o.root ?? ".");
   const out = resolve(o.out ?? join(root, "out"));
   const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
+  const target = canary === undefined ? "live" : `canary:${canary}`;
   setup(o).client.close(); // check endpoints and prefix before building
-  if (o.build !== false) await compileConfigs({ root, out });
+  if (o.build !== false) {
+    // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
+    const { compileConfigs } = await import("../config-compiler/build.js");
+    await compileConfigs({ root, out });
+  }
   const t1 = performance.now();
-  const { artifacts, blobs } = readOut(out);
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
-    const cur = await readManifestForReplace(client, key);
-    const base = canary === undefined ? cur.manifest : (cur.manifest ?? (await readManifestAt(client, keys.live(prefix))).manifest);
-    const diff = diffManifests(base, artifacts);
-    const same = cur.manifest !== undefined && diffManifests(cur.manifest, artifacts);
-    if (same && same.added.length + same.changed.length + same.removed.length === 0 && cur.kv) {
-      const t = performance.now();
-      return { prefix, target: canary === undefined ? "live" : `canary:${canary}`, revision: cur.kv.modRevision, hash: cur.hash as string, previousHash: cur.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, blobsMs: 0, swapMs: 0, totalMs: t - t0 } };
-    }
-    let blobsWritten: number;
-    try {
-      const have = new Set([cur.manifest, base].flatMap((m) => Object.values(m?.artifacts ?? {}).map((a) => a.sha256)));
-      blobsWritten = await writeBlobs(client, prefix, blobs, have, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
-    } catch (e) {
-      if (!(e instanceof EtcdUnreachable || e instanceof EtcdRequestError)) throw e;
-      throw new BaleError("config-publish-interrupted", `writing artifacts to etcd failed (${e.message}); the publish did not land: ${key} was not touched`, { fix: "run the publish again once etcd answers (blobs already written are reused)", cause: e });
-    }
+    // What is live is read while out/ is read and hashed (one waits on etcd, the other on the disk and CPU);
+    // out/'s own errors still come first.
+    const live = (async () => {
+      const cur = await readForReplace(client, prefix, key);
+      return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
+    })();
+    live.catch(() => undefined);
+    const { artifacts, blobs } = await readOut(out);
+    const { cur, base } = await live;
+    const diff = diffManifests(base?.artifacts, artifacts);
     const t2 = performance.now();
-    await o.onProgress?.({ phase: "swap" });
-    const manifest: FleetManifest = {
-      version: 1,
-      artifacts,
-      parent: cur.hash,
-      published: { at: new Date().toISOString(), by: o.by ?? defaultBy(), action: "publish", ...(canary !== undefined ? { canary } : {}) },
-    };
-    const s = await swapManifest(client, prefix, { key, target: canary === undefined ? "live" : `canary:${canary}`, expectModRevision: cur.kv?.modRevision ?? 0, previousHash: cur.hash, manifest, diff });
+    if (cur.head && isEmpty(base === cur.head ? diff : diffManifests(cur.head.artifacts, artifacts))) {
+      return { prefix, target, revision: cur.head.kv.modRevision, hash: cur.head.hash, previousHash: cur.head.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: 0, swapMs: 0, totalMs: t2 - t0 } };
+    }
+    const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));
+    const todo = blobPuts(prefix, blobs, have);
+    const manifest = manifestPuts(prefix, artifacts, new Set([...(cur.head?.shards ?? []), ...(base?.shards ?? [])]));
+    // A small change rides whole in the guarded transaction (blobs + changed shards + root + pointer +
+    // history: one request, one fsync); a big one writes its blobs first, in batches, and the manifest too if it must.
+    let inline: ImmutablePut[];
+    if (fitsOneTxn([...todo, ...manifest.puts], 2)) inline = [...todo, ...manifest.puts];
+    else {
+      const alongside = fitsOneTxn(manifest.puts, 2);
+      const first = alongside ? todo : [...todo, ...manifest.puts];
+      inline = alongside ? manifest.puts : [];
+      try {
+        await writeImmutable(client, first, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
+      } catch (e) {
+        if (!(e instanceof EtcdUnreachable || e instanceof EtcdRequestError)) throw e;
+        throw new BaleError("config-publish-interrupted", `writing artifacts to etcd failed (${e.message}); the publish did not land: ${key} was not touched`, { fix: "run the publish again once etcd answers (blobs already written are reused)", cause: e });
+      }
+    }
     const t3 = performance.now();
-    return { prefix, target: canary === undefined ? "live" : `canary:${canary}`, revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten, published: true, timings: { buildMs: t1 - t0, blobsMs: t2 - t1, swapMs: t3 - t2, totalMs: t3 - t0 } };
+    await o.onProgress?.({ phase: "swap" });
+    const published: Published = { at: new Date().toISOString(), by: o.by ?? defaultBy(), action: "publish", ...(canary !== undefined ? { canary } : {}) };
+    const s = await swapPointer(client, prefix, { key, target, expectModRevision: cur.kv?.modRevision ?? 0, previousHash: cur.hash, hash: manifest.hash, published, diff, puts: inline });
+    const t4 = performance.now();
+    return { prefix, target, revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: todo.length, published: true, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: t3 - t2, swapMs: t4 - t3, totalMs: t4 - t0 } };
   });
 }
 
@@ -184,15 +225,13 @@ export interface FleetStatus {
 
 export interface ManifestStatus {
   hash: string;
-  /** The etcd revision at which this manifest was written. */
+  /** The etcd revision at which this pointer was written. */
   modRevision: number;
   artifacts: number;
-  published: FleetManifest["published"];
+  published: Published;
   parent: string | null;
-}
-
-function manifestStatus(kv: KeyValue, m: FleetManifest): ManifestStatus {
-  return { hash: sha256Hex(kv.value), modRevision: kv.modRevision, artifacts: Object.keys(m.artifacts).length, published: m.published, parent: m.parent };
+  /** 2, or 1 for a whole manifest written by an older bale (still read; the next swap writes layout 2). */
+  layout: 1 | 2;
 }
 
 /** What is live (and which canaries exist). */
@@ -201,10 +240,19 @@ export async function fleetStatus(o: FleetOptions): Promise<FleetStatus> {
     const r = await client.range(keys.manifests(prefix), { prefix: true });
     let live: ManifestStatus | null = null;
     const canaries: (ManifestStatus & { name: string })[] = [];
+    const counts = new Map<string, number>();
     for (const kv of r.kvs) {
-      const m = parseManifest(kv);
-      if (kv.key === keys.live(prefix)) live = manifestStatus(kv, m);
-      else if (kv.key.startsWith(keys.canaries(prefix))) canaries.push({ name: kv.key.slice(keys.canaries(prefix).length), ...manifestStatus(kv, m) });
+      const p = parsePointer(kv);
+      let st: ManifestStatus;
+      if (p.layout === 1) st = { hash: p.hash, modRevision: kv.modRevision, artifacts: Object.keys(p.artifacts).length, published: p.published, parent: p.parent, layout: 1 };
+      else {
+        const h = p.pointer.manifest;
+        let n = counts.get(h);
+        if (n === undefined) counts.set(h, (n = Object.keys((await readManifest(client, prefix, h, kv.key)).artifacts).length));
+        st = { hash: h, modRevision: kv.modRevision, artifacts: n, published: p.pointer.published, parent: p.pointer.parent, layout: 2 };
+      }
+      if (kv.key === keys.live(prefix)) live = st;
+      else if (kv.key.startsWith(keys.canaries(prefix))) canaries.push({ name: kv.key.slice(keys.canaries(prefix).length), ...st });
     }
     return { prefix, revision: r.revision, live, canaries };
   });
@@ -212,14 +260,32 @@ export async function fleetStatus(o: FleetOptions): Promise<FleetStatus> {
 
 /** The last `limit` manifest swaps, newest first. */
 export async function fleetHistory(o: FleetOptions & { limit?: number }): Promise<HistoryRecord[]> {
-  return withClient(o, async (client, prefix) => readHistory(client, prefix, o.limit ?? 20));
+  return withClient(o, async (client, prefix) => (await readHistory(client, prefix, o.limit ?? 20)).map((h) => h.record));
 }
 
-async function readHistory(client: EtcdClient, prefix: string, limit: number): Promise<HistoryRecord[]> {
+/** History records of both layouts; a layout-1 record carries its whole manifest (kept for rollback). */
+async function readHistory(client: EtcdClient, prefix: string, limit: number): Promise<{ record: HistoryRecord; artifacts?: Record<string, FleetArtifact> }[]> {
   const r = await client.range(keys.history(prefix), { prefix: true, descending: true, ...(limit > 0 ? { limit } : {}) });
   return r.kvs.map((kv) => {
-    const rec = JSON.parse(kv.value.toString("utf8")) as Omit<HistoryRecord, "key" | "revision">;
-    return { key: kv.key, revision: kv.modRevision, ...rec };
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(kv.value.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      throw new BaleError("config-fleet-corrupt", `the history record at ${kv.key} is not JSON`, { file: kv.key, fix: "delete that key (etcdctl del KEY); bale never writes such a value" });
+    }
+    const legacy = rec.version === undefined ? (rec.manifest as { artifacts?: Record<string, FleetArtifact>; parent?: string | null; published?: Published } | undefined) : undefined;
+    const record: HistoryRecord = {
+      key: kv.key,
+      target: String(rec.target),
+      hash: String(rec.hash),
+      parent: (legacy ? legacy.parent : (rec.parent as string | null | undefined)) ?? null,
+      published: (legacy ? legacy.published : (rec.published as Published | undefined)) ?? { at: "?", by: "?", action: "publish" },
+      revision: kv.modRevision,
+      added: (rec.added as string[] | undefined) ?? [],
+      changed: (rec.changed as string[] | undefined) ?? [],
+      removed: (rec.removed as string[] | undefined) ?? [],
+    };
+    return legacy?.artifacts ? { record, artifacts: legacy.artifacts } : { record };
   });
 }
 
@@ -233,17 +299,18 @@ export interface RollbackOptions extends FleetOptions {
 export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult> {
   const t0 = performance.now();
   return withClient(o, async (client, prefix) => {
-    const cur = await readManifestForReplace(client, keys.live(prefix));
-    const want = o.to ?? cur.manifest?.parent ?? undefined;
+    const cur = await readForReplace(client, prefix, keys.live(prefix));
+    const want = o.to ?? cur.head?.parent ?? undefined;
     if (want === undefined || want === null) throw new BaleError("config-rollback-target", "there is no earlier manifest to roll back to", { fix: "publish first; `bale config history` lists what can be rolled back to" });
     if (!/^[0-9a-f]{8,64}$/.test(want)) throw new BaleError("config-rollback-target", `${JSON.stringify(want)} is not a manifest hash`, { fix: "pass --to with a hash (at least 8 hex digits) from `bale config history`" });
-    const hits = (await readHistory(client, prefix, 0)).filter((h) => h.hash.startsWith(want));
-    const hashes = new Set(hits.map((h) => h.hash));
+    const hits = (await readHistory(client, prefix, 0)).filter((h) => h.record.hash.startsWith(want));
+    const hashes = new Set(hits.map((h) => h.record.hash));
     if (hashes.size !== 1) {
       throw new BaleError("config-rollback-target", hashes.size === 0 ? `no manifest ${want} in the history of ${prefix}` : `${want} matches ${hashes.size} manifests`, { fix: "pass --to with a (longer) hash from `bale config history`" });
     }
-    const target = (hits[0] as HistoryRecord).manifest;
-    return swapTo(client, prefix, cur, target.artifacts, "rollback", o.by, t0);
+    const hit = hits[0] as (typeof hits)[number];
+    const artifacts = hit.artifacts ?? (await readManifest(client, prefix, hit.record.hash, hit.record.key)).artifacts;
+    return swapTo(client, prefix, cur, artifacts, "rollback", o.by, t0);
   });
 }
 
@@ -257,17 +324,17 @@ export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
   const t0 = performance.now();
   const name = checkCanaryName(o.canary);
   return withClient(o, async (client, prefix) => {
-    const c = await readManifestAt(client, keys.canary(prefix, name));
-    if (!c.manifest || !c.kv) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
-    const cur = await readManifestForReplace(client, keys.live(prefix));
-    return swapTo(client, prefix, cur, c.manifest.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision });
+    const c = await readHead(client, prefix, keys.canary(prefix, name));
+    if (!c) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
+    const cur = await readForReplace(client, prefix, keys.live(prefix));
+    return swapTo(client, prefix, cur, c.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision });
   });
 }
 
 async function swapTo(
   client: EtcdClient,
   prefix: string,
-  cur: { kv: KeyValue | undefined; manifest: FleetManifest | undefined; hash: string | null },
+  cur: Current,
   artifacts: Record<string, FleetArtifact>,
   action: "rollback" | "promote",
   by: string | undefined,
@@ -279,18 +346,24 @@ async function swapTo(
   for (const [p, a] of Object.entries(artifacts)) {
     if (!have.has(a.sha256)) throw new BaleError("config-fleet-corrupt", `the blob of ${p} (${a.sha256.slice(0, 12)}) is missing from ${keys.blobs(prefix)}`, { fix: "republish from source with `bale config publish`" });
   }
-  const diff = diffManifests(cur.manifest, artifacts);
-  const manifest: FleetManifest = { version: 1, artifacts, parent: cur.hash, published: { at: new Date().toISOString(), by: by ?? defaultBy(), action, ...(canary ? { canary: canary.name } : {}) } };
+  const diff = diffManifests(cur.head?.artifacts, artifacts);
+  // The manifest is written again (same bytes under the same keys) so that a target read from a layout-1 record exists in layout 2.
+  const manifest = manifestPuts(prefix, artifacts, new Set());
+  const inline = fitsOneTxn(manifest.puts, 3) ? manifest.puts : [];
+  if (inline.length === 0) await writeImmutable(client, manifest.puts);
+  const published: Published = { at: new Date().toISOString(), by: by ?? defaultBy(), action, ...(canary ? { canary: canary.name } : {}) };
   const t1 = performance.now();
-  const s = await swapManifest(client, prefix, {
+  const s = await swapPointer(client, prefix, {
     key: keys.live(prefix),
     target: "live",
     expectModRevision: cur.kv?.modRevision ?? 0,
     previousHash: cur.hash,
-    manifest,
+    hash: manifest.hash,
+    published,
     diff,
+    puts: inline,
     ...(canary ? { extra: [{ delete: { key: keys.canary(prefix, canary.name) } }] } : {}),
   });
   const t2 = performance.now();
-  return { prefix, target: "live", revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: 0, published: true, timings: { buildMs: 0, blobsMs: t1 - t0, swapMs: t2 - t1, totalMs: t2 - t0 } };
+  return { prefix, target: "live", revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: 0, published: true, timings: { buildMs: 0, readMs: t1 - t0, blobsMs: 0, swapMs: t2 - t1, totalMs: t2 - t0 } };
 }

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { CLI, env, tmp } from "../helpers.js";
 import { startCluster, type Cluster } from "../etcd.js";
-import { writeOut, manyValues } from "../fleet-fixtures.js";
+import { writeOut, manyValues, readLiveManifest } from "../fleet-fixtures.js";
 import { EtcdClient } from "../../src/fleet/etcd.js";
 import { publishConfigs } from "../../src/fleet/index.js";
 
@@ -38,20 +38,18 @@ function publishAndKill(args: string[], at: RegExp, kill: () => Promise<void>): 
   });
 }
 
-/** The live manifest's hash, after checking that every blob it names is present and intact. */
+/** The live manifest's hash (named by the m/live pointer), after checking that every blob it names is present and intact. */
 async function liveConsistent(c: Cluster, prefix: string): Promise<string> {
   const client = new EtcdClient({ endpoints: c.endpoints });
   try {
-    const { kv } = await client.get(`${prefix}/m/live`);
-    assert.ok(kv, "a live manifest");
-    const m = JSON.parse(kv.value.toString()) as { artifacts: Record<string, { sha256: string }> };
+    const m = await readLiveManifest(client, prefix);
     const blobs = new Map((await client.range(`${prefix}/blobs/`, { prefix: true })).kvs.map((k) => [k.key.slice(prefix.length + 7), k.value]));
     for (const [p, a] of Object.entries(m.artifacts)) {
       const b = blobs.get(a.sha256);
       assert.ok(b, `blob of ${p} present`);
       assert.equal(createHash("sha256").update(b).digest("hex"), a.sha256);
     }
-    return createHash("sha256").update(kv.value).digest("hex");
+    return m.hash;
   } finally {
     client.close();
   }

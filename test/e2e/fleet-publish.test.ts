@@ -4,10 +4,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bale, tmp } from "../helpers.js";
 import { startCluster, type Cluster } from "../etcd.js";
-import { writeOut, writeProject, manyValues } from "../fleet-fixtures.js";
+import { writeOut, writeProject, manyValues, readLiveManifest } from "../fleet-fixtures.js";
 import { EtcdClient } from "../../src/fleet/etcd.js";
 import { publishConfigs } from "../../src/fleet/index.js";
 import { BaleError } from "../../src/errors.js";
+import { compactJson, sha256Hex } from "../../src/fleet/store.js";
+import { canonicalJson } from "../../src/config-compiler/canonical.js";
 
 let etcd: Cluster;
 before(async () => {
@@ -198,4 +200,83 @@ test("publish refuses a missing out/, a bad canary name and an artifact over etc
   assert.equal(r3.status, 1);
   assert.match(r3.stderr, /"no spaces" is not a usable canary name.*\[config-fleet-canary\]/);
   assert.deepEqual(await keysUnder("/t/refused"), []);
+});
+
+test("a store written by an older bale (layout 1: the whole manifest at m/live, copied into history) is read, published over and rolled back to", async () => {
+  const prefix = "/t/layout1";
+  const old = canonicalJson({ greeting: "old", level: 1 });
+  const oldSha = sha256Hex(old);
+  const v1 = compactJson({ version: 1, artifacts: { "configs/a.json": { sha256: oldSha, schema: "Flags", kind: "config", size: old.length } }, parent: null, published: { at: "2026-01-01T00:00:00.000Z", by: "old@host", action: "publish" } });
+  const h1 = sha256Hex(v1);
+  const client = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    await client.txn(
+      [],
+      [
+        { put: { key: `${prefix}/blobs/${oldSha}`, value: old } },
+        { put: { key: `${prefix}/m/live`, value: v1 } },
+        { put: { key: `${prefix}/history/001767225600000-${h1.slice(0, 16)}`, value: compactJson({ target: "live", hash: h1, manifest: JSON.parse(v1), added: ["configs/a.json"], changed: [], removed: [] }) } },
+      ],
+    );
+    const args = ["--etcd", etcd.etcd, "--prefix", prefix, "--json"];
+    const st = json<{ live: { hash: string; layout: number; artifacts: number } }>(bale(["config", "status", ...args]));
+    assert.deepEqual([st.live.hash, st.live.layout, st.live.artifacts], [h1, 1, 1]);
+
+    const out = tmp();
+    writeOut(out, { a: { greeting: "new", level: 2 } });
+    const p = json<Pub>(bale(["config", "publish", "--no-build", "-o", out, ...args]));
+    assert.equal(p.previousHash, h1);
+    assert.deepEqual(p.changed, ["configs/a.json"]);
+    const st2 = json<{ live: { hash: string; layout: number; parent: string } }>(bale(["config", "status", ...args]));
+    assert.deepEqual([st2.live.hash, st2.live.layout, st2.live.parent], [p.hash, 2, h1]);
+    const hist = json<{ hash: string; published: { by: string } }[]>(bale(["config", "history", ...args]));
+    assert.deepEqual(
+      hist.map((h) => h.hash),
+      [p.hash, h1],
+    );
+    assert.equal(hist[1]?.published.by, "old@host");
+
+    // Rollback to the layout-1 manifest: its artifacts (from the old history record) go live as a layout-2 manifest.
+    const rb = json<Pub>(bale(["config", "rollback", ...args]));
+    assert.deepEqual(rb.changed, ["configs/a.json"]);
+    const pointer = JSON.parse(((await client.get(`${prefix}/m/live`)).kv?.value ?? "").toString()) as { version: number; manifest: string; parent: string };
+    assert.deepEqual([pointer.version, pointer.manifest, pointer.parent], [2, rb.hash, p.hash]);
+    const m = await readLiveManifest(client, prefix);
+    assert.equal(m.hash, rb.hash);
+    assert.equal(m.artifacts["configs/a.json"]?.sha256, oldSha);
+  } finally {
+    client.close();
+  }
+});
+
+test("a one-config change is one guarded transaction: the blob, one manifest shard, the root, a ~250-byte pointer and a small history record", async () => {
+  const prefix = "/t/pointer";
+  const out = tmp();
+  writeOut(out, manyValues(1000, 1));
+  await publishConfigs({ etcd: etcd.endpoints, prefix, out, build: false });
+  const before = await keysUnder(prefix);
+  const v = manyValues(1000, 1);
+  v.c0042 = { greeting: "changed", level: 7 };
+  const out2 = tmp();
+  writeOut(out2, v);
+  const r = await publishConfigs({ etcd: etcd.endpoints, prefix, out: out2, build: false });
+  assert.deepEqual(r.changed, ["configs/c0042.json"]);
+  const client = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    // Everything the publish wrote carries the swap's revision: one transaction.
+    const kvs = (await client.range(`${prefix}/`, { prefix: true })).kvs.filter((kv) => !before.includes(kv.key) || kv.key === `${prefix}/m/live`);
+    assert.deepEqual(
+      kvs.map((kv) => kv.key.slice(prefix.length + 1).replace(/[0-9a-f]{64}$/, "H").replace(/^history\/.*/, "history/R")).sort(),
+      ["blobs/H", "history/R", "m/live", "manifests/H", "manifests/H"],
+    );
+    assert.ok(kvs.every((kv) => kv.modRevision === r.revision));
+    const size = (k: string) => kvs.filter((kv) => kv.key.startsWith(`${prefix}/${k}`)).reduce((n, kv) => n + kv.value.length, 0);
+    assert.ok(size("m/live") < 400, `pointer ${size("m/live")} bytes`);
+    assert.ok(size("history/") < 1000, `history record ${size("history/")} bytes`);
+    // A shard (~64 of the 1000 entries) and the root (16 hashes): not the ~140 KB of the whole manifest.
+    assert.ok(size("manifests/") < 16_000, `manifest values written: ${size("manifests/")} bytes`);
+    assert.equal(Object.keys((await readLiveManifest(client, prefix)).artifacts).length, 1000);
+  } finally {
+    client.close();
+  }
 });

@@ -59,13 +59,17 @@ test("live loaders follow publishes, keep the last good value on hand-edited bad
     // Hand edit 1: garbage written straight over the manifest.
     await put(c, `${prefix}/m/live`, "{not json");
     for (const w of ws) for (const a of AB) await w.waitFor(`${a} reports the bad manifest`, (e) => e.event === "error" && e.artifact === a && /not valid/.test(e.message ?? ""));
-    // Hand edit 2: a well-formed manifest pointing at a value that fails the schema.
+    // Hand edit 2: a well-formed manifest (layout 1, as older bale versions wrote it: still followed) naming a value that fails the schema.
     const bad = canonicalJson({ greeting: "", level: 1000 });
     const sha = createHash("sha256").update(bad).digest("hex");
     await put(c, `${prefix}/blobs/${sha}`, bad);
     await put(c, `${prefix}/m/live`, canonicalJson({ version: 1, artifacts: { "configs/a.json": { sha256: sha, schema: "Flags", kind: "config", size: bad.length } }, parent: null, published: { at: "x", by: "hand", action: "publish" } }));
     for (const w of ws) await w.waitFor("a reports the invalid value", (e) => e.event === "error" && e.artifact === "configs/a.json" && /Flags/.test(e.message ?? ""));
     for (const w of ws) await w.waitFor("b reports that it is gone", (e) => e.event === "error" && e.artifact === "configs/b.json" && /not in the published manifest/.test(e.message ?? ""));
+    // Hand edit 3: a pointer (layout 2) naming a manifest that is not in the store.
+    const missing = "ab".repeat(32);
+    await put(c, `${prefix}/m/live`, canonicalJson({ version: 2, manifest: missing, parent: null, published: { at: "x", by: "hand", action: "publish" } }));
+    for (const w of ws) for (const a of AB) await w.waitFor(`${a} reports the missing manifest`, (e) => e.event === "error" && e.artifact === a && e.message?.includes(`${prefix}/manifests/${missing} is missing`) === true);
 
     // A real publish repairs it (guarded on the damaged manifest's revision).
     await publish(c, prefix, { a: { greeting: "a", level: 3 }, b: { greeting: "b", level: 1 } });
@@ -169,5 +173,31 @@ test("canary: only loaders started with the canary name follow it; promote makes
     assert.match(again.stderr, /no canary "host-7".*\[config-canary-missing\]/);
   } finally {
     for (const w of [...canary, ...plain]) w.stop();
+  }
+});
+
+test("loaders follow configs in a sharded manifest (300 configs, 8 shards): a change in one shard reaches exactly its followers", async () => {
+  const c = await startCluster(1);
+  clusters.push(c);
+  const prefix = "/t/sharded";
+  const values = (a: number, b: number): Record<string, { greeting: string; level: number }> => {
+    const v: Record<string, { greeting: string; level: number }> = { a: { greeting: "a", level: a }, b: { greeting: "b", level: b } };
+    for (let i = 0; i < 298; i++) v[`c${String(i).padStart(4, "0")}`] = { greeting: `c${i}`, level: 0 };
+    return v;
+  };
+  await publish(c, prefix, values(1, 1));
+  const ws = LANGS.map((lang) => new Watcher(lang, root, { source: { etcd: c.etcd, prefix, cacheFile: join(tmp(), "cache.json") }, artifacts: AB }));
+  try {
+    for (const w of ws) for (const a of AB) await w.waitFor(`${a} level 1`, (e) => e.event === "change" && e.artifact === a && e.value?.level === 1);
+    await publish(c, prefix, values(2, 1));
+    for (const w of ws) await w.waitFor("a level 2", (e) => e.event === "change" && e.artifact === "configs/a.json" && e.value?.level === 2);
+    await publish(c, prefix, values(2, 3));
+    for (const w of ws) await w.waitFor("b level 3", (e) => e.event === "change" && e.artifact === "configs/b.json" && e.value?.level === 3);
+    for (const w of ws) {
+      assert.deepEqual(w.levels("configs/a.json"), [1, 2]);
+      assert.deepEqual(w.levels("configs/b.json"), [1, 3]);
+    }
+  } finally {
+    for (const w of ws) w.stop();
   }
 });

@@ -164,13 +164,24 @@ interface FleetManifest {
   artifacts: Record<string, { sha256: string } | undefined>;
 }
 
+/**
+ * What a manifest key (m/live, m/canary/NAME) holds: a pointer to <prefix>/manifests/<hash> (layout 2),
+ * a whole manifest (layout 1, written by older bale versions), or why it is unusable.
+ */
+type Head = { rev: number; m: FleetManifest | Error } | { rev: number; hash: string };
+
 type RawKv = { key?: string; value?: string; mod_revision?: string };
 
 /** One etcd watch stream per (endpoints, prefix) in this process, shared by every follower of a config under it. */
 class Follower {
   private readonly subs = new Set<Sub>();
-  /** Manifest key -> parsed manifest (or why it is unusable) and its mod revision. */
-  private readonly manifests = new Map<string, { m: FleetManifest | Error; rev: number }>();
+  /** Manifest key -> what it holds and its mod revision. */
+  private readonly manifests = new Map<string, Head>();
+  /** Manifests already fetched (shards merged), by root hash; content-addressed, so never stale; pruned to those still named. */
+  private readonly byHash = new Map<string, FleetManifest>();
+  /** The shard hashes of each manifest in byHash, and the shards themselves (a new root mostly reuses them). */
+  private readonly rootShards = new Map<string, string[]>();
+  private readonly shards = new Map<string, FleetManifest["artifacts"]>();
   /** The last store revision whose events have been applied (0 = read everything afresh). */
   private revision = 0;
   private current = 0;
@@ -260,15 +271,109 @@ class Follower {
       this.manifests.delete(key);
       return;
     }
-    let m: FleetManifest | Error;
     try {
-      const o = JSON.parse(value.toString("utf8")) as { version?: unknown; artifacts?: unknown };
+      const o = JSON.parse(value.toString("utf8")) as { version?: unknown; artifacts?: unknown; manifest?: unknown };
+      if (o !== null && typeof o === "object" && o.version === 2 && typeof o.manifest === "string" && /^[0-9a-f]{64}$/.test(o.manifest)) {
+        this.manifests.set(key, { rev, hash: o.manifest });
+        return;
+      }
       if (o === null || typeof o !== "object" || o.version !== 1 || typeof o.artifacts !== "object" || o.artifacts === null) throw new Error("not a bale fleet manifest");
-      m = o as FleetManifest;
+      this.manifests.set(key, { rev, m: o as FleetManifest });
     } catch (e) {
-      m = new Error("the manifest at " + key + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")");
+      this.manifests.set(key, { rev, m: new Error("the manifest at " + key + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")") });
     }
-    this.manifests.set(key, { m, rev });
+  }
+
+  /** Reads values under <prefix>/manifests/ (one read-only transaction per 128), each checked against its hash and parsed. */
+  private async fetchStored(hashes: string[], out: Map<string, Record<string, unknown> | Error>): Promise<void> {
+    for (let i = 0; i < hashes.length; i += 128) {
+      const part = hashes.slice(i, i + 128);
+      let r: { responses?: { response_range?: { kvs?: RawKv[] } }[] };
+      try {
+        r = (await this.post("/v3/kv/txn", { success: part.map((h) => ({ request_range: { key: this.b64(this.prefix + "/manifests/" + h) } })) })) as typeof r;
+      } catch (e) {
+        for (const h of part) out.set(h, new Error("cannot fetch manifest " + h.slice(0, 12) + ": " + (e instanceof Error ? e.message : String(e))));
+        continue;
+      }
+      part.forEach((h, j) => {
+        const kv = r.responses?.[j]?.response_range?.kvs?.[0];
+        const where = this.prefix + "/manifests/" + h;
+        if (!kv) return out.set(h, new Error("the manifest " + where + " is missing"));
+        const bytes = Buffer.from(kv.value ?? "", "base64");
+        if (sha256(bytes) !== h) return out.set(h, new Error("the manifest " + where + " does not match its sha256 (edited in etcd?)"));
+        try {
+          const o = JSON.parse(bytes.toString("utf8")) as Record<string, unknown> | null;
+          if (o === null || typeof o !== "object" || o["version"] !== 2) throw new Error("not a bale fleet manifest");
+          return out.set(h, o);
+        } catch (e) {
+          return out.set(h, new Error("the manifest " + where + " is not valid (" + (e instanceof Error ? e.message : String(e)) + ")"));
+        }
+      });
+    }
+  }
+
+  /**
+   * Resolves pointers to manifests: the root each names, then the shards those list that are not already
+   * here (a one-config change brings one new shard). Roots and shards are content-addressed, so what was
+   * fetched is never stale; only what the current pointers name is kept.
+   */
+  private async resolve(heads: Head[]): Promise<Map<string, FleetManifest | Error>> {
+    const out = new Map<string, FleetManifest | Error>();
+    const roots = [...new Set(heads.flatMap((h) => ("hash" in h ? [h.hash] : [])))];
+    const need = roots.filter((h) => !this.byHash.has(h));
+    const got = new Map<string, Record<string, unknown> | Error>();
+    await this.fetchStored(need, got);
+    const shardsOf = new Map<string, string[] | Error>();
+    for (const h of need) {
+      const root = got.get(h) as Record<string, unknown> | Error;
+      const list = root instanceof Error ? root : root["shards"];
+      if (list instanceof Error) shardsOf.set(h, list);
+      else if (!Array.isArray(list) || !list.every((x) => typeof x === "string" && /^[0-9a-f]{64}$/.test(x))) shardsOf.set(h, new Error("the manifest " + this.prefix + "/manifests/" + h + " is not valid (no shard list)"));
+      else shardsOf.set(h, list as string[]);
+    }
+    const wantShards = [...new Set([...shardsOf.values()].flatMap((l) => (l instanceof Error ? [] : l)).filter((x) => !this.shards.has(x)))];
+    const shardValues = new Map<string, Record<string, unknown> | Error>();
+    await this.fetchStored(wantShards, shardValues);
+    for (const [x, v] of shardValues) if (!(v instanceof Error) && typeof v["artifacts"] === "object" && v["artifacts"] !== null) this.shards.set(x, v["artifacts"] as FleetManifest["artifacts"]);
+    for (const h of roots) {
+      const known = this.byHash.get(h);
+      if (known) {
+        out.set(h, known);
+        continue;
+      }
+      const list = shardsOf.get(h) as string[] | Error;
+      if (list instanceof Error) {
+        out.set(h, list);
+        continue;
+      }
+      const artifacts: FleetManifest["artifacts"] = {};
+      let bad: Error | undefined;
+      for (const x of list) {
+        const a = this.shards.get(x);
+        if (a) Object.assign(artifacts, a);
+        else {
+          const v = shardValues.get(x);
+          bad = v instanceof Error ? v : new Error("the manifest shard " + this.prefix + "/manifests/" + x + " is not valid");
+          break;
+        }
+      }
+      if (bad) out.set(h, bad);
+      else {
+        const m: FleetManifest = { artifacts };
+        this.byHash.set(h, m);
+        this.rootShards.set(h, list);
+        out.set(h, m);
+      }
+    }
+    const named = new Set([...this.manifests.values()].flatMap((h) => ("hash" in h ? [h.hash] : [])));
+    for (const h of [...this.byHash.keys()]) {
+      if (named.has(h) || out.has(h)) continue;
+      this.byHash.delete(h);
+      this.rootShards.delete(h);
+    }
+    const keep = new Set([...this.rootShards.values()].flat());
+    for (const x of [...this.shards.keys()]) if (!keep.has(x)) this.shards.delete(x);
+    return out;
   }
 
   private async run(): Promise<void> {
@@ -402,22 +507,27 @@ class Follower {
   }
 
   /** Brings every sub to its manifest's value: the blobs needed are fetched together (one request per 128). */
-  private async apply(subs: Sub[], manifests: Map<string, { m: FleetManifest | Error; rev: number }>): Promise<void> {
+  private async apply(subs: Sub[], manifests: Map<string, Head>): Promise<void> {
+    const keyOf = (s: Sub): string => {
+      const canaryKey = s.canary === undefined ? undefined : this.prefix + "/m/canary/" + s.canary;
+      return canaryKey !== undefined && manifests.has(canaryKey) ? canaryKey : this.prefix + "/m/live";
+    };
+    const resolved = await this.resolve(subs.flatMap((s) => manifests.get(keyOf(s)) ?? []));
     const todo: { s: Sub; key: string; update: ConfigUpdate }[] = [];
     for (const s of subs) {
       if (!this.subs.has(s)) continue;
-      const canaryKey = s.canary === undefined ? undefined : this.prefix + "/m/canary/" + s.canary;
-      const key = canaryKey !== undefined && manifests.has(canaryKey) ? canaryKey : this.prefix + "/m/live";
+      const key = keyOf(s);
       const entry = manifests.get(key);
       if (!entry) {
         s.error(new ConfigError(key, "nothing is published here yet; keeping " + (s.sha ? "the last good value" : "no value")));
         continue;
       }
-      if (entry.m instanceof Error) {
-        s.error(new ConfigError(key, entry.m.message + "; keeping the last good value"));
+      const m = "hash" in entry ? (resolved.get(entry.hash) as FleetManifest | Error) : entry.m;
+      if (m instanceof Error) {
+        s.error(new ConfigError(key, m.message + "; keeping the last good value"));
         continue;
       }
-      const a = entry.m.artifacts[s.artifact];
+      const a = m.artifacts[s.artifact];
       if (!a || typeof a.sha256 !== "string") {
         s.error(new ConfigError(key, s.artifact + " is not in the published manifest; keeping the last good value"));
         continue;

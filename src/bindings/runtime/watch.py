@@ -194,6 +194,13 @@ def _follow_dir(w: ConfigWatch[typing.Any], source: DirSource) -> None:
     threading.Thread(target=loop, name="bale-watch-dir", daemon=True).start()
 
 
+@dataclasses.dataclass(frozen=True)
+class _Ptr:
+    """A manifest key holding a pointer (layout 2): the manifest is at <prefix>/manifests/<hash>."""
+
+    hash: str
+
+
 class _Sub:
     def __init__(self, w: ConfigWatch[typing.Any], artifact: str, canary: "str | None", cache_file: str) -> None:
         self.w = w
@@ -214,7 +221,13 @@ class _Follower:
         self.prefix = prefix
         self.key = key
         self.subs: "list[_Sub]" = []
-        self.manifests: "dict[str, tuple[dict[str, typing.Any] | str, int]]" = {}
+        # Manifest key -> (whole manifest (layout 1) | pointer (layout 2) | why it is unusable, mod revision).
+        self.manifests: "dict[str, tuple[dict[str, typing.Any] | _Ptr | str, int]]" = {}
+        # Manifests already fetched (shards merged), by root hash (content-addressed, so never stale); pruned to
+        # those still named. Their shard lists and the shards themselves (a new root mostly reuses them).
+        self.by_hash: "dict[str, dict[str, typing.Any]]" = {}
+        self.root_shards: "dict[str, list[str]]" = {}
+        self.shards: "dict[str, dict[str, typing.Any]]" = {}
         self.revision = 0
         self.current = 0
         self.closed = False
@@ -284,9 +297,14 @@ class _Follower:
             return
         try:
             o = _obj(json.loads(value))
-            if o.get("version") != 1 or not isinstance(o.get("artifacts"), dict):
+            h = o.get("manifest")
+            m: "dict[str, typing.Any] | _Ptr | str"
+            if o.get("version") == 2 and isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h):
+                m = _Ptr(h)
+            elif o.get("version") != 1 or not isinstance(o.get("artifacts"), dict):
                 raise ValueError("not a bale fleet manifest")
-            m: "dict[str, typing.Any] | str" = o
+            else:
+                m = o
         except ValueError as e:
             m = "the manifest at " + key + " is not valid (" + str(e) + ")"
         self.manifests[key] = (m, rev)
@@ -398,20 +416,129 @@ class _Follower:
     def _apply_one(self, s: _Sub) -> None:
         self._apply([s])
 
+    def _fetch_stored(self, hashes: "list[str]", out: "dict[str, dict[str, typing.Any] | str]") -> None:
+        """Reads values under <prefix>/manifests/ (one read-only transaction per 128), each checked against its hash and parsed."""
+        for i in range(0, len(hashes), 128):
+            part = hashes[i : i + 128]
+            try:
+                r = self._post("/v3/kv/txn", {"success": [{"request_range": {"key": _b64(self.prefix + "/manifests/" + h)}} for h in part]})
+            except (OSError, ValueError) as e:
+                for h in part:
+                    out[h] = "cannot fetch manifest " + h[:12] + ": " + str(e)
+                continue
+            responses = _list(r.get("responses"))
+            for j, h in enumerate(part):
+                where = self.prefix + "/manifests/" + h
+                kvs = _list(_obj(_obj(responses[j] if j < len(responses) else None).get("response_range")).get("kvs"))
+                if not kvs:
+                    out[h] = "the manifest " + where + " is missing"
+                    continue
+                _, raw, _ = _kv(kvs[0])
+                if _sha(raw) != h:
+                    out[h] = "the manifest " + where + " does not match its sha256 (edited in etcd?)"
+                    continue
+                try:
+                    o = _obj(json.loads(raw))
+                    if o.get("version") != 2:
+                        raise ValueError("not a bale fleet manifest")
+                except ValueError as e:
+                    out[h] = "the manifest " + where + " is not valid (" + str(e) + ")"
+                    continue
+                out[h] = o
+
+    def _resolve(self, ptrs: "list[_Ptr]") -> "dict[str, dict[str, typing.Any] | str]":
+        """Resolves pointers: the root each names, then the shards it lists that are not here yet (content-addressed, never stale)."""
+        out: "dict[str, dict[str, typing.Any] | str]" = {}
+        roots: "list[str]" = []
+        for p in ptrs:
+            if p.hash not in roots:
+                roots.append(p.hash)
+        need = [h for h in roots if h not in self.by_hash]
+        got: "dict[str, dict[str, typing.Any] | str]" = {}
+        self._fetch_stored(need, got)
+        shards_of: "dict[str, list[str] | str]" = {}
+        for h in need:
+            root = got.get(h, "the manifest " + h[:12] + " was not fetched")
+            if isinstance(root, str):
+                shards_of[h] = root
+                continue
+            lst = root.get("shards")
+            if not isinstance(lst, list) or not all(isinstance(x, str) and len(x) == 64 and all(c in "0123456789abcdef" for c in x) for x in typing.cast("list[object]", lst)):
+                shards_of[h] = "the manifest " + self.prefix + "/manifests/" + h + " is not valid (no shard list)"
+                continue
+            shards_of[h] = typing.cast("list[str]", lst)
+        want: "list[str]" = []
+        for lst in shards_of.values():
+            if isinstance(lst, list):
+                for x in lst:
+                    if x not in self.shards and x not in want:
+                        want.append(x)
+        shard_values: "dict[str, dict[str, typing.Any] | str]" = {}
+        self._fetch_stored(want, shard_values)
+        for x, v in shard_values.items():
+            if not isinstance(v, str) and isinstance(v.get("artifacts"), dict):
+                self.shards[x] = _obj(v.get("artifacts"))
+        for h in roots:
+            known = self.by_hash.get(h)
+            if known is not None:
+                out[h] = known
+                continue
+            lst = shards_of.get(h, "the manifest " + h[:12] + " was not fetched")
+            if isinstance(lst, str):
+                out[h] = lst
+                continue
+            artifacts: "dict[str, typing.Any]" = {}
+            bad: "str | None" = None
+            for x in lst:
+                a = self.shards.get(x)
+                if a is None:
+                    v = shard_values.get(x)
+                    bad = v if isinstance(v, str) else "the manifest shard " + self.prefix + "/manifests/" + x + " is not valid"
+                    break
+                artifacts.update(a)
+            if bad is not None:
+                out[h] = bad
+                continue
+            m: "dict[str, typing.Any]" = {"artifacts": artifacts}
+            self.by_hash[h] = m
+            self.root_shards[h] = lst
+            out[h] = m
+        named = {m.hash for m, _ in self.manifests.values() if isinstance(m, _Ptr)}
+        for h in list(self.by_hash):
+            if h not in named and h not in out:
+                del self.by_hash[h]
+                self.root_shards.pop(h, None)
+        keep = {x for lst in self.root_shards.values() for x in lst}
+        for x in list(self.shards):
+            if x not in keep:
+                del self.shards[x]
+        return out
+
     def _apply(self, subs: "list[_Sub]") -> None:
         """Brings every sub to its manifest's value; the blobs needed are fetched together (one request per 128)."""
+
+        def key_of(s: _Sub) -> str:
+            canary_key = None if s.canary is None else self.prefix + "/m/canary/" + s.canary
+            return canary_key if canary_key is not None and canary_key in self.manifests else self.prefix + "/m/live"
+
+        ptrs: "list[_Ptr]" = []
+        for s in subs:
+            e = self.manifests.get(key_of(s))
+            if e is not None and isinstance(e[0], _Ptr):
+                ptrs.append(e[0])
+        resolved = self._resolve(ptrs)
         todo: "list[tuple[_Sub, str, ConfigUpdate]]" = []
         for s in subs:
             if s not in self.subs:
                 continue
             w = s.w
-            canary_key = None if s.canary is None else self.prefix + "/m/canary/" + s.canary
-            key = canary_key if canary_key is not None and canary_key in self.manifests else self.prefix + "/m/live"
+            key = key_of(s)
             entry = self.manifests.get(key)
             if entry is None:
                 w.report_error(ConfigError(key, "nothing is published here yet; keeping " + ("the last good value" if w.sha else "no value")))
                 continue
-            m, rev = entry
+            head, rev = entry
+            m = resolved.get(head.hash, "the manifest " + head.hash[:12] + " was not fetched") if isinstance(head, _Ptr) else head
             if isinstance(m, str):
                 w.report_error(ConfigError(key, m + "; keeping the last good value"))
                 continue

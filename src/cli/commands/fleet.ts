@@ -39,10 +39,26 @@ function printResult(verb: string, r: PublishResult): void {
   for (const p of r.removed) out(`  - ${p}`);
 }
 
-interface PublishArgs extends CommonArgs {
+export interface PublishArgs extends CommonArgs {
   output?: string;
   build: boolean;
   canary?: string;
+}
+
+/** The publish command's work once its arguments are parsed (by yargs, or by the CLI's fast path: src/cli/fast.ts). */
+export async function runPublish(a: PublishArgs): Promise<void> {
+  const { publishConfigs } = await lib();
+  const o = { ...fleetOptions(a), build: a.build, ...(a.output !== undefined ? { out: a.output } : {}), ...(a.canary !== undefined ? { canary: a.canary } : {}) };
+  const r = await publishConfigs({
+    ...o,
+    onProgress: (p) => {
+      if (a.json) return;
+      if (p.phase === "swap") err("bale: swapping the manifest");
+      else err(`bale: wrote ${p.written}/${p.total} blobs`);
+    },
+  });
+  if (a.json) printJson(r);
+  else printResult("published", r);
 }
 
 const publishCommand: CommandModule<object, PublishArgs> = {
@@ -53,20 +69,7 @@ const publishCommand: CommandModule<object, PublishArgs> = {
       .option("output", { alias: "o", type: "string", describe: 'compiled output directory (default "<root>/out")' })
       .option("build", { type: "boolean", default: true, describe: "compile first (--no-build publishes out/ as it is, after checking its hashes)" })
       .option("canary", { type: "string", describe: "publish to this canary only (loaders started with that canary name follow it)" }) as never,
-  handler: async (a) => {
-    const { publishConfigs } = await lib();
-    const o = { ...fleetOptions(a), build: a.build, ...(a.output !== undefined ? { out: a.output } : {}), ...(a.canary !== undefined ? { canary: a.canary } : {}) };
-    const r = await publishConfigs({
-      ...o,
-      onProgress: (p) => {
-        if (a.json) return;
-        if (p.phase === "swap") err("bale: swapping the manifest");
-        else err(`bale: wrote ${p.written}/${p.total} blobs`);
-      },
-    });
-    if (a.json) printJson(r);
-    else printResult("published", r);
-  },
+  handler: runPublish,
 };
 
 const statusCommand: CommandModule<object, CommonArgs> = {
@@ -78,7 +81,7 @@ const statusCommand: CommandModule<object, CommonArgs> = {
     const s = await fleetStatus(fleetOptions(a));
     if (a.json) return printJson(s);
     if (!s.live) out(`${s.prefix}: nothing published (store revision ${s.revision})`);
-    else out(`${s.prefix} live: ${short(s.live.hash)} (${s.live.artifacts} artifacts) written at revision ${s.live.modRevision} by ${s.live.published.by} at ${s.live.published.at} (${s.live.published.action}); store revision ${s.revision}`);
+    else out(`${s.prefix} live: ${short(s.live.hash)} (${s.live.artifacts} artifacts) written at revision ${s.live.modRevision} by ${s.live.published.by} at ${s.live.published.at} (${s.live.published.action})${s.live.layout === 1 ? " [layout 1, written by an older bale]" : ""}; store revision ${s.revision}`);
     for (const c of s.canaries) out(`  canary ${c.name}: ${short(c.hash)} (${c.artifacts} artifacts) at revision ${c.modRevision} by ${c.published.by} at ${c.published.at}`);
   },
 };
@@ -97,7 +100,7 @@ const historyCommand: CommandModule<object, HistoryArgs> = {
     if (a.json) return printJson(h);
     if (!h.length) out("no history");
     for (const r of h) {
-      out(`${short(r.hash)} rev ${r.revision} ${r.target} ${r.manifest.published.action} by ${r.manifest.published.by} at ${r.manifest.published.at}: +${r.added.length} ~${r.changed.length} -${r.removed.length}`);
+      out(`${short(r.hash)} rev ${r.revision} ${r.target} ${r.published.action} by ${r.published.by} at ${r.published.at}: +${r.added.length} ~${r.changed.length} -${r.removed.length}`);
     }
   },
 };
