@@ -334,3 +334,30 @@ test("in a chroot holding only /bin/sh, the base tools and the C libraries, the 
     assert.match(out.exe, /^\/home\/user\/\.cache\/bale\/runtimes\/[0-9a-f]{64}\/node$/);
   }
 });
+
+test("a damaged cached runtime is found by verify and `cache list --check`, and the next run unpacks it again", () => {
+  const dir = tmp();
+  const archive = join(dir, "hello");
+  packOk(app(dir, "hello", HELLO), archive, ["--runtime", NODE22, ...LEVEL], { env: packEnv() });
+  const cache = join(dir, "cache");
+  const e = bare(dir, cache);
+  assert.equal(run(archive, ["one"], { env: e }).status, 0);
+  const [rt] = runtimesIn(cache);
+  const node = join(cache, "runtimes", rt as string, "node");
+  // Same size, one byte changed: only a hash sees it.
+  const bytes = readFileSync(node);
+  bytes[1000] = (bytes[1000] as number) ^ 1;
+  writeFileSync(node, bytes);
+  const cacheEnv = env({ BALE_CACHE_DIR: cache });
+  const v = bale(["verify", archive], { env: cacheEnv });
+  assert.equal(v.status, 1);
+  assert.match(v.stdout + v.stderr, /its runtime in the cache .* is damaged \(node has changed \(its sha256 differs\)\)/);
+  const c = bale(["cache", "list", "--check"], { env: cacheEnv });
+  assert.equal(c.status, 1, c.stdout);
+  assert.match(c.stdout, /damaged: node has changed \(its sha256 differs\); removed: the next run unpacks it again/);
+  assert.deepEqual(runtimesIn(cache), []);
+  const again = run(archive, ["two"], { env: e });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout).argv, ["two"]);
+  assert.ok(readFileSync(node).equals(readFileSync(NODE22)));
+});
