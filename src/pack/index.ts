@@ -24,6 +24,7 @@ import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
 import { assemble, writeExecutable } from "./assemble.js";
+import { checkTarget, checkTargetBinaries, hostPlatform, stageInstall, stagedClosure, type Staging, type Target, type TargetPackage } from "./target.js";
 
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
@@ -56,6 +57,11 @@ export interface PackOptions {
   sourceDateEpoch?: number;
   /** Resolve relative paths against this directory (default process.cwd()). */
   cwd?: string;
+  /**
+   * The platform the archive is for (default: this host's). Another one installs the production
+   * dependencies for it into a staging dir (npm's --os/--cpu) and checks every ELF file is for it.
+   */
+  target?: Target;
 }
 
 export interface PackResult {
@@ -69,18 +75,20 @@ export interface PackResult {
   /** Packages kept out of the bundle (bundle mode), or every package (in-place mode), by name. */
   externalPackages: string[];
   /** What was left out because it never runs. */
-  pruned: { installOnly: string[]; buildFiles: number; buildBytes: number };
+  pruned: { installOnly: string[]; buildFiles: number; buildBytes: number; otherPlatforms?: string[] };
   /** Things that may make the archive behave differently from the app in its project. */
   warnings: string[];
   /** The zstd implementation that compressed the payload (zstd-napi unless it is not installed). */
   compressor: "zstd-napi" | "node-zlib" | "zstd-wasm";
   timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; totalMs: number };
+  /** Set when packed for a platform other than this host's. */
+  target?: { platform: Target; stagingDir: string; reused: boolean; stageMs: number };
 }
 
 const APP = "app";
 const CONFIG = "config";
 const PACK_OPTION_KEYS = new Set<string>([
-  "entry", "output", "name", "include", "extraEntries", "external", "exclude", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd",
+  "entry", "output", "name", "include", "extraEntries", "external", "exclude", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd", "target",
 ]);
 
 interface Checked {
@@ -98,6 +106,8 @@ interface Checked {
   bundle: boolean;
   configDir: string | null;
   nodeOptions: string;
+  /** The target platform when it is not this host's, else null. */
+  target: Target | null;
 }
 
 function sourceDateEpoch(o: PackOptions): number {
@@ -136,6 +146,8 @@ function checkOptions(o: PackOptions): Checked {
   const cwd = o.cwd ?? process.cwd();
   const level = o.level ?? DEFAULT_LEVEL;
   checkLevel(level);
+  const platform = o.target === undefined ? null : checkTarget(o.target);
+  const target = platform === hostPlatform() ? null : platform;
   const epoch = sourceDateEpoch(o);
   const entry = resolveEntry(o.entry, cwd);
   const project = findProject(entry.file);
@@ -172,6 +184,12 @@ function checkOptions(o: PackOptions): Checked {
       throw new BaleError("pack-config-empty", "the --config directory is empty", { file: o.config, fix: "run `bale config build` first" });
     }
   }
+  const bundleOpt = o.bundle ?? project.config.bundle ?? false;
+  if (target !== null && bundleOpt) {
+    throw new BaleError("pack-target-bundle", `--target ${target} packs in place only, not with --bundle`, {
+      fix: `drop --bundle (and "bale.bundle" in package.json) when packing for ${target}`,
+    });
+  }
   return {
     cwd,
     level,
@@ -184,9 +202,10 @@ function checkOptions(o: PackOptions): Checked {
     extraEntries,
     external: [...new Set([...(o.external ?? []), ...project.config.external])],
     exclude: [...(o.exclude ?? []), ...project.config.exclude].map((p) => resolve(project.root, p)),
-    bundle: o.bundle ?? project.config.bundle ?? false,
+    bundle: bundleOpt,
     configDir,
     nodeOptions: o.nodeOptions ?? project.config.nodeOptions ?? "",
+    target,
   };
 }
 
@@ -215,6 +234,8 @@ interface Plan {
   /** The project directory packed whole (minus node_modules, VCS dirs, caches, archives), or null. */
   projectTree: string | null;
   packages: Map<string, string>; // real root -> name
+  /** Packages whose files come from elsewhere (the staging install for a target): place in the app -> source dir. */
+  sources?: Map<string, string>;
   symlinks: Map<string, string>;
   /** Files the tracer reported (never pruned as build leftovers). */
   traced: ReadonlyMap<string, unknown>;
@@ -256,7 +277,7 @@ function whereNamed(reader: string, read: string, root: string): string {
 }
 
 /** Phase 3a (default): the project's files and its dependency closure, the entry run in place. */
-async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
+async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string, staging: Staging | null): Promise<Plan> {
   const warnings: string[] = [];
   const entries = [c.entry.file, ...c.extraEntries];
   const graph = await ownGraph(entries, c.project.root);
@@ -277,17 +298,18 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
       if (root !== null) traced.add(realpathSync(root));
     }
   }
-  const closure = dependencyClosure({
-    projectRoot: c.project.root,
-    projectPkg: c.project.pkg,
-    projectIsPackage,
-    traced,
-    external: c.external,
-  });
+  const closureInput = { projectRoot: c.project.root, projectPkg: c.project.pkg, projectIsPackage, traced, external: c.external };
+  // For another platform, the packages come from the install for it (target.ts), at the same places.
+  const staged = staging === null ? null : stagedClosure(staging, closureInput, warnings);
+  const closure = staged?.closure ?? dependencyClosure(closureInput);
   for (const m of closure.missing) {
-    warnings.push(`${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`);
+    warnings.push(
+      staging === null
+        ? `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`
+        : `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but npm did not install it for ${staging.target}: left out`,
+    );
   }
-  const packages = new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
+  const packages = staged?.packages ?? new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
   const skip = new Set<string>(compiled ? compiled.files.keys() : []);
   const ownFiles = tracedOwnFiles(c, trace, [...packages.keys()], skip, warnings);
   // Own files esbuild reached that nft did not report (e.g. JSON imported by compiled TS).
@@ -305,7 +327,8 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
     ownFiles,
     projectTree,
     packages,
-    symlinks: new Map([...trace.symlinks, ...closure.symlinks]),
+    ...(staged ? { sources: staged.sources } : {}),
+    symlinks: new Map([...trace.symlinks, ...(staged?.symlinks ?? closure.symlinks)]),
     traced: trace.files,
     sourcemap: sourcemapOpt === true || (sourcemap && compiled !== null),
     closure,
@@ -344,7 +367,7 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
 }
 
 /** Phase 4: the payload tree, at paths relative to the archive root. */
-function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; pruned: PackResult["pruned"] } {
+function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; pruned: PackResult["pruned"]; at: (abs: string) => string } {
   const pkgJsons = c.project.packageJsonFile ? [c.project.packageJsonFile] : [];
   const root = archiveRoot([
     plan.entryFile,
@@ -371,12 +394,13 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
   let buildFiles = 0;
   let buildBytes = 0;
   for (const pkgRoot of plan.packages.keys()) {
-    const native = existsSync(join(pkgRoot, "binding.gyp"));
-    tree.addTree(at(pkgRoot), pkgRoot, (name, abs, isDir) => {
+    const src = plan.sources?.get(pkgRoot) ?? pkgRoot;
+    const native = existsSync(join(src, "binding.gyp"));
+    tree.addTree(at(pkgRoot), src, (name, abs, isDir) => {
       // The package's own files; its nested node_modules hold separate packages, packed if they are needed.
-      if (name === "node_modules" && dirname(abs) === pkgRoot) return true;
-      const rel = relative(pkgRoot, abs).split(sep).join("/");
-      if (plan.traced.has(abs) || !isBuildLeftover(rel, isDir, native)) return false;
+      if (name === "node_modules" && dirname(abs) === src) return true;
+      const rel = relative(src, abs).split(sep).join("/");
+      if (plan.traced.has(src === pkgRoot ? abs : join(pkgRoot, rel)) || !isBuildLeftover(rel, isDir, native)) return false;
       const n = countTree(abs, isDir);
       buildFiles += n.files;
       buildBytes += n.bytes;
@@ -394,7 +418,7 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
     else tree.addFile(at(inc), inc);
   }
   if (c.configDir !== null) tree.addTree(CONFIG, c.configDir, (n) => n.startsWith(".") && n !== ".well-known");
-  return { tree, entry: at(plan.entryFile), pruned: { installOnly: plan.closure?.prunedInstallOnly ?? [], buildFiles, buildBytes } };
+  return { tree, entry: at(plan.entryFile), pruned: { installOnly: plan.closure?.prunedInstallOnly ?? [], buildFiles, buildBytes }, at };
 }
 
 const VCS_DIRS = new Set([".git", ".hg", ".svn", ".jj"]);
@@ -439,17 +463,38 @@ function countTree(abs: string, isDir: boolean): { files: number; bytes: number 
 }
 
 export async function pack(o: PackOptions): Promise<PackResult> {
+  const held: { staging: Staging | null } = { staging: null };
+  try {
+    return await packWith(o, held);
+  } finally {
+    held.staging?.dispose(); // a staging install that is not a cache entry
+  }
+}
+
+async function packWith(o: PackOptions, held: { staging: Staging | null }): Promise<PackResult> {
   const t0 = performance.now();
   const c = checkOptions(o);
   const target = `node${minNodeMajor(o.node ?? ">=20")}`;
 
   const tTrace = performance.now();
   const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
+  const tStage = performance.now();
+  // Another platform: its production dependencies, installed for it (cached); nothing to install without a package.json.
+  const stageWarnings: string[] = [];
+  const staging = c.target !== null && c.project.packageJsonFile !== null ? await stageInstall(c.project.root, c.target, stageWarnings) : null;
+  held.staging = staging;
   const tBundle = performance.now();
-  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target) : await planInPlace(c, trace, o.sourcemap, target);
+  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target) : await planInPlace(c, trace, o.sourcemap, target, staging);
   const tTar = performance.now();
 
-  const { tree, entry, pruned } = buildTree(c, plan);
+  const { tree, entry, pruned, at } = buildTree(c, plan);
+  if (c.target !== null) {
+    const pkgs = new Map<string, TargetPackage>();
+    for (const [root, name] of plan.packages) pkgs.set(at(root), { at: root, source: plan.sources?.get(root) ?? root, name });
+    const checked = checkTargetBinaries({ target: c.target, tree, packages: pkgs, staging }, c.project.pkg);
+    plan.warnings.push(...checked.warnings);
+    pruned.otherPlatforms = checked.pruned;
+  }
   const tar = await writeTar(tree, c.epoch);
   const tCompress = performance.now();
   const z = await compress(tar.tar, c.level);
@@ -475,7 +520,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   writeExecutable(c.output, a.parts);
   const tEnd = performance.now();
   const pkgNames = [...plan.packages.keys()].map((r) => {
-    const p = readPkg(r);
+    const p = readPkg(plan.sources?.get(r) ?? r);
     return `${p?.name ?? r}@${p?.version ?? "?"}`;
   });
   return {
@@ -486,10 +531,11 @@ export async function pack(o: PackOptions): Promise<PackResult> {
     packages: [...new Set(pkgNames)].sort(),
     externalPackages: [...new Set(plan.packages.values())].sort(),
     pruned,
-    warnings: [...trace.warnings, ...plan.warnings],
+    warnings: [...trace.warnings, ...stageWarnings, ...plan.warnings],
     compressor: z.implementation,
+    ...(c.target !== null ? { target: { platform: c.target, stagingDir: staging?.dir ?? "", reused: staging?.reused ?? false, stageMs: Math.round(tBundle - tStage) } } : {}),
     timings: {
-      traceMs: Math.round(tBundle - tTrace),
+      traceMs: Math.round(tStage - tTrace),
       bundleMs: Math.round(tTar - tBundle),
       tarMs: Math.round(tCompress - tTar),
       compressMs: Math.round(tEnd - tCompress),

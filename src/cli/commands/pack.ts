@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { relative } from "node:path";
 import type { PackOptions } from "../../pack/index.js";
+import { TARGETS, type Target } from "../../pack/target.js";
 import { DEFAULT_LEVEL } from "../../pack/zstd.js";
 import { err, formatBytes, out, printJson } from "../output.js";
 
@@ -18,6 +19,7 @@ interface Args {
   level: number;
   sourcemap?: boolean;
   node?: string;
+  target?: Target;
   json: boolean;
 }
 
@@ -58,6 +60,11 @@ export const packCommand: CommandModule<object, Args> = {
         describe: "source maps for the code bale compiles or bundles, run with --enable-source-maps (default: on when bale compiled TypeScript or bundled); --no-sourcemap turns it off",
       })
       .option("node", { type: "string", describe: 'Node.js range the app needs (default ">=20")' })
+      .option("target", {
+        type: "string",
+        choices: TARGETS,
+        describe: "platform the archive is for (default: this host's); another one installs the dependencies for it with npm --os/--cpu and checks every binary is for it",
+      })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
   handler: async (a) => {
     const o: PackOptions = { entry: a.entry, level: a.level };
@@ -72,6 +79,7 @@ export const packCommand: CommandModule<object, Args> = {
     if (a.config !== undefined) o.config = a.config;
     if (a["node-options"] !== undefined) o.nodeOptions = a["node-options"];
     if (a.node !== undefined) o.node = a.node;
+    if (a.target !== undefined) o.target = a.target;
     const { pack } = await import("../../pack/index.js"); // esbuild and nft load only for pack
     const r = await pack(o);
     if (a.json) return printJson(r);
@@ -83,11 +91,15 @@ export const packCommand: CommandModule<object, Args> = {
     if (r.mode === "bundle") {
       if (r.externalPackages.length) out(`  bundled; packages kept whole: ${r.externalPackages.join(", ")}`);
     } else out(`  in place: ${r.packages.length} package${r.packages.length === 1 ? "" : "s"}${r.packages.length ? ` (${abbreviate(r.packages)})` : ""}`);
+    if (r.target) {
+      out(`  for ${r.target.platform}: dependencies installed for it by npm in ${r.target.reused ? "a cached staging dir" : `${r.target.stageMs} ms`} (${r.target.stagingDir})`);
+    }
     const p = r.pruned;
-    if (p.installOnly.length || p.buildFiles) {
+    if (p.installOnly.length || p.buildFiles || p.otherPlatforms?.length) {
       const parts: string[] = [];
       if (p.buildFiles) parts.push(`${p.buildFiles} native build files (${formatBytes(p.buildBytes)})`);
       if (p.installOnly.length) parts.push(`install-time packages ${p.installOnly.join(", ")}`);
+      if (p.otherPlatforms?.length) parts.push(`${p.otherPlatforms.length} binaries for other platforms`);
       out(`  left out, never run: ${parts.join("; ")}`);
     }
     for (const w of r.warnings) err(`  warning: ${w}`);
