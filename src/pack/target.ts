@@ -29,17 +29,17 @@ export const TARGETS = ["linux-x64", "linux-arm64"] as const;
 export type Target = (typeof TARGETS)[number];
 
 const MACHINE: Record<Target, number> = { "linux-x64": 0x3e, "linux-arm64": 0xb7 };
-const MACHINE_NAMES: Record<number, string> = {
-  0x03: "x86 (32-bit)",
-  0x08: "MIPS",
-  0x14: "PowerPC",
-  0x15: "PowerPC 64",
-  0x16: "s390",
-  0x28: "ARM (32-bit)",
-  0x3e: "x86-64",
-  0xb7: "aarch64",
-  0xf3: "RISC-V",
-};
+const MACHINE_NAMES = new Map<number, string>([
+  [0x03, "x86 (32-bit)"],
+  [0x08, "MIPS"],
+  [0x14, "PowerPC"],
+  [0x15, "PowerPC 64"],
+  [0x16, "s390"],
+  [0x28, "ARM (32-bit)"],
+  [0x3e, "x86-64"],
+  [0xb7, "aarch64"],
+  [0xf3, "RISC-V"],
+]);
 
 /** The platform this process runs on, in the same spelling: "linux-x64", "darwin-arm64", ... */
 export function hostPlatform(): string {
@@ -56,7 +56,7 @@ export function checkTarget(t: unknown): Target {
 
 /** A machine's name for messages: "aarch64", "x86-64", else "machine 0x..". */
 export function machineName(m: number): string {
-  return MACHINE_NAMES[m] ?? `machine 0x${m.toString(16)}`;
+  return MACHINE_NAMES.get(m) ?? `machine 0x${m.toString(16)}`;
 }
 
 /** The ELF e_machine of a file's first bytes (at least 20), or null when it is not an ELF file. */
@@ -494,7 +494,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
     if (hasNativeBuild(pj, p.source)) {
       const e = new BaleError(
         "pack-target-no-build",
-        `${p.name} builds its native addon from source when it is installed (node-gyp), which cannot make a ${i.target} build here: it has no ${i.target} binary`,
+        `${p.name} gets its native addon from an install script (node-gyp, prebuild-install), which bale does not run for another platform: it has no ${i.target} binary`,
         { file: join(p.at, "package.json"), fix: fixPrebuilt },
       );
       if (required.has(p.name)) problems.push(e);
