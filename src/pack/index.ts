@@ -82,7 +82,7 @@ export interface PackResult {
   compressor: "zstd-napi" | "node-zlib" | "zstd-wasm";
   timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; totalMs: number };
   /** Set when packed for a platform other than this host's. */
-  target?: { platform: Target; stagingDir: string; reused: boolean; stageMs: number };
+  target?: { platform: Target; stagingDir: string | null; reused: boolean; stageMs: number };
 }
 
 const APP = "app";
@@ -491,7 +491,7 @@ async function packWith(o: PackOptions, held: { staging: Staging | null }): Prom
   if (c.target !== null) {
     const pkgs = new Map<string, TargetPackage>();
     for (const [root, name] of plan.packages) pkgs.set(at(root), { at: root, source: plan.sources?.get(root) ?? root, name });
-    const checked = checkTargetBinaries({ target: c.target, tree, packages: pkgs, staging }, c.project.pkg);
+    const checked = checkTargetBinaries({ target: c.target, tree, packages: pkgs, staging, declaredIn: c.project.packageJsonFile }, c.project.pkg);
     plan.warnings.push(...checked.warnings);
     pruned.otherPlatforms = checked.pruned;
   }
@@ -533,7 +533,7 @@ async function packWith(o: PackOptions, held: { staging: Staging | null }): Prom
     pruned,
     warnings: [...trace.warnings, ...stageWarnings, ...plan.warnings],
     compressor: z.implementation,
-    ...(c.target !== null ? { target: { platform: c.target, stagingDir: staging?.dir ?? "", reused: staging?.reused ?? false, stageMs: Math.round(tBundle - tStage) } } : {}),
+    ...(c.target !== null ? { target: { platform: c.target, stagingDir: staging?.lockfile ? staging.dir : null, reused: staging?.reused ?? false, stageMs: Math.round(tBundle - tStage) } } : {}),
     timings: {
       traceMs: Math.round(tStage - tTrace),
       bundleMs: Math.round(tTar - tBundle),

@@ -385,6 +385,8 @@ export interface TargetCheckInput {
   packages: Map<string, TargetPackage>;
   /** The staging install, or null when the project has no package.json (nothing was staged). */
   staging: Staging | null;
+  /** The file a package error names: the project's package.json, where the package is declared. */
+  declaredIn: string | null;
 }
 
 export interface TargetCheckResult {
@@ -495,7 +497,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
       const e = new BaleError(
         "pack-target-no-build",
         `${p.name} gets its native addon from an install script (node-gyp, prebuild-install), which bale does not run for another platform: it has no ${i.target} binary`,
-        { file: join(p.at, "package.json"), fix: fixPrebuilt },
+        { file: i.declaredIn ?? p.at, fix: fixPrebuilt },
       );
       if (required.has(p.name)) problems.push(e);
       else warnings.push(`${e.message}; packed without it, as an optional dependency`);
@@ -511,7 +513,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
     if (installed.length > 0) continue;
     problems.push(
       new BaleError("pack-target-no-build", `${p.name} has no build for ${i.target}: none of its platform packages is for it`, {
-        file: join(p.at, "package.json"),
+        file: i.declaredIn ?? p.at,
         fix: fixPrebuilt,
         details: [`its platform packages: ${family.map((n) => `${n} (${platformsOf(lock.get(n) as { os?: string[]; cpu?: string[] })})`).join(", ")}`],
       }),

@@ -84,7 +84,7 @@ function famStaging(withArm64: boolean): { s: string; packages: Map<string, Targ
 test("a package whose platform packages do not cover the target is an error listing them", () => {
   const bad = famStaging(false);
   assert.throws(
-    () => checkTargetBinaries({ target: "linux-arm64", tree: new PayloadTree(), packages: bad.packages, staging: staging(bad.s) }, { dependencies: { fam: "1.0.0" } }),
+    () => checkTargetBinaries({ target: "linux-arm64", tree: new PayloadTree(), packages: bad.packages, staging: staging(bad.s), declaredIn: null }, { dependencies: { fam: "1.0.0" } }),
     (e: unknown) =>
       e instanceof BaleError &&
       e.code === "pack-target-no-build" &&
@@ -92,7 +92,7 @@ test("a package whose platform packages do not cover the target is an error list
       e.details.join(" ") === "its platform packages: fam-linux-x64 (linux-x64), fam-darwin-arm64 (darwin-arm64)",
   );
   const good = famStaging(true);
-  const r = checkTargetBinaries({ target: "linux-arm64", tree: new PayloadTree(), packages: good.packages, staging: staging(good.s) }, { dependencies: { fam: "1.0.0" } });
+  const r = checkTargetBinaries({ target: "linux-arm64", tree: new PayloadTree(), packages: good.packages, staging: staging(good.s), declaredIn: null }, { dependencies: { fam: "1.0.0" } });
   assert.deepEqual(r, { pruned: [], warnings: [] });
 });
 
@@ -104,7 +104,7 @@ test("prebuilds for several platforms: the others are left out; a package with o
   tree.add("app/node_modules/multi/index.js", { type: "file", source: Buffer.from("module.exports = 1;\n"), executable: false });
   writeJson(join(s, "multi/package.json"), { name: "multi", version: "1.0.0" });
   const packages = new Map<string, TargetPackage>([["app/node_modules/multi", { at: "/p/node_modules/multi", source: join(s, "multi"), name: "multi" }]]);
-  const r = checkTargetBinaries({ target: "linux-arm64", tree, packages, staging: null }, null);
+  const r = checkTargetBinaries({ target: "linux-arm64", tree, packages, staging: null, declaredIn: null }, null);
   assert.deepEqual(r.pruned, ["app/node_modules/multi/prebuilds/linux-x64/node.napi.node"]);
   assert.deepEqual([...tree.entries.keys()].sort(), ["app/node_modules/multi/index.js", "app/node_modules/multi/prebuilds/linux-arm64/node.napi.node"]);
 
@@ -112,7 +112,7 @@ test("prebuilds for several platforms: the others are left out; a package with o
   writeJson(join(s, "only/package.json"), { name: "@x/only-x64", version: "1.0.0" });
   packages.set("app/node_modules/@x/only-x64", { at: "/p/node_modules/@x/only-x64", source: join(s, "only"), name: "@x/only-x64" });
   assert.throws(
-    () => checkTargetBinaries({ target: "linux-arm64", tree, packages, staging: null }, null),
+    () => checkTargetBinaries({ target: "linux-arm64", tree, packages, staging: null, declaredIn: null }, null),
     (e: unknown) => e instanceof BaleError && e.code === "pack-target-binary" && e.message === "@x/only-x64 has no build for linux-arm64: bin/tool is for x86-64",
   );
 });

@@ -92,7 +92,7 @@ export const packCommand: CommandModule<object, Args> = {
       if (r.externalPackages.length) out(`  bundled; packages kept whole: ${r.externalPackages.join(", ")}`);
     } else out(`  in place: ${r.packages.length} package${r.packages.length === 1 ? "" : "s"}${r.packages.length ? ` (${abbreviate(r.packages)})` : ""}`);
     if (r.target) {
-      out(`  for ${r.target.platform}: dependencies installed for it by npm in ${r.target.reused ? "a cached staging dir" : `${r.target.stageMs} ms`} (${r.target.stagingDir})`);
+      out(`  for ${r.target.platform}: dependencies installed for it by npm in ${r.target.reused ? "a cached staging dir" : `${r.target.stageMs} ms`} (${r.target.stagingDir ?? "not cached: no lockfile"})`);
     }
     const p = r.pruned;
     if (p.installOnly.length || p.buildFiles || p.otherPlatforms?.length) {
