@@ -224,3 +224,36 @@ test("the arm64 payload runs on an arm64 node under qemu: sharp, @napi-rs/canvas
   assert.equal(b.status, 0, b.stderr);
   assert.equal(b.stdout.trim(), "0.28.2");
 });
+
+test("--target in an npm workspace: the workspace root's lockfile, a sibling package from the project, sharp for arm64", { skip: HOST !== "linux-x64" }, () => {
+  const dir = tmp();
+  const root = join(dir, "ws");
+  const write = (rel: string, text: string): void => {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  };
+  write("package.json", JSON.stringify({ name: "ws-root", private: true, workspaces: ["packages/*"] }));
+  write("packages/lib/package.json", JSON.stringify({ name: "ws-lib", version: "1.0.0", main: "index.js" }));
+  write("packages/lib/index.js", 'module.exports = "from ws-lib";\n');
+  write("packages/app/package.json", JSON.stringify({ name: "ws-app", version: "1.0.0", dependencies: { "ws-lib": "1.0.0", sharp: "0.35.5" } }));
+  write("packages/app/main.js", 'const sharp = require("sharp");\nconsole.log(require("ws-lib"), sharp.versions.vips);\n');
+  npm(["install", "--ignore-scripts"], root);
+  assert.ok(existsSync(join(root, "package-lock.json")) && !existsSync(join(root, "packages/app/package-lock.json")));
+  const e = env({ BALE_PACK_CACHE_DIR: join(dir, "cache") });
+  const archive = join(dir, "ws-arm64");
+  const r = JSON.parse(packOk(join(root, "packages/app/main.js"), archive, ["--target", "linux-arm64", "--json"], { env: e }).stdout) as {
+    packages: string[];
+    warnings: string[];
+  };
+  assert.deepEqual(r.warnings, []);
+  assert.ok(r.packages.includes("ws-lib@1.0.0"), r.packages.join(" "));
+  assert.ok(r.packages.some((p) => p.startsWith("@img/sharp-linux-arm64@")), r.packages.join(" "));
+  assert.ok(!r.packages.some((p) => /x64/.test(p)), r.packages.join(" "));
+  const out = join(dir, "x");
+  const x = bale(["extract", archive, "-o", out], { env: e });
+  assert.equal(x.status, 0, x.stderr);
+  // The sibling's own files come from the project; the link to it is as npm made it.
+  assert.equal(readFileSync(join(out, "app/node_modules/ws-lib/index.js"), "utf8"), 'module.exports = "from ws-lib";\n');
+  for (const [f, m] of elfFiles(out)) assert.equal(m, ARM64, `${f} is aarch64`);
+  assert.ok(existsSync(join(out, "app/packages/app/main.js")));
+});
