@@ -280,6 +280,7 @@ export async function stageInstall(projectRoot: string, target: Target, warnings
         },
       );
     }
+    rmSync(join(work, ".npmrc"), { force: true }); // registry credentials stay in the project only
     if (ir.lockfile === null) return { ...base, dir: work, reused: false, dispose };
     writeFileSync(join(work, MARKER), `${STAGE_FORMAT}\n${target}\n${ir.lockfile}\n`);
     try {
