@@ -219,7 +219,7 @@ function runNpm(args: string[], cwd: string): Promise<{ code: number | null; out
   return new Promise((res) => {
     let output = "";
     const keep = (c: Buffer): void => {
-      output = (output + c.toString("utf8")).slice(-16_000);
+      if (output.length < 256_000) output += c.toString("utf8");
     };
     const p = spawn("npm", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const timer = setTimeout(() => p.kill("SIGTERM"), 20 * 60_000);
@@ -234,6 +234,23 @@ function runNpm(args: string[], cwd: string): Promise<{ code: number | null; out
       res({ code, output, error: null });
     });
   });
+}
+
+/** The lines of npm's output that say what went wrong: its "npm error" message, without the usage text and stack. */
+function npmErrorLines(output: string): string[] {
+  const lines = output.split("\n").map((l) => l.trimEnd());
+  const out: string[] = [];
+  for (const l of lines) {
+    if (!/^npm error ./.test(l) || /^npm error\s+at /.test(l)) continue;
+    if (/^npm error Usage:/.test(l)) {
+      out.pop(); // the command's one-line description
+      break;
+    }
+    if (/^npm error A complete log of this run/.test(l)) break;
+    out.push(l);
+    if (out.length === 10) break;
+  }
+  return out.length > 0 ? out : lines.filter((l) => l.trim() !== "").slice(-10);
 }
 
 /**
@@ -269,14 +286,13 @@ export async function stageInstall(projectRoot: string, target: Target, warnings
     const args = [ir.lockfile ? "ci" : "install", "--omit=dev", `--os=${os}`, `--cpu=${cpu}`, "--libc=glibc", "--ignore-scripts", "--no-audit", "--no-fund", "--no-update-notifier"];
     const r = await runNpm(args, work);
     if (r.error !== null || r.code !== 0) {
-      const lines = r.output.split("\n").filter((l) => l.trim() !== "");
       throw new BaleError(
         "pack-target-install",
         r.error !== null ? `cannot run npm to install the dependencies for ${target}: ${r.error.message}` : `\`npm ${args.join(" ")}\` failed for ${target} (exit ${r.code})`,
         {
           file: ir.lockfile ?? join(ir.root, "package.json"),
-          fix: r.error !== null ? "put npm (10 or later) on PATH" : "fix what npm reports above (network, registry, a lockfile out of date with package.json: run npm install)",
-          details: lines.slice(-12),
+          fix: r.error !== null ? "put npm (10 or later) on PATH" : "fix what npm reports (its message follows): the network or registry, or a lockfile out of step with package.json (run npm install)",
+          details: npmErrorLines(r.output),
         },
       );
     }

@@ -257,3 +257,23 @@ test("--target in an npm workspace: the workspace root's lockfile, a sibling pac
   for (const [f, m] of elfFiles(out)) assert.equal(m, ARM64, `${f} is aarch64`);
   assert.ok(existsSync(join(out, "app/packages/app/main.js")));
 });
+
+test("a lockfile out of step with package.json: npm's refusal is the pack error, nothing left behind", { skip: HOST !== "linux-x64" }, () => {
+  const dir = tmp();
+  const app = join(dir, "stale-lock");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "stale-lock", version: "1.0.0", dependencies: { "is-number": "7.0.0" } }));
+  writeFileSync(
+    join(app, "package-lock.json"),
+    JSON.stringify({ name: "stale-lock", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "stale-lock", version: "1.0.0" } } }),
+  );
+  writeFileSync(join(app, "main.js"), "console.log(1);\n");
+  const cache = join(dir, "cache");
+  const out = join(dir, "o");
+  const r = bale(["pack", join(app, "main.js"), "-o", out, "--target", "linux-arm64"], { env: env({ BALE_PACK_CACHE_DIR: cache }) });
+  assert.equal(r.status, 1, r.stderr + r.stdout);
+  assert.match(r.stderr, /^bale: error: .*package-lock\.json: `npm ci --omit=dev --os=linux --cpu=arm64 .*` failed for linux-arm64 \(exit \d+\)\. Fix: .*\[pack-target-install\]$/m);
+  assert.match(r.stderr, /in sync/);
+  assert.ok(!existsSync(out));
+  assert.deepEqual(readdirSync(join(cache, "targets")), [], "no staging dir, finished or not");
+});
