@@ -328,7 +328,8 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
     projectTree,
     packages,
     ...(staged ? { sources: staged.sources } : {}),
-    symlinks: new Map([...trace.symlinks, ...(staged?.symlinks ?? closure.symlinks)]),
+    // The host's links inside node_modules (pnpm's layout) describe its own install, not the target's.
+    symlinks: new Map([...[...trace.symlinks].filter(([l]) => staged === null || !l.includes(`${sep}node_modules${sep}`)), ...(staged?.symlinks ?? closure.symlinks)]),
     traced: trace.files,
     sourcemap: sourcemapOpt === true || (sourcemap && compiled !== null),
     closure,
