@@ -414,6 +414,8 @@ export interface TargetCheckResult {
 
 interface Owned {
   path: string;
+  /** The file on disk it comes from (or the archive path for generated content). */
+  source: string;
   machine: number;
 }
 
@@ -467,7 +469,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
     const owner = ownerOf(path);
     const o = byOwner.get(owner) ?? { ok: [], foreign: [] };
     byOwner.set(owner, o);
-    (m === want ? o.ok : o.foreign).push({ path, machine: m });
+    (m === want ? o.ok : o.foreign).push({ path, source: typeof e.source === "string" ? e.source : path, machine: m });
   }
   const problems: BaleError[] = [];
   const pruned: string[] = [];
@@ -479,7 +481,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
     if (owner === null) {
       problems.push(
         new BaleError("pack-target-binary", `the app's own ${first.path.replace(/^app\//, "")} is built for ${machineName(first.machine)}, not for ${i.target} (${machineName(want)})`, {
-          file: first.path,
+          file: first.source,
           fix: `build it for ${i.target} (a cross compiler, or on a ${i.target} machine), or leave it out with --exclude if the app does not need it`,
           details: o.foreign.slice(1, 6).map((f) => `also ${f.path}: ${machineName(f.machine)}`),
         }),

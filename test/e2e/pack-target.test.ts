@@ -163,7 +163,7 @@ test("the app's own binary built for the host is a pack error for linux-arm64, a
   const out = join(dir, "own-arm64");
   const r = bale(["pack", join(app, "main.js"), "-o", out, "--target", "linux-arm64"], { env: e });
   assert.equal(r.status, 1, r.stderr + r.stdout);
-  assert.match(r.stderr, /the app's own build\/Release\/addon\.node is built for x86-64, not for linux-arm64 \(aarch64\).*\[pack-target-binary\]/);
+  assert.match(r.stderr, /^bale: error: .*own-native\/build\/Release\/addon\.node: the app.s own build\/Release\/addon\.node is built for x86-64, not for linux-arm64 \(aarch64\).*\[pack-target-binary\]/m);
   assert.ok(!existsSync(out), "nothing written");
   // For the host it is just a file of the app.
   packOk(join(app, "main.js"), join(dir, "own-x64"), ["--target", "linux-x64"], { env: e });
