@@ -17,14 +17,14 @@ import type { ArchiveIndex } from "../archive/format.js";
 import { resolveEntry, type ResolvedEntry } from "./entry.js";
 import { findProject, type Project } from "./project.js";
 import { traceApp, isRuntimeFile, unbundledPackages, type TraceResult } from "./trace.js";
-import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, type Closure } from "./deps.js";
+import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, resolvePackageDir, type Closure } from "./deps.js";
 import { compileTs, ownGraph, TS_FILE } from "./compile.js";
 import { dynamicWarnings } from "./dynamic.js";
 import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
 import { assemble, writeExecutable } from "./assemble.js";
-import { checkTarget, checkTargetBinaries, hostPlatform, stageInstall, stagedClosure, type Staging, type Target, type TargetPackage } from "./target.js";
+import { checkTarget, checkTargetBinaries, forPlatform, hostPlatform, stageInstall, stagedClosure, type Staging, type Target, type TargetPackage } from "./target.js";
 
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
@@ -184,12 +184,6 @@ function checkOptions(o: PackOptions): Checked {
       throw new BaleError("pack-config-empty", "the --config directory is empty", { file: o.config, fix: "run `bale config build` first" });
     }
   }
-  const bundleOpt = o.bundle ?? project.config.bundle ?? false;
-  if (target !== null && bundleOpt) {
-    throw new BaleError("pack-target-bundle", `--target ${target} packs in place only, not with --bundle`, {
-      fix: `drop --bundle (and "bale.bundle" in package.json) when packing for ${target}`,
-    });
-  }
   return {
     cwd,
     level,
@@ -202,7 +196,7 @@ function checkOptions(o: PackOptions): Checked {
     extraEntries,
     external: [...new Set([...(o.external ?? []), ...project.config.external])],
     exclude: [...(o.exclude ?? []), ...project.config.exclude].map((p) => resolve(project.root, p)),
-    bundle: bundleOpt,
+    bundle: o.bundle ?? project.config.bundle ?? false,
     configDir,
     nodeOptions: o.nodeOptions ?? project.config.nodeOptions ?? "",
     target,
@@ -338,7 +332,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
 }
 
 /** Phase 3b (`bundle`): esbuild bundles the app and its pure-JS packages; the rest stays whole. */
-async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
+async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string, staging: Staging | null): Promise<Plan> {
   const warnings: string[] = [];
   // --external packages (with what they depend on) stay whole in bundle mode too.
   const closure = dependencyClosure({ projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: c.external });
@@ -364,7 +358,27 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
   const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);
   const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, warnings);
   if (c.entry.packageJson) ownFiles.add(c.entry.packageJson);
-  return { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null, warnings };
+  const plan: Plan = { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null, warnings };
+  if (staging !== null) {
+    // Another platform: the packages kept whole come from the install for it, found from the top-level ones.
+    const staged = stagedClosure(staging, { projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: topLevel(c, external, staging.target) }, warnings);
+    for (const m of staged.closure.missing) warnings.push(`${m} is kept out of the bundle but npm did not install it for ${staging.target}: left out`);
+    plan.packages = staged.packages;
+    plan.sources = staged.sources;
+    plan.symlinks = new Map([...[...trace.symlinks].filter(([l]) => !l.includes(`${sep}node_modules${sep}`)), ...staged.symlinks]);
+  }
+  return plan;
+}
+
+/** The names of the packages kept whole that the project finds directly (the others are their dependencies), except the host's platform packages. */
+function topLevel(c: Checked, external: Map<string, string>, platform: Target): string[] {
+  const names = new Set<string>();
+  for (const [root, name] of external) {
+    if (resolvePackageDir(name, c.project.root)?.real !== root) continue;
+    const p = readPkg(root) as { os?: unknown; cpu?: unknown } | null;
+    if (p === null || forPlatform(p, platform)) names.add(name);
+  }
+  return [...names].sort();
 }
 
 /** Phase 4: the payload tree, at paths relative to the archive root. */
@@ -485,7 +499,7 @@ async function packWith(o: PackOptions, held: { staging: Staging | null }): Prom
   const staging = c.target !== null && c.project.packageJsonFile !== null ? await stageInstall(c.project.root, c.target, stageWarnings) : null;
   held.staging = staging;
   const tBundle = performance.now();
-  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target) : await planInPlace(c, trace, o.sourcemap, target, staging);
+  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target, staging) : await planInPlace(c, trace, o.sourcemap, target, staging);
   const tTar = performance.now();
 
   const { tree, entry, pruned, at } = buildTree(c, plan);

