@@ -527,7 +527,8 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
       const l = lock.get(n);
       return l !== undefined && (l.os !== undefined || l.cpu !== undefined);
     });
-    if (family.length === 0) continue;
+    // Only a family with builds for the target's OS says anything: chokidar's optional fsevents is macOS-only.
+    if (!family.some((n) => forPlatform({ os: lock.get(n)?.os }, i.target))) continue;
     const installed = family.filter((n) => resolvePackageDir(n, p.source) !== null);
     if (installed.length > 0) continue;
     problems.push(

@@ -96,6 +96,15 @@ test("a package whose platform packages do not cover the target is an error list
   assert.deepEqual(r, { pruned: [], warnings: [] });
 });
 
+test("an optional package for another OS only (chokidar's fsevents) is no error", () => {
+  const s = tmp();
+  writeJson(join(s, "package-lock.json"), { packages: { "node_modules/chokidar": {}, "node_modules/fsevents": { os: ["darwin"], optional: true } } });
+  writeJson(join(s, "node_modules/chokidar/package.json"), { name: "chokidar", version: "3.6.0", optionalDependencies: { fsevents: "~2.3.2" } });
+  const packages = new Map<string, TargetPackage>([["app/node_modules/chokidar", { at: "/project/node_modules/chokidar", source: join(s, "node_modules/chokidar"), name: "chokidar" }]]);
+  const r = checkTargetBinaries({ target: "linux-arm64", tree: new PayloadTree(), packages, staging: staging(s), declaredIn: null }, null);
+  assert.deepEqual(r, { pruned: [], warnings: [] });
+});
+
 test("prebuilds for several platforms: the others are left out; a package with only x64 binaries is an error", () => {
   const s = tmp();
   const tree = new PayloadTree();
