@@ -18,15 +18,16 @@ import type { ArchiveIndex } from "../archive/format.js";
 import { resolveEntry, type ResolvedEntry } from "./entry.js";
 import { findProject, type Project } from "./project.js";
 import { traceApp, isRuntimeFile, unbundledPackages, type TraceResult } from "./trace.js";
-import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, type Closure } from "./deps.js";
+import { dependencyClosure, isBuildLeftover, packageRootOf, readPkg, resolvePackageDir, type Closure } from "./deps.js";
 import { compileTs, ownGraph, TS_FILE } from "./compile.js";
 import { dynamicWarnings } from "./dynamic.js";
 import { bundle } from "./bundle.js";
 import { PayloadTree, writeTar } from "./payload.js";
 import { compress, checkLevel, DEFAULT_LEVEL } from "./zstd.js";
 import { assemble, writeExecutable } from "./assemble.js";
-import { checkPlatform, hostPlatform, parseRuntimeSpec, prepareRuntime } from "./runtime.js";
+import { parseRuntimeSpec, prepareRuntime } from "./runtime.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
+import { checkTarget, checkTargetBinaries, forPlatform, hostPlatform, stageInstall, stagedClosure, TARGETS, type Staging, type Target, type TargetPackage } from "./target.js";
 
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
@@ -63,12 +64,16 @@ export interface PackOptions {
   runtime?: string;
   /** zstd level of the embedded runtime, 1..19 (default 19; compressed once per binary and level, then cached). */
   runtimeLevel?: number;
-  /** The platform the archive is for (default: this host's): linux-x64 or linux-arm64. */
-  target?: Platform;
   /** Timestamps in the payload (default: $SOURCE_DATE_EPOCH, else 0). */
   sourceDateEpoch?: number;
   /** Resolve relative paths against this directory (default process.cwd()). */
   cwd?: string;
+  /**
+   * The platform the archive is for (default: this host's). Another one installs the production
+   * dependencies for it into a staging dir (npm's --os/--cpu) and checks every ELF file is for it.
+   * With `runtime`, the runtime is the target's too.
+   */
+  target?: Target;
 }
 
 export interface PackResult {
@@ -82,7 +87,7 @@ export interface PackResult {
   /** Packages kept out of the bundle (bundle mode), or every package (in-place mode), by name. */
   externalPackages: string[];
   /** What was left out because it never runs. */
-  pruned: { installOnly: string[]; buildFiles: number; buildBytes: number };
+  pruned: { installOnly: string[]; buildFiles: number; buildBytes: number; otherPlatforms?: string[] };
   /** Things that may make the archive behave differently from the app in its project. */
   warnings: string[];
   /** The embedded Node.js runtime, or null when the archive runs on the host's node. */
@@ -90,6 +95,8 @@ export interface PackResult {
   /** The zstd implementation that compressed the payload (zstd-napi unless it is not installed). */
   compressor: "zstd-napi" | "node-zlib" | "zstd-wasm";
   timings: { traceMs: number; bundleMs: number; tarMs: number; compressMs: number; runtimeMs: number; totalMs: number };
+  /** Set when packed for a platform other than this host's. */
+  target?: { platform: Target; stagingDir: string | null; reused: boolean; stageMs: number };
 }
 
 const APP = "app";
@@ -118,7 +125,10 @@ interface Checked {
   runtime: string;
   /** The directory a relative runtime path is resolved against. */
   runtimeBase: string;
-  target: Platform;
+  /** The target platform when it is not this host's, else null. */
+  target: Target | null;
+  /** The platform of the archive (the target, else this host's): the embedded runtime's. */
+  platform: Platform;
 }
 
 function sourceDateEpoch(o: PackOptions): number {
@@ -169,6 +179,8 @@ function checkOptions(o: PackOptions): Checked {
   const cwd = o.cwd ?? process.cwd();
   const level = o.level ?? DEFAULT_LEVEL;
   checkLevel(level);
+  const platform = o.target === undefined ? null : checkTarget(o.target);
+  const target = platform === hostPlatform() ? null : platform;
   const epoch = sourceDateEpoch(o);
   const entry = resolveEntry(o.entry, cwd);
   const project = findProject(entry.file);
@@ -192,18 +204,11 @@ function checkOptions(o: PackOptions): Checked {
     ...existing(o.extraEntries ?? [], entryDir, "an --extra-entry file", "--extra-entry paths are relative to the entry's directory"),
     ...existing(project.config.entries, project.root, `"bale.entries" file in ${cfgFile}`, '"bale" paths are relative to the package.json'),
   ];
-  const host = hostPlatform();
-  const target = o.target === undefined ? host : checkPlatform(o.target);
   const runtime = o.runtime ?? project.config.runtime ?? "system";
   parseRuntimeSpec(runtime);
-  if (target === null) {
-    throw new BaleError("pack-bad-target", `bale cannot tell which platform to pack for on ${process.platform}-${process.arch}`, {
-      fix: "pass --target linux-x64 or --target linux-arm64",
-    });
-  }
-  if (target !== host && runtime === "system") {
-    throw new BaleError("pack-target-needs-runtime", `an archive for ${target} built on ${host ?? process.platform} needs an embedded runtime: the host's node cannot be assumed`, {
-      fix: `add --runtime (a version such as --runtime 22) so the archive carries node for ${target}`,
+  if (runtime !== "system" && platform === null && !(TARGETS as readonly string[]).includes(hostPlatform())) {
+    throw new BaleError("pack-bad-target", `bale cannot tell which platform's runtime to embed on ${hostPlatform()}`, {
+      fix: `pass --target ${TARGETS.join(" or --target ")}`,
     });
   }
   let configDir: string | null = null;
@@ -236,6 +241,7 @@ function checkOptions(o: PackOptions): Checked {
     nodeOptions: o.nodeOptions ?? project.config.nodeOptions ?? "",
     runtime,
     runtimeBase: o.runtime !== undefined ? cwd : project.root,
+    platform: platform ?? (hostPlatform() as Platform),
     target,
   };
 }
@@ -265,6 +271,8 @@ interface Plan {
   /** The project directory packed whole (minus node_modules, VCS dirs, caches, archives), or null. */
   projectTree: string | null;
   packages: Map<string, string>; // real root -> name
+  /** Packages whose files come from elsewhere (the staging install for a target): place in the app -> source dir. */
+  sources?: Map<string, string>;
   symlinks: Map<string, string>;
   /** Files the tracer reported (never pruned as build leftovers). */
   traced: ReadonlyMap<string, unknown>;
@@ -306,7 +314,7 @@ function whereNamed(reader: string, read: string, root: string): string {
 }
 
 /** Phase 3a (default): the project's files and its dependency closure, the entry run in place. */
-async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
+async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string, staging: Staging | null): Promise<Plan> {
   const warnings: string[] = [];
   const entries = [c.entry.file, ...c.extraEntries];
   const graph = await ownGraph(entries, c.project.root);
@@ -327,17 +335,18 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
       if (root !== null) traced.add(realpathSync(root));
     }
   }
-  const closure = dependencyClosure({
-    projectRoot: c.project.root,
-    projectPkg: c.project.pkg,
-    projectIsPackage,
-    traced,
-    external: c.external,
-  });
+  const closureInput = { projectRoot: c.project.root, projectPkg: c.project.pkg, projectIsPackage, traced, external: c.external };
+  // For another platform, the packages come from the install for it (target.ts), at the same places.
+  const staged = staging === null ? null : stagedClosure(staging, closureInput, warnings);
+  const closure = staged?.closure ?? dependencyClosure(closureInput);
   for (const m of closure.missing) {
-    warnings.push(`${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`);
+    warnings.push(
+      staging === null
+        ? `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`
+        : `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but npm did not install it for ${staging.target}: left out`,
+    );
   }
-  const packages = new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
+  const packages = staged?.packages ?? new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
   const skip = new Set<string>(compiled ? compiled.files.keys() : []);
   const ownFiles = tracedOwnFiles(c, trace, [...packages.keys()], skip, warnings);
   // Own files esbuild reached that nft did not report (e.g. JSON imported by compiled TS).
@@ -355,7 +364,9 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
     ownFiles,
     projectTree,
     packages,
-    symlinks: new Map([...trace.symlinks, ...closure.symlinks]),
+    ...(staged ? { sources: staged.sources } : {}),
+    // The host's links inside node_modules (pnpm's layout) describe its own install, not the target's.
+    symlinks: new Map([...[...trace.symlinks].filter(([l]) => staged === null || !l.includes(`${sep}node_modules${sep}`)), ...(staged?.symlinks ?? closure.symlinks)]),
     traced: trace.files,
     sourcemap: sourcemapOpt === true || (sourcemap && compiled !== null),
     closure,
@@ -364,7 +375,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
 }
 
 /** Phase 3b (`bundle`): esbuild bundles the app and its pure-JS packages; the rest stays whole. */
-async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string): Promise<Plan> {
+async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string, staging: Staging | null): Promise<Plan> {
   const warnings: string[] = [];
   // --external packages (with what they depend on) stay whole in bundle mode too.
   const closure = dependencyClosure({ projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: c.external });
@@ -390,11 +401,31 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
   const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);
   const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, warnings);
   if (c.entry.packageJson) ownFiles.add(c.entry.packageJson);
-  return { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null, warnings };
+  const plan: Plan = { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null, warnings };
+  if (staging !== null) {
+    // Another platform: the packages kept whole come from the install for it, found from the top-level ones.
+    const staged = stagedClosure(staging, { projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: topLevel(c, external, staging.target) }, warnings);
+    for (const m of staged.closure.missing) warnings.push(`${m} is kept out of the bundle but npm did not install it for ${staging.target}: left out`);
+    plan.packages = staged.packages;
+    plan.sources = staged.sources;
+    plan.symlinks = new Map([...[...trace.symlinks].filter(([l]) => !l.includes(`${sep}node_modules${sep}`)), ...staged.symlinks]);
+  }
+  return plan;
+}
+
+/** The names of the packages kept whole that the project finds directly (the others are their dependencies), except the host's platform packages. */
+function topLevel(c: Checked, external: Map<string, string>, platform: Target): string[] {
+  const names = new Set<string>();
+  for (const [root, name] of external) {
+    if (resolvePackageDir(name, c.project.root)?.real !== root) continue;
+    const p = readPkg(root) as { os?: unknown; cpu?: unknown } | null;
+    if (p === null || forPlatform(p, platform)) names.add(name);
+  }
+  return [...names].sort();
 }
 
 /** Phase 4: the payload tree, at paths relative to the archive root. */
-function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; pruned: PackResult["pruned"] } {
+function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; pruned: PackResult["pruned"]; at: (abs: string) => string } {
   const pkgJsons = c.project.packageJsonFile ? [c.project.packageJsonFile] : [];
   const root = archiveRoot([
     plan.entryFile,
@@ -421,12 +452,13 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
   let buildFiles = 0;
   let buildBytes = 0;
   for (const pkgRoot of plan.packages.keys()) {
-    const native = existsSync(join(pkgRoot, "binding.gyp"));
-    tree.addTree(at(pkgRoot), pkgRoot, (name, abs, isDir) => {
+    const src = plan.sources?.get(pkgRoot) ?? pkgRoot;
+    const native = existsSync(join(src, "binding.gyp"));
+    tree.addTree(at(pkgRoot), src, (name, abs, isDir) => {
       // The package's own files; its nested node_modules hold separate packages, packed if they are needed.
-      if (name === "node_modules" && dirname(abs) === pkgRoot) return true;
-      const rel = relative(pkgRoot, abs).split(sep).join("/");
-      if (plan.traced.has(abs) || !isBuildLeftover(rel, isDir, native)) return false;
+      if (name === "node_modules" && dirname(abs) === src) return true;
+      const rel = relative(src, abs).split(sep).join("/");
+      if (plan.traced.has(src === pkgRoot ? abs : join(pkgRoot, rel)) || !isBuildLeftover(rel, isDir, native)) return false;
       const n = countTree(abs, isDir);
       buildFiles += n.files;
       buildBytes += n.bytes;
@@ -444,7 +476,7 @@ function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; 
     else tree.addFile(at(inc), inc);
   }
   if (c.configDir !== null) tree.addTree(CONFIG, c.configDir, (n) => n.startsWith(".") && n !== ".well-known");
-  return { tree, entry: at(plan.entryFile), pruned: { installOnly: plan.closure?.prunedInstallOnly ?? [], buildFiles, buildBytes } };
+  return { tree, entry: at(plan.entryFile), pruned: { installOnly: plan.closure?.prunedInstallOnly ?? [], buildFiles, buildBytes }, at };
 }
 
 const VCS_DIRS = new Set([".git", ".hg", ".svn", ".jj"]);
@@ -489,13 +521,22 @@ function countTree(abs: string, isDir: boolean): { files: number; bytes: number 
 }
 
 export async function pack(o: PackOptions): Promise<PackResult> {
+  const held: { staging: Staging | null } = { staging: null };
+  try {
+    return await packWith(o, held);
+  } finally {
+    held.staging?.dispose(); // a staging install that is not a cache entry
+  }
+}
+
+async function packWith(o: PackOptions, held: { staging: Staging | null }): Promise<PackResult> {
   const t0 = performance.now();
   const c = checkOptions(o);
 
   const tRuntime = performance.now();
   const runtime = await prepareRuntime({
     spec: c.runtime,
-    platform: c.target,
+    platform: c.platform,
     cwd: c.runtimeBase,
     ...(o.runtimeLevel !== undefined ? { level: o.runtimeLevel } : {}),
     check: (info) => void runtimeRange(info, o.node),
@@ -506,11 +547,23 @@ export async function pack(o: PackOptions): Promise<PackResult> {
 
   const tTrace = performance.now();
   const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
+  const tStage = performance.now();
+  // Another platform: its production dependencies, installed for it (cached); nothing to install without a package.json.
+  const stageWarnings: string[] = [];
+  const staging = c.target !== null && c.project.packageJsonFile !== null ? await stageInstall(c.project.root, c.target, stageWarnings) : null;
+  held.staging = staging;
   const tBundle = performance.now();
-  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target) : await planInPlace(c, trace, o.sourcemap, target);
+  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target, staging) : await planInPlace(c, trace, o.sourcemap, target, staging);
   const tTar = performance.now();
 
-  const { tree, entry, pruned } = buildTree(c, plan);
+  const { tree, entry, pruned, at } = buildTree(c, plan);
+  if (c.target !== null) {
+    const pkgs = new Map<string, TargetPackage>();
+    for (const [root, name] of plan.packages) pkgs.set(at(root), { at: root, source: plan.sources?.get(root) ?? root, name });
+    const checked = checkTargetBinaries({ target: c.target, tree, packages: pkgs, staging, declaredIn: c.project.packageJsonFile }, c.project.pkg);
+    plan.warnings.push(...checked.warnings);
+    pruned.otherPlatforms = checked.pruned;
+  }
   const tar = await writeTar(tree, c.epoch);
   const tCompress = performance.now();
   const z = await compress(tar.tar, c.level);
@@ -537,7 +590,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   writeExecutable(c.output, a.parts);
   const tEnd = performance.now();
   const pkgNames = [...plan.packages.keys()].map((r) => {
-    const p = readPkg(r);
+    const p = readPkg(plan.sources?.get(r) ?? r);
     return `${p?.name ?? r}@${p?.version ?? "?"}`;
   });
   return {
@@ -548,12 +601,13 @@ export async function pack(o: PackOptions): Promise<PackResult> {
     packages: [...new Set(pkgNames)].sort(),
     externalPackages: [...new Set(plan.packages.values())].sort(),
     pruned,
-    warnings: [...trace.warnings, ...plan.warnings],
+    warnings: [...trace.warnings, ...stageWarnings, ...plan.warnings],
     runtime: runtime?.info ?? null,
     compressor: z.implementation,
+    ...(c.target !== null ? { target: { platform: c.target, stagingDir: staging?.lockfile ? staging.dir : null, reused: staging?.reused ?? false, stageMs: Math.round(tBundle - tStage) } } : {}),
     timings: {
       runtimeMs: Math.round(runtimeMs),
-      traceMs: Math.round(tBundle - tTrace),
+      traceMs: Math.round(tStage - tTrace),
       bundleMs: Math.round(tTar - tBundle),
       tarMs: Math.round(tCompress - tTar),
       compressMs: Math.round(tEnd - tCompress),

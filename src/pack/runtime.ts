@@ -7,20 +7,20 @@
  *   "22.23.5"     that exact version
  *   "./bin/node"  a node binary the user has (any path with a "/")
  *
- * Downloads and compressed runtimes are cached in the packer cache ($BALE_PACKER_CACHE, else
- * `<bale cache>/packer`), so the npm registry is asked once per version and level 19 (~40 s for
+ * Downloads and compressed runtimes are cached in the packer's cache (`<pack cache>/runtimes`, see
+ * packCacheDir: $BALE_PACK_CACHE_DIR, else ~/.cache/bale-pack), so the npm registry is asked once per version and level 19 (~40 s for
  * 120 MB) is paid once per binary. An exact version already in the cache needs no network.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { arch, platform as osPlatform } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
-import { cacheRoot, type Env, uniqueSuffix } from "../archive/cache.js";
-import { type Platform, PLATFORMS, type RuntimeInfo } from "../archive/format.js";
+import { type Env, uniqueSuffix } from "../archive/cache.js";
+import { elfPlatform, hostPlatform, packCacheDir } from "./target.js";
+import type { Platform, RuntimeInfo } from "../archive/format.js";
 import { BaleError, userIoError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
 import { checkRuntimeLevel, compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
@@ -35,19 +35,6 @@ export interface EmbeddedRuntime {
   decoder: Buffer;
 }
 
-/** The platform this process runs on, in bale's names, or null where bale cannot run archives. */
-export function hostPlatform(): Platform | null {
-  const p = `${osPlatform()}-${arch()}`;
-  return (PLATFORMS as readonly string[]).includes(p) ? (p as Platform) : null;
-}
-
-export function checkPlatform(target: string, flag = "--target"): Platform {
-  if ((PLATFORMS as readonly string[]).includes(target)) return target as Platform;
-  throw new BaleError("pack-bad-target", `${flag} ${JSON.stringify(target)} is not a platform bale packs for`, {
-    fix: `use one of ${PLATFORMS.join(", ")}`,
-  });
-}
-
 export function parseRuntimeSpec(spec: string): RuntimeSpec {
   if (spec === "system") return { kind: "system" };
   if (spec.includes("/")) return { kind: "file", path: spec };
@@ -57,25 +44,12 @@ export function parseRuntimeSpec(spec: string): RuntimeSpec {
   });
 }
 
-export function packerCacheDir(env: Env = process.env): string {
-  return env.BALE_PACKER_CACHE || join(cacheRoot(env), "packer");
+/** Downloaded and compressed runtimes: `<pack cache>/runtimes` (the packer's cache, shared with --target's staging installs). */
+export function runtimeCacheDir(env: Env = process.env): string {
+  return join(packCacheDir(env as NodeJS.ProcessEnv), "runtimes");
 }
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
-
-/** The architecture of an ELF executable (e_machine), as a bale platform; null if not an ELF bale knows. */
-export function elfPlatform(file: string): Platform | null {
-  const head = Buffer.alloc(20);
-  const fd = openSync(file, "r");
-  try {
-    if (readSync(fd, head, 0, 20, 0) < 20) return null;
-  } finally {
-    closeSync(fd);
-  }
-  if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return null; // ELF, 64-bit, little-endian
-  const machine = head.readUInt16LE(18);
-  return machine === 0x3e ? "linux-x64" : machine === 0xb7 ? "linux-arm64" : null;
-}
 
 // ---- the decoder ----
 
@@ -287,7 +261,7 @@ export async function prepareRuntime(o: RuntimeOptions): Promise<EmbeddedRuntime
   if (spec.kind === "system") return null;
   checkRuntimeLevel(o.level ?? DEFAULT_RUNTIME_LEVEL);
   const decoder = decoderFor(o.platform);
-  const dir = packerCacheDir(o.env);
+  const dir = runtimeCacheDir(o.env);
   let bin: string;
   let version: string;
   let source: string;

