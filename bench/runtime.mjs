@@ -74,7 +74,7 @@ export async function runRuntimeBench({ quick = false, log = (m) => process.stdo
       sh(process.execPath, [postject, join(out, "sea"), "NODE_SEA_BLOB", join(d, "sea.blob"), "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"]);
       r.sizes.sea = statSync(join(out, "sea")).size;
     } else r.skipped.push("Node SEA: postject is not installed in bench/contenders");
-    const bun = [join(CNM, "@oven/bun-linux-x64/bin/bun")].find((p) => existsSync(p));
+    const bun = [join(CNM, "@oven/bun-linux-x64/bin/bun"), join(CNM, "bun/bin/bun.exe")].find((p) => existsSync(p) && statSync(p).size > 1e6);
     if (bun) {
       sh(bun, ["build", "--compile", join(hello, "hello.js"), "--outfile", join(out, "bun")], { cwd: dir("bun") });
       r.sizes.bun = statSync(join(out, "bun")).size;

@@ -41,6 +41,23 @@ function loadNapi(): NapiBinding | undefined {
   }
 }
 
+/** One zstd frame with its content size and a 2^27 window, by zstd-napi. */
+function napiCompress(napi: NapiBinding, src: Buffer, level: number, o: { ldm: boolean; checksum: boolean }): Buffer {
+  const cctx = new napi.CCtx();
+  const P = napi.CParameter;
+  cctx.setParameter(P.compressionLevel as number, level);
+  cctx.setParameter(P.windowLog as number, WINDOW_LOG);
+  cctx.setParameter(P.enableLongDistanceMatching as number, o.ldm ? 1 : 0);
+  cctx.setParameter(P.checksumFlag as number, o.checksum ? 1 : 0);
+  cctx.setParameter(P.contentSizeFlag as number, 1);
+  // zstd's multithreaded mode: its output is the same for any worker count >= 1 (so archives stay
+  // reproducible on any machine), and it compresses the eslint app's 13 MB payload in 0.5-0.6 s
+  // instead of 0.8-1.3 s single-threaded, for 0.07 % more bytes.
+  cctx.setParameter(P.nbWorkers as number, 2);
+  const dst = Buffer.allocUnsafe(napi.compressBound(src.length));
+  return Buffer.from(dst.subarray(0, cctx.compress2(dst, src)));
+}
+
 export function checkLevel(level: number): void {
   if (!Number.isInteger(level) || level < 1 || level > 19) {
     throw new BaleError("pack-bad-level", `compression level ${level} is out of range`, {
@@ -77,22 +94,7 @@ export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Comp
 async function compressWith(src: Buffer, level: number, ldm: boolean): Promise<Compressed> {
   checkLevel(level);
   const napi = loadNapi();
-  if (napi) {
-    const cctx = new napi.CCtx();
-    const P = napi.CParameter;
-    cctx.setParameter(P.compressionLevel as number, level);
-    cctx.setParameter(P.windowLog as number, WINDOW_LOG);
-    cctx.setParameter(P.enableLongDistanceMatching as number, ldm ? 1 : 0);
-    cctx.setParameter(P.checksumFlag as number, 0);
-    cctx.setParameter(P.contentSizeFlag as number, 1);
-    // zstd's multithreaded mode: its output is the same for any worker count >= 1 (so archives stay
-    // reproducible on any machine), and it compresses the eslint app's 13 MB payload in 0.5-0.6 s
-    // instead of 0.8-1.3 s single-threaded, for 0.07 % more bytes.
-    cctx.setParameter(P.nbWorkers as number, 2);
-    const dst = Buffer.allocUnsafe(napi.compressBound(src.length));
-    const n = cctx.compress2(dst, src);
-    return { data: Buffer.from(dst.subarray(0, n)), implementation: "zstd-napi" };
-  }
+  if (napi) return { data: napiCompress(napi, src, level, { ldm, checksum: false }), implementation: "zstd-napi" };
   const z = zlib as unknown as {
     zstdCompress?: (b: Buffer, o: object, cb: (e: Error | null, r: Buffer) => void) => void;
     constants: Record<string, number>;
@@ -146,18 +148,7 @@ export function checkRuntimeLevel(level: number): void {
 export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL): Promise<Buffer> {
   checkRuntimeLevel(level);
   const napi = loadNapi();
-  if (napi) {
-    const cctx = new napi.CCtx();
-    const P = napi.CParameter;
-    cctx.setParameter(P.compressionLevel as number, level);
-    cctx.setParameter(P.windowLog as number, WINDOW_LOG);
-    cctx.setParameter(P.enableLongDistanceMatching as number, 1);
-    cctx.setParameter(P.checksumFlag as number, 1);
-    cctx.setParameter(P.contentSizeFlag as number, 1);
-    cctx.setParameter(P.nbWorkers as number, 2);
-    const dst = Buffer.allocUnsafe(napi.compressBound(src.length));
-    return Buffer.from(dst.subarray(0, cctx.compress2(dst, src)));
-  }
+  if (napi) return napiCompress(napi, src, level, { ldm: true, checksum: true });
   const z = zlib as unknown as {
     zstdCompressSync?: (b: Buffer, o: object) => Buffer;
     constants: Record<string, number>;
