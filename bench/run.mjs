@@ -9,7 +9,8 @@
 //   node bench/run.mjs corpus     only the real-app corpus (test/corpus, bench/corpus.mjs); writes
 //                                 bench/corpus-results.{md,json} (with --quick: a temp dir unless --write)
 //   --no-corpus skips the corpus part of the full run
-//   --no-fleet skips the fleet bench (bench/fleet.mjs, needs etcd), --no-config the config and bindings ones
+//   --no-fleet skips the fleet bench (bench/fleet.mjs, needs etcd), --no-config the config and bindings ones,
+//   --no-runtime the embedded-runtime bench (bench/runtime.mjs)
 //
 // Needs `npm run build` first (npm run bench does it). Contenders are installed with
 // `npm ci --prefix bench/contenders` when missing; one that cannot install or run is
@@ -456,6 +457,13 @@ if (!argv.includes("--no-fleet")) {
   if (fleetBench.skipped) skip("fleet bench", fleetBench.skipped);
 }
 
+let runtimeBench = { skipped: "--no-runtime" };
+if (!argv.includes("--no-runtime")) {
+  log("== embedded runtime: runRuntimeBench() (bench/runtime.mjs)");
+  runtimeBench = await optionalBench("runtime", "runRuntimeBench", { quick: QUICK, log: (m) => log(`  ${m}`) });
+  if (runtimeBench.skipped) skip("embedded-runtime bench", runtimeBench.skipped);
+}
+
 const corpus = SKIP_CORPUS ? { skipped: "--no-corpus" } : await corpusPart();
 
 // ---------------------------------------------------------------- report
@@ -478,7 +486,10 @@ const versions = {
 };
 const totalS = (performance.now() - T0) / 1000;
 const data = { quick: QUICK, machine, versions, apps, contenders: CONTENDERS, N, results, bale, goals, configBench, bindingsBench, fleetBench, corpus, skipped, totalS };
-const md = renderMarkdown(data) + (fleetBench.value?.markdown ? "\n" + fleetBench.value.markdown + "\n" : "");
+const md =
+  renderMarkdown(data) +
+  (fleetBench.value?.markdown ? "\n" + fleetBench.value.markdown + "\n" : "") +
+  (runtimeBench.value?.markdown ? "\n" + runtimeBench.value.markdown + "\n" : "");
 const svg = renderSvg(data);
 const dest = WRITE ? BENCH : work("results");
 writeFileSync(join(dest, "results.md"), md);
