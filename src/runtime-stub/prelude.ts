@@ -194,8 +194,11 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
     `  if [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
-    `    (umask 077; mkdir -p "$_bale_rd") 2>&- || ${unwritable}\n` +
+    // One level at a time, each checked before anything is created inside it: never through a link.
     `    for _bale_p in "$_bale_c" "$_bale_c/${RUNTIMES}" "$_bale_rd"; do\n` +
+    `      if [ ! -e "$_bale_p" ] && [ ! -L "$_bale_p" ]; then\n` +
+    `        if [ "$_bale_p" = "$_bale_c" ]; then (umask 077; mkdir -p "$_bale_p") 2>&- || ${unwritable}; else (umask 077; mkdir "$_bale_p") 2>&- || [ -d "$_bale_p" ] || ${unwritable}; fi\n` +
+    `      fi\n` +
     `      if [ -L "$_bale_p" ] || [ ! -O "$_bale_p" ]; then _bale_x "refusing to use the cache directory $_bale_p: it is a symlink or not yours. Fix: remove it (bale recreates it safely) or set BALE_CACHE_DIR to a private directory you own." cache-unsafe; fi\n` +
     `    done\n` +
     `    case $(ls -ld "$_bale_c") in ?????w*|????????w*) _bale_x "refusing to use the cache directory $_bale_c: it is writable by group or others. Fix: run chmod 700 $_bale_c, or set BALE_CACHE_DIR to a private directory you own." cache-unsafe ;; esac\n` +

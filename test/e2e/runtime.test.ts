@@ -415,3 +415,35 @@ test("--target linux-arm64 --runtime 22: arm64 runtime, decoder and addons; the 
     assert.equal(o.height, 5);
   }
 });
+
+test("the cold path refuses what it cannot trust, in one line with a fix: no sha256sum, a symlinked or shared cache", () => {
+  const dir = tmp();
+  const archive = join(dir, "hello");
+  packOk(app(dir, "hello", HELLO), archive, ["--runtime", NODE22, ...LEVEL], { env: packEnv() });
+  // No sha256sum on PATH: the decoder cannot be checked, so it never runs.
+  const noSha = join(dir, "no-sha");
+  const e1 = bare(noSha, join(dir, "c1"));
+  spawnSync("rm", [join(noSha, "tools", "sha256sum")]);
+  const r1 = run(archive, [], { env: e1 });
+  assert.equal(r1.status, 1, r1.stderr);
+  assert.match(r1.stderr, /cannot check the archive's runtime decoder: the sha256sum command is missing\. Fix: install coreutils \(or busybox\)\. \[tool-missing\]/);
+  assert.equal(r1.stderr.trim().split("\n").length, 1);
+  assert.ok(!existsSync(join(dir, "c1", "runtimes")) || readdirSync(join(dir, "c1", "runtimes")).every((d) => readdirSync(join(dir, "c1", "runtimes", d)).length === 0));
+  // A runtimes directory that is a symlink (somewhere another user could write): refused.
+  const c2 = join(dir, "c2");
+  mkdirSync(c2, { mode: 0o700 });
+  mkdirSync(join(dir, "elsewhere"));
+  symlinkSync(join(dir, "elsewhere"), join(c2, "runtimes"));
+  const r2 = run(archive, [], { env: bare(join(dir, "t2"), c2) });
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /refusing to use the cache directory .*\/runtimes: it is a symlink or not yours\. Fix: .* \[cache-unsafe\]/);
+  assert.deepEqual(readdirSync(join(dir, "elsewhere")), [], "nothing written through the link");
+  // A cache root others may write to: refused before anything is decoded into it.
+  const c3 = join(dir, "c3");
+  mkdirSync(c3);
+  chmodSync(c3, 0o777);
+  const r3 = run(archive, [], { env: bare(join(dir, "t3"), c3) });
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /it is writable by group or others\. Fix: run chmod 700 .* \[cache-unsafe\]/);
+  assert.ok(!existsSync(join(c3, "runtimes")) || readdirSync(join(c3, "runtimes")).every((d) => !existsSync(join(c3, "runtimes", d, "node"))));
+});
