@@ -12,7 +12,8 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, env, tmp } from "../helpers.js";
+import * as zlib from "node:zlib";
+import { NODE22, ROOT, env, tmp } from "../helpers.js";
 
 interface LockEntry {
   version?: string;
@@ -107,6 +108,34 @@ for (const ignoreScripts of [false, true]) {
       assert.match(i.stdout, /hello/);
       const v = bale(["verify", out]);
       assert.equal(v.status, 0, v.stderr);
+    });
+
+    it("packs with an embedded runtime (the decoder ships in the package) and runs on it", () => {
+      const src = join(app, "rt-hello");
+      mkdirSync(src, { recursive: true });
+      writeFileSync(join(src, "package.json"), JSON.stringify({ name: "rt-hello", version: "1.0.0", main: "index.js" }));
+      writeFileSync(join(src, "index.js"), "console.log(process.version, process.execPath);\n");
+      const out = join(app, "rt-hello.bale");
+      // A pack cache of its own: a runtime compressed earlier (by zstd-napi) must not hide a missing compressor.
+      const p = run(join(app, "node_modules/.bin/bale"), ["pack", src, "-o", out, "--runtime", NODE22, "--runtime-level", "1"], app, 300_000, {
+        BALE_PACK_CACHE_DIR: join(app, ".pack-cache"),
+      });
+      const zlibZstd = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function";
+      if (ignoreScripts && !zlibZstd) {
+        // No zstd-napi and a node without built-in zstd: a clear refusal, nothing written.
+        assert.equal(p.status, 1);
+        assert.match(p.stderr, /packing a runtime needs zstd with long-distance matching.*\[pack-runtime-compressor\]/);
+        assert.ok(!existsSync(out));
+        return;
+      }
+      assert.equal(p.status, 0, p.stderr);
+      const cache = join(app, ".rt-cache");
+      const r = run(out, [], app, 120_000, { BALE_CACHE_DIR: cache });
+      assert.equal(r.status, 0, r.stderr);
+      const [version, exe] = r.stdout.trim().split(" ");
+      assert.equal(version, spawnSync(NODE22, ["--version"], { encoding: "utf8" }).stdout.trim());
+      assert.match(exe ?? "", new RegExp(`^${cache}/runtimes/[0-9a-f]{64}/node$`));
+      assert.equal(bale(["verify", out]).status, 0);
     });
 
     it("builds and checks configs (type errors keep their lines) and generates bindings", () => {
