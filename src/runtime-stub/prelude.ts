@@ -194,6 +194,9 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
     `  if [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
+    // An archive for another machine is said so before anything runs (uname is optional: without it the kernel refuses later).
+    `    _bale_m=$(uname -m 2>&-) || _bale_m=\n` +
+    `    [ -z "$_bale_m" ] || [ "$_bale_m" = ${rt.info.platform === "linux-arm64" ? "aarch64" : "x86_64"} ] || [ -n "\${BALE_EXEC_WRAPPER:-}" ] || _bale_x "this archive is for ${rt.info.platform} and this host is $_bale_m. Fix: run it on a ${rt.info.platform} host, or through an emulator with BALE_EXEC_WRAPPER (e.g. qemu-${rt.info.platform === "linux-arm64" ? "aarch64" : "x86_64"}-static), or pack it again with --target for this host." wrong-platform\n` +
     // One level at a time, each checked before anything is created inside it: never through a link.
     `    for _bale_p in "$_bale_c" "$_bale_c/${RUNTIMES}" "$_bale_rd"; do\n` +
     `      if [ ! -e "$_bale_p" ] && [ ! -L "$_bale_p" ]; then\n` +

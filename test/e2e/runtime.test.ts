@@ -403,6 +403,12 @@ test("--target linux-arm64 --runtime 22: arm64 runtime, decoder and addons; the 
   assert.ok(elfs.has(".bale-runtime/node"));
   assert.ok([...elfs.keys()].some((f) => f.includes("@img/sharp-linux-arm64")), [...elfs.keys()].join("\n"));
   for (const [f, m] of elfs) assert.equal(m, 0xb7, `${f} is not aarch64`);
+  // Run on this x64 host without an emulator: one line saying so, before anything is created in the cache.
+  const wrongCache = join(dir, "wrong-cache");
+  const w = run(archive, [], { env: env({ BALE_CACHE_DIR: wrongCache }) });
+  assert.equal(w.status, 1);
+  assert.match(w.stderr, /^bale: .*: this archive is for linux-arm64 and this host is x86_64\. Fix: run it on a linux-arm64 host, or through an emulator with BALE_EXEC_WRAPPER .* \[wrong-platform\]\n$/);
+  assert.ok(!existsSync(wrongCache));
   // The archive itself: the prelude runs the decoder and node through qemu (BALE_EXEC_WRAPPER), cold then warm.
   const cache = join(dir, "cache");
   const e = bare(dir, cache, { BALE_EXEC_WRAPPER: qemu, QEMU_LD_PREFIX });
