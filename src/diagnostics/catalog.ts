@@ -114,7 +114,7 @@ export const DIAGNOSTICS = {
     fix: "use the bale version that built it, or rebuild the archive",
   }),
   "archive-truncated": e("archive", "the archive ends inside its sh prelude (cut short in transfer)", { anchor: "running-an-archive" }),
-  "archive-not-a-file": e("archive", "the archive is run through a path that is not a regular file (e.g. a pipe)", { anchor: "running-an-archive" }),
+  "archive-not-a-file": e("archive", "the archive cannot find its own file (it was run from standard input)", { anchor: "running-an-archive" }),
   "archive-payload-corrupt": e("archive", "the zstd payload does not decode", { fix: "copy the archive again or rebuild it with `bale pack`" }),
   "archive-payload-oversized": e("archive", "the payload decodes to more than its index declares (a decompression bomb, or damage)", {
     anchor: "the-archive-format-versions-1-and-2",
@@ -139,7 +139,7 @@ export const DIAGNOSTICS = {
   }),
   "node-missing": e("archive", "no `node` on `PATH` (or at `BALE_NODE`) to run an archive without an embedded runtime", { anchor: "running-an-archive" }),
   "node-version": e("archive", "the host's Node.js is outside the range the archive needs", { anchor: "running-an-archive" }),
-  "tool-missing": e("archive", "a tool the sh prelude needs (`tail`, `mkdir`, ...) is not on `PATH`", { anchor: "running-an-archive" }),
+  "tool-missing": e("archive", "a tool the sh prelude needs is missing (`sha256sum`, to check the embedded runtime's decoder)", { anchor: "running-an-archive" }),
   "runtime-decoder-missing": e("archive", "checking an embedded runtime needs zstd-napi or Node.js >= 22.15", {
     fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
   }),
