@@ -4,7 +4,8 @@
  * must exit 1 with one line naming the file (where expect.json gives one) and the error code, with a
  * fix, and write nothing: the project is byte for byte as it was (no archive, no temp files).
  *
- * expect.json: args (after `pack`; "{node}" is this node binary); code; file (as the error names
+ * expect.json: args (after `pack`; "{node}" is this node binary, "{foreign}" the --target that is
+ * not this machine's); code; file (as the error names
  * it, run from the project; a path ending in it also counts); includes (text of the error line);
  * env ("{proj}" is the project dir); mkdirs (empty directories to create, git keeps none).
  */
@@ -39,7 +40,7 @@ function snapshot(dir: string): Record<string, string> {
     for (const n of readdirSync(d).sort()) {
       const p = join(d, n);
       if (lstatSync(p).isDirectory()) {
-        out[relative(dir, p) + "/"] = "dir";
+        out[`${relative(dir, p)}/`] = "dir";
         walk(p);
       } else out[relative(dir, p)] = readFileSync(p).toString("base64");
     }
@@ -61,7 +62,8 @@ describe("bad inputs to bale pack", { concurrency: 2 }, () => {
       cpSync(join(CORPUS, "_base"), proj, { recursive: true });
       cpSync(join(CORPUS, name), proj, { recursive: true, filter: (src) => !src.endsWith("expect.json") });
       for (const d of expect.mkdirs ?? []) mkdirSync(join(proj, d), { recursive: true });
-      const vars = (s: string): string => s.replaceAll("{node}", process.execPath).replaceAll("{proj}", proj);
+      const foreign = process.arch === "arm64" ? "linux-x64" : "linux-arm64";
+      const vars = (s: string): string => s.replaceAll("{node}", process.execPath).replaceAll("{proj}", proj).replaceAll("{foreign}", foreign);
       const extra: Record<string, string> = { BALE_PACK_CACHE_DIR: join(dir, "pack-cache"), BALE_CACHE_DIR: join(dir, "cache") };
       for (const [k, v] of Object.entries(expect.env ?? {})) extra[k] = vars(v);
       const before = snapshot(proj);
