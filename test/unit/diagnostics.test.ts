@@ -27,8 +27,6 @@ const UNTRIGGERED: Partial<Record<DiagnosticCode, string>> = {
   "pack-runtime-compressor": "needs Node.js < 22.15 without zstd-napi, a dependency of bale that npm always installs",
   "runtime-decoder-missing": "needs Node.js < 22.15 without zstd-napi, a dependency of bale that npm always installs",
   "config-typescript-missing": "needs an installation of bale whose typescript dependency was removed",
-  "cache-no-home": "needs a system without /proc/self/status and without the id command (Linux test machines have /proc)",
-  "tool-missing": "needs a runtime archive (a minute of level-19 compression) run with a PATH that lacks sha256sum but has every other tool the prelude uses",
 };
 
 /** Text files under dir, skipping what is not the project's own tests. */
