@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import zlib from "node:zlib";
 import { wrapPayload } from "../craft.js";
 import { ROOT, bale, env, tmp } from "../helpers.js";
 
@@ -20,11 +21,12 @@ function packed(): { dir: string; archive: string } {
   return { dir, archive: join(dir, "app") };
 }
 
-function oneError(r: { status: number | null; stderr: string }, code: string, file: string): string {
+/** The one error line with `code`; `file` null: the problem is this machine's, not a file's. */
+function oneError(r: { status: number | null; stderr: string }, code: string, file: string | null): string {
   assert.equal(r.status, 1, r.stderr);
   const line = r.stderr.split("\n").find((l) => l.includes(`[${code}]`));
   assert.ok(line, `no [${code}] in:\n${r.stderr}`);
-  assert.ok(line.startsWith(`bale: error: ${file}: `), line);
+  assert.ok(line.startsWith(file === null ? "bale: error: " : `bale: error: ${file}: `), line);
   assert.match(line, /Fix: /);
   return line;
 }
@@ -76,3 +78,26 @@ test("the embedded extractor started by hand says so [extractor-usage]", () => {
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /the archive extractor was started without its arguments\. Fix: run the archive itself, not its extractor\. \[extractor-usage\]/);
 });
+
+const builtinZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === "function";
+
+test(
+  "without a runtime decoder on this machine, verify and extract say so instead of calling the archive damaged [runtime-decoder-missing]",
+  { skip: builtinZstd ? "this node has built-in zstd (BALE_ZSTD_IMPL cannot take it away)" : false },
+  () => {
+    const dir = tmp("bale-archive-bad-");
+    writeFileSync(join(dir, "package.json"), '{ "name": "app", "version": "1.0.0" }\n');
+    writeFileSync(join(dir, "main.js"), 'console.log("hello");\n');
+    const packEnv = env({ BALE_PACK_CACHE_DIR: join(dir, "pack-cache") });
+    const p = bale(["pack", "main.js", "-o", "app", "--runtime", process.execPath, "--runtime-level", "3"], { cwd: dir, env: packEnv });
+    assert.equal(p.status, 0, p.stderr);
+    const noNapi = env({ BALE_ZSTD_IMPL: "zstd-wasm" });
+    for (const args of [["verify", "app"], ["extract", "app", "-o", "out"]]) {
+      const r = bale(args, { cwd: dir, env: noNapi });
+      const line = oneError(r, "runtime-decoder-missing", null);
+      assert.match(line, /checking an embedded runtime needs the zstd-napi package or Node\.js >= 22\.15/);
+      assert.doesNotMatch(r.stderr, /damaged/);
+    }
+    assert.ok(!existsSync(join(dir, "out")));
+  },
+);

@@ -38,7 +38,7 @@ function snapshot(dir: string): Record<string, string> {
     for (const n of readdirSync(d).sort()) {
       const p = join(d, n);
       if (lstatSync(p).isDirectory()) {
-        out[relative(dir, p) + "/"] = "dir";
+        out[`${relative(dir, p)}/`] = "dir";
         walk(p);
       } else out[relative(dir, p)] = readFileSync(p).toString("base64");
     }

@@ -24,8 +24,6 @@ const UNTRIGGERED: Partial<Record<DiagnosticCode, string>> = {
   "pack-duplicate-path":
     "a guard: every payload path comes from one project-relative path, and no input found so far makes two sources meet (a .ts beside its .js, an --include of a traced file, a file and a directory)",
   "pack-runtime-decoder": "needs an installation of bale whose build had no C compiler for the target (the test machine's build has one)",
-  "pack-runtime-compressor": "needs Node.js < 22.15 without zstd-napi, a dependency of bale that npm always installs",
-  "runtime-decoder-missing": "needs Node.js < 22.15 without zstd-napi, a dependency of bale that npm always installs",
   "config-typescript-missing": "needs an installation of bale whose typescript dependency was removed",
 };
 
