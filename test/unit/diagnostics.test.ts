@@ -23,7 +23,6 @@ const CODES = Object.keys(DIAGNOSTICS) as DiagnosticCode[];
 const UNTRIGGERED: Partial<Record<DiagnosticCode, string>> = {
   "pack-duplicate-path":
     "a guard: every payload path comes from one project-relative path, and no input found so far makes two sources meet (a .ts beside its .js, an --include of a traced file, a file and a directory)",
-  "pack-runtime-decoder": "needs an installation of bale whose build had no C compiler for the target (the test machine's build has one)",
 };
 
 /** Text files under dir, skipping what is not the project's own tests. */
