@@ -51,7 +51,9 @@ test("pack --runtime with a bale built without the runtime decoder is pack-runti
   writeFileSync(join(proj, "main.js"), 'console.log("hello");\n');
   const r = cli(["pack", "main.js", "--runtime", process.execPath], proj, { BALE_PACK_CACHE_DIR: join(dir, "pack-cache") });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`^bale: error: this installation of bale has no runtime decoder for ${platform} \\(it was built without a C compiler for it\\)\\. Fix: .*\\[pack-runtime-decoder\\]$`, "m"));
+  const line = r.stderr.split("\n").find((l) => l.endsWith("[pack-runtime-decoder]"));
+  assert.ok(line, r.stderr);
+  assert.ok(line.startsWith(`bale: error: this installation of bale has no runtime decoder for ${platform} (it was built without a C compiler for it). Fix: `), line);
   assert.deepEqual(readdirSync(proj).sort(), ["main.js", "package.json"]);
   const plain = cli(["pack", "main.js"], proj);
   assert.equal(plain.status, 0, plain.stderr);
