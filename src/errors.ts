@@ -3,10 +3,13 @@
  *
  * Library code throws `BaleError` for anything the user can fix (bad input,
  * a corrupt archive, a failing config). Each error has a stable code from the
- * catalog below, names the file (and line/column where there is one), and
+ * catalog (src/diagnostics/catalog.ts: an unknown code fails tsc), names the file (and line/column where there is one), and
  * carries a one-sentence fix. Only `src/cli` turns errors into text and exit
  * codes; anything that is not a BaleError is an internal bug.
  */
+import type { DiagnosticCode } from "./diagnostics/catalog.js";
+
+export type { DiagnosticCode };
 
 export interface SourceLocation {
   file: string;
@@ -28,14 +31,14 @@ export interface BaleErrorInit {
 
 export class BaleError extends Error {
   override readonly name = "BaleError";
-  readonly code: string;
+  readonly code: DiagnosticCode;
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly column: number | undefined;
   readonly fix: string | undefined;
   readonly details: string[];
 
-  constructor(code: string, message: string, init: BaleErrorInit = {}) {
+  constructor(code: DiagnosticCode, message: string, init: BaleErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
     this.file = init.file;
@@ -107,7 +110,7 @@ const USER_IO: Record<string, { says: string; fix?: string }> = {
 };
 
 /** The user error for a file-system error caused by the path the user gave, or null if it is not one. */
-export function ioErrorToUser(e: unknown, code: string, what: string, file: string, fix: string): BaleError | null {
+export function ioErrorToUser(e: unknown, code: DiagnosticCode, what: string, file: string, fix: string): BaleError | null {
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   const known = typeof errno === "string" ? USER_IO[errno] : undefined;
   if (!known) return null;
@@ -118,6 +121,6 @@ export function ioErrorToUser(e: unknown, code: string, what: string, file: stri
  * Turns a file-system error caused by the path the user gave (unwritable, read-only, full, missing)
  * into a BaleError naming that path; anything else is rethrown as it is (a bug gets its stack).
  */
-export function userIoError(e: unknown, code: string, what: string, file: string, fix: string): never {
+export function userIoError(e: unknown, code: DiagnosticCode, what: string, file: string, fix: string): never {
   throw ioErrorToUser(e, code, what, file, fix) ?? e;
 }

@@ -147,6 +147,8 @@ function checkRuntimeSegments(fd: number, index: ArchiveIndex, rt: RuntimeInfo, 
   try {
     node = decodeRuntime(segBuf, rt.size);
   } catch (e) {
+    // This machine cannot decode runtimes: say so, rather than call a sound archive damaged.
+    if (e instanceof BaleError && e.code === "runtime-decoder-missing") throw e;
     problems.push(`the embedded runtime does not decode (${(e as Error).message})`);
     return problems;
   }

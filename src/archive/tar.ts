@@ -6,7 +6,7 @@
  * absolute paths, `..` segments, NUL bytes, hard links, devices and FIFOs,
  * symlinks whose target leaves the extraction root, duplicate paths.
  */
-import { BaleError } from "../errors.js";
+import { BaleError, type DiagnosticCode } from "../errors.js";
 
 export type TarEntryType = "file" | "directory" | "symlink";
 
@@ -325,7 +325,7 @@ export class TreeModel {
   }
 
   /** Throws (with `code`) for the first symlink that resolves outside the root, or loops. */
-  checkLinks(label: string, code = "archive-hostile-entry", fix?: string): void {
+  checkLinks(label: string, code: DiagnosticCode = "archive-hostile-entry", fix?: string): void {
     const fail = (what: string): BaleError =>
       new TarError(code, `refusing tar entry: ${what}`, {
         file: label,

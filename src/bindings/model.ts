@@ -71,7 +71,11 @@ function readJson(path: string, shown: string, what: string): unknown {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new BaleError("gen-read", `cannot read ${what}: ${(e as Error).message}`, { file: shown, cause: e });
+    throw new BaleError("gen-read", `cannot read ${what}: ${(e as Error).message}`, {
+      file: shown,
+      fix: "Check that it is a file you may read, or rebuild it with `bale config build`",
+      cause: e,
+    });
   }
   try {
     return JSON.parse(text) as unknown;
@@ -223,7 +227,7 @@ function readSchemas(root: string): SchemaFile[] {
     try {
       text = readFileSync(join(root, file), "utf8");
     } catch (e) {
-      throw new BaleError("gen-read", `cannot read the schema: ${(e as Error).message}`, { file, cause: e });
+      throw new BaleError("gen-read", `cannot read the schema: ${(e as Error).message}`, { file, fix: "Make it a JSON Schema file you may read, or remove it", cause: e });
     }
     const parsed = parseSchemaFile(file, text);
     if (!parsed.ok) {
@@ -297,7 +301,10 @@ function serviceModel(def: ServiceDefinition, output: string, shown: string, sch
       });
     }
     if (!isObject(m) || typeof m.input !== "string" || typeof m.output !== "string") {
-      throw new BaleError("gen-method", `method ${def.name}.${name} needs string \`input\` and \`output\` schema names`, { file: shown });
+      throw new BaleError("gen-method", `method ${def.name}.${name} needs string \`input\` and \`output\` schema names`, {
+        file: shown,
+        fix: "Rebuild it with `bale config build`",
+      });
     }
     for (const role of ["input", "output"] as const) {
       const t = m[role] as string;

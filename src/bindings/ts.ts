@@ -189,7 +189,11 @@ function emitValidators(model: BindingsModel): string {
     try {
       ajv.addSchema(copy as AnySchema);
     } catch (e) {
-      throw new BaleError("gen-schema-invalid", `schema ${s.name} is not a valid JSON Schema: ${(e as Error).message}`, { file: s.file, cause: e });
+      throw new BaleError("gen-schema-invalid", `schema ${s.name} is not a valid JSON Schema: ${(e as Error).message}`, {
+        file: s.file,
+        fix: "Correct the schema (`bale config build` checks it with the same rules)",
+        cause: e,
+      });
     }
     refs[`validate_${s.name}`] = SCHEMA_BASE + schemaKeyOf(s.name);
   }
@@ -213,7 +217,10 @@ function emitValidators(model: BindingsModel): string {
     });
   });
   if (/\brequire\(/.test(code)) {
-    throw new BaleError("gen-schema-feature", "the compiled validators need a run-time import bale cannot inline", { file: "schemas/" });
+    throw new BaleError("gen-schema-feature", "the compiled validators need a run-time import bale cannot inline", {
+      file: "schemas/",
+      fix: "Avoid that JSON Schema feature (bale supports the core 2020-12 vocabulary and the formats listed in the README under 'Validation parity and limits')",
+    });
   }
   code = code.replace(/export const (validate_\w+) = (\w+);/g, "export const $1: Validator = $2 as unknown as Validator;");
   const p = new Printer();

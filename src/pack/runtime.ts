@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
 import { type Env, uniqueSuffix } from "../archive/cache.js";
-import { elfPlatform, hostPlatform, packCacheDir } from "./target.js";
+import { elfPlatform, ensurePrivateDir, hostPlatform, packCacheDir } from "./target.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
 import { BaleError, userIoError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
@@ -262,6 +262,8 @@ export async function prepareRuntime(o: RuntimeOptions): Promise<EmbeddedRuntime
   checkRuntimeLevel(o.level ?? DEFAULT_RUNTIME_LEVEL);
   const decoder = decoderFor(o.platform);
   const dir = runtimeCacheDir(o.env);
+  // Before the download and the minute of compression: an unusable cache is the user's to fix, now.
+  ensurePrivateDir(dir);
   let bin: string;
   let version: string;
   let source: string;

@@ -186,7 +186,8 @@ export function isStagedPackage(s: Staging, p: string): boolean {
   return isBelow(p, s.dir) && relative(s.dir, p).split(sep).includes("node_modules");
 }
 
-function ensurePrivateDir(dir: string): void {
+/** Creates a pack cache directory (0700) and refuses one that is not a private directory of ours. */
+export function ensurePrivateDir(dir: string): void {
   try {
     mkdirp(dir, 0o700);
   } catch (e) {

@@ -11,7 +11,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { bale, env, NODE22, NODE24, packOk, ROOT, run, runAsync, tmp } from "../helpers.js";
@@ -294,7 +294,7 @@ function libsOf(bin: string): string[] {
   return [...out.matchAll(/(\/\S+) \(0x/g)].map((m) => m[1] as string);
 }
 
-test("in a chroot holding only /bin/sh, the base tools and the C libraries, the archive unpacks its runtime and runs", () => {
+test("in a chroot holding only /bin/sh, the base tools and the C libraries, the archive unpacks its runtime and runs (and without HOME or sha256sum refuses with a code)", () => {
   const dir = tmp();
   const archive = join(dir, "hello");
   packOk(app(dir, "hello", HELLO), archive, ["--runtime", NODE22, ...LEVEL], { env: packEnv() });
@@ -320,6 +320,18 @@ test("in a chroot holding only /bin/sh, the base tools and the C libraries, the 
   // As root, chroot; otherwise in a user namespace where we are root (no privileges needed).
   const abs = (c: string): string => spawnSync("sh", ["-c", `command -v ${c}`], { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } }).stdout.trim();
   const cmd = process.getuid?.() === 0 ? [abs("chroot")] : [abs("unshare"), "--user", "--map-root-user", abs("chroot")];
+  const inRoot = (env: Record<string, string>) =>
+    spawnSync(cmd[0] as string, [...cmd.slice(1), root, "/bin/sh", "-c", "/hello"], { env, input: "", encoding: "utf8", timeout: 120_000 });
+  // No HOME, no /proc and no id command: no private cache directory can be named, so the archive refuses.
+  const noHome = inRoot({ PATH: "/bin" });
+  assert.equal(noHome.status, 1, noHome.stderr);
+  assert.match(noHome.stderr, /cannot tell your user id for a private cache directory .*\[cache-no-home\]/);
+  // Without sha256sum the runtime's decoder cannot be checked: it is refused, not run unchecked.
+  renameSync(join(root, "bin/sha256sum"), join(root, "sha256sum.off"));
+  const noSum = inRoot({ PATH: "/bin", HOME: "/home/user" });
+  renameSync(join(root, "sha256sum.off"), join(root, "bin/sha256sum"));
+  assert.equal(noSum.status, 1, noSum.stderr);
+  assert.match(noSum.stderr, /the sha256sum command is missing\. Fix: install coreutils \(or busybox\)\. \[tool-missing\]/);
   for (const phase of ["cold", "warm"]) {
     const r = spawnSync(cmd[0] as string, [...cmd.slice(1), root, "/bin/sh", "-c", `/hello ${phase}`], {
       env: { PATH: "/bin", HOME: "/home/user" },

@@ -1,0 +1,103 @@
+/**
+ * Bad archives and bad `bale extract` targets, one error code each: the command exits 1 with one
+ * line naming the file, a fix and the code, and writes nothing.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import zlib from "node:zlib";
+import { wrapPayload } from "../craft.js";
+import { ROOT, bale, env, tmp } from "../helpers.js";
+
+/** A freshly packed hello app in its own dir. */
+function packed(): { dir: string; archive: string } {
+  const dir = tmp("bale-archive-bad-");
+  writeFileSync(join(dir, "package.json"), '{ "name": "app", "version": "1.0.0" }\n');
+  writeFileSync(join(dir, "main.js"), 'console.log("hello");\n');
+  const r = bale(["pack", "main.js", "-o", "app"], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  return { dir, archive: join(dir, "app") };
+}
+
+/** The one error line with `code`; `file` null: the problem is this machine's, not a file's. */
+function oneError(r: { status: number | null; stderr: string }, code: string, file: string | null): string {
+  assert.equal(r.status, 1, r.stderr);
+  const line = r.stderr.split("\n").find((l) => l.includes(`[${code}]`));
+  assert.ok(line, `no [${code}] in:\n${r.stderr}`);
+  assert.ok(line.startsWith(file === null ? "bale: error: " : `bale: error: ${file}: `), line);
+  assert.match(line, /Fix: /);
+  return line;
+}
+
+test("an archive of a newer format is refused by name [archive-format]", () => {
+  const { dir, archive } = packed();
+  const bytes = readFileSync(archive);
+  const at = bytes.indexOf('"format":1');
+  assert.ok(at > 0);
+  bytes.write('"format":9', at, "latin1");
+  writeFileSync(join(dir, "app9"), bytes);
+  const line = oneError(bale(["inspect", "app9"], { cwd: dir }), "archive-format", "app9");
+  assert.match(line, /archive format 9 is not supported by this bale \(reads formats 1 and 2\)/);
+});
+
+test("a payload that is not zstd is a corrupt payload, not a crash [archive-payload-corrupt]", () => {
+  const dir = tmp("bale-archive-bad-");
+  wrapPayload(dir, "junk", Buffer.from("this is not a zstd frame, just text\n".repeat(4)), { entries: 2, files: 1, unpackedSize: 10 });
+  const line = oneError(bale(["extract", "junk", "-o", "out"], { cwd: dir }), "archive-payload-corrupt", "junk");
+  assert.match(line, /the payload is corrupt/);
+  assert.ok(!existsSync(join(dir, "out")));
+  assert.deepEqual(readdirSync(dir), ["junk"]);
+});
+
+test("bale extract into a non-empty directory is refused [extract-output-exists]", () => {
+  const { dir } = packed();
+  mkdirSync(join(dir, "out"));
+  writeFileSync(join(dir, "out/keep.txt"), "mine\n");
+  const line = oneError(bale(["extract", "app", "-o", "out"], { cwd: dir }), "extract-output-exists", "out");
+  assert.match(line, /the output directory exists and is not empty/);
+  assert.deepEqual(readdirSync(join(dir, "out")), ["keep.txt"]);
+});
+
+test("bale extract into a missing parent is refused [extract-output-parent-missing]", () => {
+  const { dir } = packed();
+  const line = oneError(bale(["extract", "app", "-o", "no/such/out"], { cwd: dir }), "extract-output-parent-missing", "no/such/out");
+  assert.match(line, /the output's parent directory does not exist/);
+  assert.ok(!existsSync(join(dir, "no")));
+});
+
+test("the embedded extractor started by hand says so [extractor-usage]", () => {
+  const extractor = join(ROOT, "dist/runtime-stub/extractor.min.js");
+  // As the prelude's bootstrap does, but without the archive's arguments.
+  const r = spawnSync(process.execPath, ["-e", `require("vm").runInThisContext(require("fs").readFileSync(${JSON.stringify(extractor)}, "utf8"))(require)`], {
+    encoding: "utf8",
+    env: env(),
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /the archive extractor was started without its arguments\. Fix: run the archive itself, not its extractor\. \[extractor-usage\]/);
+});
+
+const builtinZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === "function";
+
+test(
+  "without a runtime decoder on this machine, verify and extract say so instead of calling the archive damaged [runtime-decoder-missing]",
+  { skip: builtinZstd ? "this node has built-in zstd (BALE_ZSTD_IMPL cannot take it away)" : false },
+  () => {
+    const dir = tmp("bale-archive-bad-");
+    writeFileSync(join(dir, "package.json"), '{ "name": "app", "version": "1.0.0" }\n');
+    writeFileSync(join(dir, "main.js"), 'console.log("hello");\n');
+    const packEnv = env({ BALE_PACK_CACHE_DIR: join(dir, "pack-cache") });
+    const p = bale(["pack", "main.js", "-o", "app", "--runtime", process.execPath, "--runtime-level", "3"], { cwd: dir, env: packEnv });
+    assert.equal(p.status, 0, p.stderr);
+    const noNapi = env({ BALE_ZSTD_IMPL: "zstd-wasm" });
+    for (const args of [["verify", "app"], ["extract", "app", "-o", "out"]]) {
+      const r = bale(args, { cwd: dir, env: noNapi });
+      const line = oneError(r, "runtime-decoder-missing", null);
+      assert.match(line, /checking an embedded runtime needs the zstd-napi package or Node\.js >= 22\.15/);
+      assert.doesNotMatch(r.stderr, /damaged/);
+    }
+    assert.ok(!existsSync(join(dir, "out")));
+  },
+);

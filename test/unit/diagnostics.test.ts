@@ -1,0 +1,104 @@
+/**
+ * The diagnostics catalog (src/diagnostics/catalog.ts) against the rest of the repository:
+ * - the README's error tables are what the catalog renders;
+ * - every code is asserted by at least one test (a bad-input case, an e2e or a unit test), except
+ *   the few in UNTRIGGERED, each with the reason no test can provoke it;
+ * - the codes the sh prelude prints (it is text, so tsc cannot see them) are in the catalog;
+ * - a catalog fix is the very sentence the code's sites give.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { DIAGNOSTICS, isDiagnosticCode, type DiagnosticCode } from "../../src/diagnostics/catalog.js";
+import { headingAnchors, renderErrorTables } from "../../src/diagnostics/readme.js";
+
+const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const CODES = Object.keys(DIAGNOSTICS) as DiagnosticCode[];
+
+/**
+ * Codes no test provokes, and why. Keep this short: a code that bad input can trigger gets a case
+ * in a bad-input corpus (test/fixtures/{config,pack,gen}/bad) instead.
+ */
+const UNTRIGGERED: Partial<Record<DiagnosticCode, string>> = {
+  "pack-duplicate-path":
+    "a guard: every payload path comes from one project-relative path, and no input found so far makes two sources meet (a .ts beside its .js, an --include of a traced file, a file and a directory)",
+};
+
+/** Text files under dir, skipping what is not the project's own tests. */
+function files(dir: string, out: string[] = []): string[] {
+  for (const n of readdirSync(dir).sort()) {
+    const p = join(dir, n);
+    if (n === "node_modules" || n === ".work" || n.endsWith(".actual")) continue;
+    if (statSync(p).isDirectory()) files(p, out);
+    else if (/\.(ts|mts|mjs|js|json|txt|sh)$/.test(n)) out.push(p);
+  }
+  return out;
+}
+
+const SELF = new Set([join(ROOT, "test/unit/diagnostics.test.ts"), join(ROOT, "test/unit/errors.test.ts")]);
+const testTexts = files(join(ROOT, "test"))
+  .filter((f) => !SELF.has(f) && !f.startsWith(join(ROOT, "test/corpus/apps")))
+  .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, "utf8") }));
+
+/**
+ * Where tests name a code as a code: `[code]` in expected output (or `\[code\]` in a regular
+ * expression), or the code as a whole string literal (`code: "..."`, `.code === "..."`, expect.json).
+ */
+function assertedIn(code: string): string[] {
+  const re = new RegExp(`\\\\?\\[${code}\\\\?\\]|["'\`]${code}["'\`]`);
+  return testTexts.filter((t) => re.test(t.text)).map((t) => t.file);
+}
+
+test("the README's error tables are what the catalog renders", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  assert.ok(
+    renderErrorTables(readme) === readme,
+    "README.md's error tables differ from src/diagnostics/catalog.ts: run `npm run build && node scripts/gen-error-table.mjs`",
+  );
+});
+
+test("every catalog anchor is a heading of the README", () => {
+  const anchors = headingAnchors(readFileSync(join(ROOT, "README.md"), "utf8"));
+  for (const [code, d] of Object.entries(DIAGNOSTICS)) {
+    if ("anchor" in d && d.anchor !== undefined) assert.ok(anchors.has(d.anchor), `${code}: no heading #${d.anchor}`);
+  }
+});
+
+test("every code is asserted by at least one test", () => {
+  const missing = CODES.filter((c) => UNTRIGGERED[c] === undefined && assertedIn(c).length === 0);
+  assert.deepEqual(missing, [], `codes no test asserts (add a bad-input case, or a justified UNTRIGGERED entry):\n${missing.join("\n")}`);
+});
+
+test("the allow-list of untriggered codes is short, justified and not stale", () => {
+  const entries = Object.entries(UNTRIGGERED) as Array<[DiagnosticCode, string]>;
+  assert.ok(entries.length <= 12, `${entries.length} untriggered codes`);
+  for (const [code, why] of entries) {
+    assert.ok(why.length > 20, `${code}: say why no test can trigger it`);
+    assert.deepEqual(assertedIn(code), [], `${code} is asserted by a test now: remove it from UNTRIGGERED`);
+  }
+});
+
+test("the codes the sh prelude prints are in the catalog", () => {
+  const found = new Set<string>();
+  for (const f of readdirSync(join(ROOT, "test/fixtures/pack")).filter((n) => n.startsWith("prelude") && n.endsWith(".golden.sh"))) {
+    const text = readFileSync(join(ROOT, "test/fixtures/pack", f), "utf8");
+    for (const m of text.matchAll(/_bale_x "(?:[^"\\]|\\.)*" ([a-z][a-z0-9-]*)/g)) found.add(m[1] ?? "");
+    // A message echoed as text ends like the CLI's: `... Fix: .... [code]`.
+    for (const m of text.matchAll(/\. \[([a-z]+(?:-[a-z0-9]+)+)\]/g)) found.add(m[1] ?? "");
+  }
+  assert.ok(found.size >= 5, `only ${[...found].join(", ")}`);
+  assert.deepEqual([...found].filter((c) => !isDiagnosticCode(c)), []);
+});
+
+test("a catalog fix is the sentence the code's sites give", () => {
+  const src = files(join(ROOT, "src"))
+    .filter((f) => !f.includes("/diagnostics/"))
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n");
+  for (const [code, d] of Object.entries(DIAGNOSTICS)) {
+    if (!("fix" in d) || d.fix === undefined) continue;
+    assert.ok(src.includes(code), `${code} is never reported`);
+    assert.ok(src.includes(d.fix), `${code}: the catalog's fix ${JSON.stringify(d.fix)} is said nowhere in src/`);
+  }
+});
