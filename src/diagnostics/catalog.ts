@@ -140,6 +140,9 @@ export const DIAGNOSTICS = {
   "node-missing": e("archive", "no `node` on `PATH` (or at `BALE_NODE`) to run an archive without an embedded runtime", { anchor: "running-an-archive" }),
   "node-version": e("archive", "the host's Node.js is outside the range the archive needs", { anchor: "running-an-archive" }),
   "tool-missing": e("archive", "a tool the sh prelude needs is missing (`sha256sum`, to check the embedded runtime's decoder)", { anchor: "running-an-archive" }),
+  "wrong-platform": e("archive", "an archive with an embedded runtime for another machine (linux-arm64 on x86-64, say) was run without an emulator", {
+    anchor: "an-embedded-nodejs-runtime---runtime",
+  }),
   "runtime-decoder-missing": e("archive", "checking an embedded runtime needs zstd-napi or Node.js >= 22.15", {
     fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
   }),
