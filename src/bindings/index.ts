@@ -11,7 +11,7 @@ import { PY_RESERVED } from "./names.js";
 import { generateOpenApi } from "./openapi.js";
 import { generatePython } from "./python.js";
 import { generateTs } from "./ts.js";
-import { writeFolders } from "./write.js";
+import { recoverFolders, writeFolders } from "./write.js";
 import { BINDINGS_LANGS, type BindingsLang } from "./langs.js";
 
 export { BINDINGS_LANGS, type BindingsLang };
@@ -85,8 +85,9 @@ export function renderBindings(opts: GenerateBindingsOptions): RenderedBindings 
 
 /** Generates bindings and writes them under outDir; a failure leaves the previous output intact. */
 export function generateBindings(opts: GenerateBindingsOptions): GenerateBindingsResult {
-  const r = renderBindings(opts);
   const outDir = resolve(opts.root, opts.outDir ?? "gen");
+  recoverFolders(outDir); // a run killed mid-swap: its output comes back first, whatever this run does
+  const r = renderBindings(opts);
   writeFolders(outDir, r.folders);
   const files: string[] = [];
   for (const [sub, fs] of r.folders) for (const f of fs.keys()) files.push(`${sub}/${f}`);

@@ -1,8 +1,37 @@
-/** Atomic output: every language folder is staged completely, then swapped in with renames. */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+/**
+ * Atomic output: every language folder is staged completely, then swapped in with renames.
+ *
+ * The stage is `<outDir>/.bale-gen-<pid>-<random>/` (`new/<sub>` being written, `old/<sub>` the
+ * folders it replaced). A process killed between a folder's two renames leaves that folder only in
+ * `old/`: the next `bale gen` (before it renders anything, so even a run that fails) puts it back and
+ * removes the stages of processes that are gone.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { isAlive } from "../archive/cache.js";
 import { BaleError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
+
+const STAGE = /^\.bale-gen-(\d+)-/;
+
+/** Restores folders a killed `bale gen` left half-swapped under `outDir`, and removes its stage. */
+export function recoverFolders(outDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = STAGE.exec(name);
+    if (!m || isAlive(m[1] as string)) continue;
+    const old = join(outDir, name, "old");
+    for (const sub of existsSync(old) ? readdirSync(old) : []) {
+      if (!existsSync(join(outDir, sub))) renameSync(join(old, sub), join(outDir, sub));
+    }
+    rmSync(join(outDir, name), { recursive: true, force: true });
+  }
+}
 
 /**
  * Writes `folders` (subfolder -> relative path -> text) under `outDir`. Each
@@ -15,7 +44,7 @@ export function writeFolders(outDir: string, folders: Map<string, Map<string, st
   } catch (e) {
     throw new BaleError("gen-write", `cannot create the output directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: outDir, fix: "pass -o with a directory in a place you may write to", cause: e });
   }
-  const stage = mkdtempSync(join(outDir, ".bale-gen-"));
+  const stage = mkdtempSync(join(outDir, `.bale-gen-${process.pid}-`));
   const swapped: { sub: string; backup: string | undefined }[] = [];
   try {
     for (const [sub, files] of folders) {

@@ -1,6 +1,6 @@
 /** `bale gen` through the built CLI: output layout, flags, exit codes, atomic replacement. */
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ROOT, bale, tmp } from "../helpers.js";
@@ -61,6 +61,23 @@ test("a failing generation leaves the previous gen dir intact", () => {
   const r = bale(["gen", root]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /schemas\/HelloRequest\.schema\.json: \$ref "Missing\.schema\.json" does not name a schema file/);
+  assert.equal(readFileSync(join(root, "gen/ts/types.ts"), "utf8"), before);
+  assert.deepEqual(readdirSync(join(root, "gen")).sort(), ["openapi", "python", "ts"]);
+});
+
+test("a gen killed between a folder's two renames: the next gen, even a failing one, puts the folder back and removes the stage", () => {
+  const root = project();
+  assert.equal(bale(["gen", root]).status, 0);
+  const before = readFileSync(join(root, "gen/ts/types.ts"), "utf8");
+  // The state a kill leaves: gen/ts moved into the stage's old/, its replacement not yet renamed in.
+  // (pid 2^22 + 1 is above Linux's pid_max default: a process that is gone.)
+  const stage = join(root, "gen", ".bale-gen-4194305-x1y2z3");
+  mkdirSync(join(stage, "old"), { recursive: true });
+  mkdirSync(join(stage, "new"), { recursive: true });
+  renameSync(join(root, "gen/ts"), join(stage, "old/ts"));
+  writeFileSync(join(root, "schemas/HelloRequest.schema.json"), JSON.stringify({ type: "object", properties: { a: { $ref: "Missing.schema.json" } } }));
+  const r = bale(["gen", root]);
+  assert.equal(r.status, 1, r.stderr);
   assert.equal(readFileSync(join(root, "gen/ts/types.ts"), "utf8"), before);
   assert.deepEqual(readdirSync(join(root, "gen")).sort(), ["openapi", "python", "ts"]);
 });
