@@ -21,7 +21,7 @@ import { closeSync, existsSync, lstatSync, openSync, readFileSync, readdirSync, 
 import { join } from "node:path";
 import type { Stats } from "node:fs";
 import { BaleError, userIoError } from "../errors.js";
-import { mkdirp } from "../fsutil.js";
+import { isAlive, mkdirp, selfToken } from "../fsutil.js";
 
 export const MARKER = ".bale-ok";
 export const FILES = ".bale-files";
@@ -162,38 +162,8 @@ export function markerText(info: MarkerInfo): string {
   return `${info.appId}\n${JSON.stringify(meta)}\n`;
 }
 
-// ---- process liveness (for locks and work dirs left by dead processes) ----
-
-function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 22 (starttime) counts from the end of the parenthesised command name, which may contain spaces.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** "pid starttime" identifies a process even across PID reuse (Linux); elsewhere just the pid. */
-export function selfToken(): string {
-  return `${process.pid} ${startTime(process.pid) ?? "-"}`;
-}
-
-export function isAlive(token: string): boolean {
-  const [pidText, start] = token.trim().split(" ");
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  if (start && start !== "-") {
-    const now = startTime(pid);
-    if (now !== null && now !== start) return false; // the pid was reused
-  }
-  return true;
-}
+// ---- process liveness: src/fsutil.ts (shared with the config compiler's and gen's crash recovery)
+export { isAlive, selfToken } from "../fsutil.js";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleepMs(ms: number): void {

@@ -8,9 +8,9 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isAlive } from "../archive/cache.js";
+import { isAlive, mkdirp } from "../fsutil.js";
 import { BaleError } from "../errors.js";
-import { mkdirp } from "../fsutil.js";
+
 
 const STAGE = /^\.bale-gen-(\d+)-/;
 

@@ -1,29 +1,16 @@
 /**
  * Atomic replacement of the whole output directory: the new tree is built in a sibling temp
  * dir (unchanged files hard-linked from the old tree), then swapped in with two renames.
- * A crash between the renames leaves `.<out>.bale-old-*`, which the next build restores.
+ * A crash between the renames leaves `.<out>.bale-old-<pid>-*`, which the next build restores (only a dead process's: see tempBeside/deadTemps in src/fsutil.ts).
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
 import { configError } from "./diagnostics.js";
-import { mkdirp } from "../fsutil.js";
+import { deadTemps, mkdirp, tempBeside } from "../fsutil.js";
 
 export const MANIFEST = "bale-manifest.json";
 export const CACHE = ".bale-cache.json";
-
-function siblings(out: string, kind: "new" | "old"): string[] {
-  const dir = dirname(out);
-  const prefix = `.${basename(out)}.bale-${kind}-`;
-  try {
-    return readdirSync(dir)
-      .filter((n) => n.startsWith(prefix))
-      .map((n) => join(dir, n));
-  } catch {
-    return [];
-  }
-}
 
 /** Old trees being deleted in the background (the swap itself is done; only cleanup remains). */
 const deleting = new Set<Promise<void>>();
@@ -33,11 +20,14 @@ export async function settleDeletes(): Promise<void> {
   await Promise.all([...deleting]);
 }
 
-/** Cleans up after an interrupted build: restores a half-swapped out dir, deletes temp trees. */
+/**
+ * Cleans up after an interrupted build: restores a half-swapped out dir, deletes temp trees. Only
+ * what a process that is gone left behind: a build running now keeps its own trees.
+ */
 export function recoverOut(out: string): void {
-  const olds = siblings(out, "old");
+  const olds = deadTemps(out, "bale-old");
   if (!existsSync(out) && olds.length) renameSync(olds[0] as string, out);
-  for (const d of [...siblings(out, "new"), ...siblings(out, "old")]) rmSync(d, { recursive: true, force: true });
+  for (const d of [...deadTemps(out, "bale-new"), ...deadTemps(out, "bale-old")]) rmSync(d, { recursive: true, force: true });
 }
 
 /** Refuses to replace a directory that bale did not create. */
@@ -62,7 +52,7 @@ export interface TreeFile {
 }
 
 export function writeTree(out: string, files: TreeFile[]): void {
-  const tmp = join(dirname(out), `.${basename(out)}.bale-new-${randomBytes(6).toString("hex")}`);
+  const tmp = tempBeside(out, "bale-new");
   try {
     mkdirp(dirname(out));
     mkdirSync(tmp);
@@ -85,7 +75,7 @@ export function writeTree(out: string, files: TreeFile[]): void {
       }
     }
     if (existsSync(out)) {
-      const old = join(dirname(out), `.${basename(out)}.bale-old-${randomBytes(6).toString("hex")}`);
+      const old = tempBeside(out, "bale-old");
       renameSync(out, old);
       try {
         renameSync(tmp, out);

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CLI, bale, env, tmp } from "../helpers.js";
 
@@ -199,4 +199,27 @@ test("--watch rebuilds on change, prints the changed artifacts, and survives err
     await new Promise((r) => p.on("close", r));
   }
   assert.equal(p.exitCode, 0, stderr);
+});
+
+test("crash recovery touches only what a dead build left: a half-swapped out/ comes back, a running build's tree is kept", () => {
+  const root = tmp("bale-cfg-recover-");
+  makeProject(root, 5);
+  build(root);
+  const out = join(root, "out");
+  const before = tree(out);
+  // A build killed between its two renames (pid 2^22 + 1: above Linux's pid_max, a process that is gone)...
+  renameSync(out, join(root, ".out.bale-old-4194305-aaaaaa"));
+  mkdirSync(join(root, ".out.bale-new-4194305-bbbbbb"));
+  // ...and a build running right now (this process) with its new tree half written.
+  const live = join(root, `.out.bale-new-${process.pid}-cccccc`);
+  mkdirSync(live);
+  writeFileSync(join(live, "half.json"), "{}\n");
+  // The next build fails, and still repairs first.
+  writeFileSync(join(root, name(1)), "export default (;\n");
+  const r = bale(["config", "build", root]);
+  assert.equal(r.status, 1, r.stdout);
+  assert.deepEqual(tree(out), before, "the dead build's out/ is back, unchanged");
+  assert.ok(!existsSync(join(root, ".out.bale-new-4194305-bbbbbb")));
+  assert.ok(!existsSync(join(root, ".out.bale-old-4194305-aaaaaa")));
+  assert.equal(readFileSync(join(live, "half.json"), "utf8"), "{}\n", "a live build's tree is not another build's to remove");
 });
