@@ -1,8 +1,9 @@
 /** Shared test helpers: temp dirs, running the built CLI and packed archives as real processes. */
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import assert from "node:assert/strict";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after } from "node:test";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -103,4 +104,37 @@ export function which(cmd: string): boolean {
 /** The app entries (64-hex app ids) in a cache directory. */
 export function appDirs(cache: string): string[] {
   return existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n)) : [];
+}
+
+/** Every file and directory under dir (relative path -> bytes as base64; directories as "dir"), dot-files included. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (lstatSync(p).isDirectory()) {
+        out[`${relative(dir, p)}/`] = "dir";
+        walk(p);
+      } else out[relative(dir, p)] = readFileSync(p).toString("base64");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * A bad-input case's answer: exit 1 and one `bale: error: ` line with the code, naming `file` (as
+ * given, relative to `proj`, or as its absolute path; with `colon`, followed by ": "), with a fix and
+ * each of `includes`.
+ */
+export function assertBadInput(r: Run, expect: { code: string; file?: string; includes: string[] }, proj: string, colon = true): void {
+  assert.equal(r.status, 1, `exit code\n${r.stderr}${r.stdout}`);
+  const line = r.stderr.split("\n").find((l) => l.includes(`[${expect.code}]`));
+  assert.ok(line, `no error with code ${expect.code}:\n${r.stderr}`);
+  assert.ok(line.startsWith("bale: error: "), line);
+  const end = colon ? ": " : "";
+  const names = (f: string): boolean => line.startsWith(`bale: error: ${f}${end}`) || line.startsWith(`bale: error: ${join(proj, f)}${end}`);
+  if (expect.file !== undefined) assert.ok(names(expect.file), `does not name ${expect.file}: ${line}`);
+  assert.match(line, /Fix: /);
+  for (const text of expect.includes) assert.ok(line.includes(text), `${JSON.stringify(text)} not in: ${line}`);
 }

@@ -5,9 +5,9 @@
  */
 import { describe, it, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { ROOT, bale, tmp } from "../helpers.js";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, bale, snapshot, tmp } from "../helpers.js";
 
 const CORPUS = join(ROOT, "test/fixtures/config/bad");
 const cases = readdirSync(CORPUS)
@@ -26,20 +26,6 @@ interface Expect {
   /** Symlinks to create in the project (path -> target, as given), replacing any file there. */
   links?: Record<string, string>;
   command?: "build" | "check";
-}
-
-/** Every file under dir (relative path -> bytes, base64), dot-files included. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (lstatSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p).toString("base64");
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 let built: string;

@@ -10,11 +10,11 @@
  */
 import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { generateBindings } from "../../src/bindings/index.js";
 import { BaleError } from "../../src/errors.js";
-import { ROOT, bale, tmp } from "../helpers.js";
+import { ROOT, assertBadInput, bale, snapshot, tmp } from "../helpers.js";
 
 const CORPUS = join(ROOT, "test/fixtures/gen/bad");
 const BASE = join(ROOT, "test/fixtures/bindings/greeter");
@@ -31,22 +31,6 @@ interface Expect {
   remove?: string[];
 }
 
-/** Every file under dir (relative path -> bytes, base64; directories as "dir"). */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (lstatSync(p).isDirectory()) {
-        out[`${relative(dir, p)}/`] = "dir";
-        walk(p);
-      } else out[relative(dir, p)] = readFileSync(p).toString("base64");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 test("the gen corpus has at least 15 cases", () => {
   assert.ok(cases.length >= 15, `only ${cases.length} cases`);
 });
@@ -61,15 +45,7 @@ describe("bad inputs to bale gen", { concurrency: 2 }, () => {
       for (const p of expect.remove ?? []) rmSync(join(proj, p), { recursive: true });
       const before = snapshot(proj);
       const r = bale(["gen", expect.root ?? ".", ...(expect.args ?? [])], { cwd: proj });
-      assert.equal(r.status, 1, `exit code\n${r.stderr}${r.stdout}`);
-      const line = r.stderr.split("\n").find((l) => l.includes(`[${expect.code}]`));
-      assert.ok(line, `no error with code ${expect.code}:\n${r.stderr}`);
-      assert.ok(line.startsWith("bale: error: "), line);
-      // The file as given (relative to the project), or as an absolute path ending in it (-o is resolved).
-      const names = (f: string): boolean => line.startsWith(`bale: error: ${f}: `) || line.startsWith(`bale: error: ${join(proj, f)}: `);
-      if (expect.file !== undefined) assert.ok(names(expect.file), `does not name ${expect.file}: ${line}`);
-      assert.match(line, /Fix: /);
-      for (const text of expect.includes) assert.ok(line.includes(text), `${JSON.stringify(text)} not in: ${line}`);
+      assertBadInput(r, expect, proj, true);
       assert.deepEqual(snapshot(proj), before, "bale gen changed the project");
     });
   }

@@ -12,12 +12,12 @@
  */
 import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import zlib from "node:zlib";
 import { pack } from "../../src/pack/index.js";
 import { BaleError } from "../../src/errors.js";
-import { ROOT, bale, env, tmp } from "../helpers.js";
+import { ROOT, assertBadInput, bale, env, snapshot, tmp } from "../helpers.js";
 
 const CORPUS = join(ROOT, "test/fixtures/pack/bad");
 const cases = readdirSync(CORPUS)
@@ -39,22 +39,6 @@ interface Expect {
 
 const builtinZstd = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function";
 
-/** Every file under dir (relative path -> bytes, base64; directories as "dir"). */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (lstatSync(p).isDirectory()) {
-        out[`${relative(dir, p)}/`] = "dir";
-        walk(p);
-      } else out[relative(dir, p)] = readFileSync(p).toString("base64");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 test("the pack corpus has at least 20 cases", () => {
   assert.ok(cases.length >= 20, `only ${cases.length} cases`);
 });
@@ -75,14 +59,7 @@ describe("bad inputs to bale pack", { concurrency: 2 }, () => {
       for (const [k, v] of Object.entries(expect.env ?? {})) extra[k] = vars(v);
       const before = snapshot(proj);
       const r = bale(["pack", ...expect.args.map(vars)], { cwd: proj, env: env(extra) });
-      assert.equal(r.status, 1, `exit code\n${r.stderr}${r.stdout}`);
-      const line = r.stderr.split("\n").find((l) => l.includes(`[${expect.code}]`));
-      assert.ok(line, `no error with code ${expect.code}:\n${r.stderr}`);
-      assert.ok(line.startsWith("bale: error: "), line);
-      const names = (f: string): boolean => line.startsWith(`bale: error: ${f}`) || line.startsWith(`bale: error: ${join(proj, f)}`);
-      if (expect.file !== undefined) assert.ok(names(expect.file), `does not name ${expect.file}: ${line}`);
-      assert.match(line, /Fix: /);
-      for (const text of expect.includes) assert.ok(line.includes(text), `${JSON.stringify(text)} not in: ${line}`);
+      assertBadInput(r, expect, proj, false);
       assert.deepEqual(snapshot(proj), before, "bale pack changed the project");
     });
   }
