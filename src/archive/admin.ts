@@ -25,7 +25,7 @@ import { extractorCode } from "../pack/assemble.js";
 import { decoderFor } from "../pack/runtime.js";
 import { preludeForIndex } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
-import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd, type RuntimeInfo } from "./format.js";
+import { type ArchiveIndex, pinnedIndexSha256, readIndexFromFd, type RuntimeInfo, type Segment } from "./format.js";
 import { extractPayload, listPayload } from "./extract.js";
 import { decodeRuntime } from "../pack/zstd.js";
 import type { TarEntry } from "./tar.js";
@@ -138,22 +138,30 @@ function checkRuntimeSegments(fd: number, index: ArchiveIndex, rt: RuntimeInfo, 
     }
     if (ours && !ours.equals(decBuf)) problems.push(`the embedded runtime decoder is not the one bale ${VERSION} builds for ${rt.platform} (modified)`);
   }
+  const r = embeddedRuntime(fd, seg, rt);
+  if ("problem" in r) problems.push(r.problem);
+  return problems;
+}
+
+/**
+ * The node binary the runtime segment holds, checked: the segment matches its sha256 and decodes to
+ * exactly the binary the index names; else what is wrong. Shared by `verify` and `extract`.
+ */
+function embeddedRuntime(fd: number, seg: Segment & { sha256: string }, rt: RuntimeInfo): { node: Buffer } | { problem: string } {
   const segBuf = readExact(fd, seg.length, seg.offset);
-  if (sha256(segBuf) !== seg.sha256) {
-    problems.push("the embedded runtime does not match its sha256 (damaged)");
-    return problems;
-  }
+  if (sha256(segBuf) !== seg.sha256) return { problem: "the embedded runtime does not match its sha256 (damaged)" };
   let node: Buffer;
   try {
     node = decodeRuntime(segBuf, rt.size);
   } catch (e) {
     // This machine cannot decode runtimes: say so, rather than call a sound archive damaged.
     if (e instanceof BaleError && e.code === "runtime-decoder-missing") throw e;
-    problems.push(`the embedded runtime does not decode (${(e as Error).message})`);
-    return problems;
+    return { problem: `the embedded runtime does not decode (${(e as Error).message})` };
   }
-  if (node.length !== rt.size || sha256(node) !== rt.sha256) problems.push(`the embedded runtime does not decode to the node binary its index names (sha256 ${rt.sha256.slice(0, 16)}…, ${rt.size} bytes)`);
-  return problems;
+  if (node.length !== rt.size || sha256(node) !== rt.sha256) {
+    return { problem: `the embedded runtime does not decode to the node binary its index names (sha256 ${rt.sha256.slice(0, 16)}…, ${rt.size} bytes)` };
+  }
+  return { node };
 }
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
@@ -335,16 +343,14 @@ export const EXTRACTED_RUNTIME = ".bale-runtime/node";
 
 function writeRuntime(fd: number, index: ArchiveIndex, rt: RuntimeInfo, into: string, archive: string): void {
   const seg = index.segments.runtime;
-  const bad = (what: string): BaleError =>
-    new BaleError("archive-corrupt", `not a valid bale archive: its embedded runtime ${what} (damaged or tampered)`, {
+  const r = seg ? embeddedRuntime(fd, seg, rt) : { problem: "the index names a runtime but not its segments (corrupted)" };
+  if ("problem" in r) {
+    throw new BaleError("archive-corrupt", `not a valid bale archive: ${r.problem}`, {
       file: archive,
       fix: "copy the archive again or rebuild it with `bale pack`",
     });
-  if (!seg) throw bad("has no segment");
-  const buf = readExact(fd, seg.length, seg.offset);
-  if (sha256(buf) !== seg.sha256) throw bad("does not match its sha256");
-  const node = decodeRuntime(buf, rt.size);
-  if (sha256(node) !== rt.sha256) throw bad("does not decode to the node binary its index names");
+  }
+  const node = r.node;
   mkdirSync(join(into, ".bale-runtime"), { mode: 0o755 });
   writeFileSync(join(into, EXTRACTED_RUNTIME), node, { mode: 0o755 });
 }

@@ -136,6 +136,13 @@ test("a tampered runtime or decoder segment is refused before anything from it r
     const v = bale(["verify", file]);
     assert.equal(v.status, 1);
     assert.match(v.stdout + v.stderr, seg === "runtime" ? /embedded runtime does not match its sha256/ : /runtime decoder does not match its sha256/);
+    if (seg === "runtime") {
+      // extract checks the runtime it writes the same way: refused, nothing left behind.
+      const x = bale(["extract", file, "-o", join(dir, "x-bad")]);
+      assert.equal(x.status, 1);
+      assert.match(x.stderr, /not a valid bale archive: the embedded runtime does not match its sha256 \(damaged\).*\[archive-corrupt\]/);
+      assert.ok(!existsSync(join(dir, "x-bad")));
+    }
   }
   // Cut inside the runtime segment: the decoder says truncated (the prelude never reads the index first).
   const cut = join(dir, "cut");
