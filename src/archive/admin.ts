@@ -322,7 +322,7 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
     }
     let stats: Awaited<ReturnType<typeof extractPayload>>;
     try {
-      stats = await extractPayload(fd, index, tmp, o.archive, { fsync: false });
+      stats = await extractPayload(fd, index, tmp, o.archive);
       if (index.runtime) writeRuntime(fd, index, index.runtime, tmp, o.archive);
       if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
       renameSync(tmp, out);

@@ -9,12 +9,12 @@
  * the tiny pure-JS fzstd otherwise (Node 20).
  */
 import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import {
-  close,
   closeSync,
-  fsync,
   constants as C,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -38,14 +38,7 @@ export interface ExtractStats {
   listing: Array<[TarEntry["type"], number, string]>;
 }
 
-export interface ExtractOptions {
-  /** fsync every file and directory before returning (default true). */
-  fsync?: boolean;
-}
-
 const READ_CHUNK = 1 << 20;
-/** Files whose fsync may be in flight at once (each holds an open descriptor until it is done). */
-const MAX_EARLY_SYNCS = 128;
 const FILE_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0);
 
 type ZstdStream = import("node:stream").Transform;
@@ -57,25 +50,17 @@ const createZstdDecompress = zstd.createZstdDecompress;
 /** Up to this much tar, decode in one call into one right-sized buffer (fastest); stream beyond it. */
 const ONE_SHOT_LIMIT = 256 << 20;
 
-/** Writes validated tar entries under `dest` (which must exist and be empty). */
+/** Writes validated tar entries under `dest` (which must exist and be empty). Durability is the caller's: see syncTree. */
 class TreeWriter {
   private fd = -1;
   private dirs = new Set<string>([""]);
   private links = new Set<string>();
-  private toSync: string[] = [];
-  private filesToSync: string[] = [];
-  /** fsyncs already running on the thread pool while the main thread goes on decoding and writing. */
-  private early: Promise<void>[] = [];
-  private earlyOpen = 0;
-  private earlyError: Error | null = null;
-  private current = "";
   private readonly model = new TreeModel();
   readonly listing: Array<[TarEntry["type"], number, string]> = [];
 
   constructor(
     private readonly dest: string,
     private readonly label: string,
-    private readonly doSync: boolean,
   ) {}
 
   private ensureDir(rel: string): void {
@@ -90,7 +75,6 @@ class TreeWriter {
     this.ensureDir(i < 0 ? "" : rel.slice(0, i));
     mkdirSync(join(this.dest, rel), { mode: 0o755 });
     this.dirs.add(rel);
-    if (this.doSync) this.toSync.push(rel);
   }
 
   entry(e: TarEntry): void {
@@ -106,9 +90,7 @@ class TreeWriter {
       symlinkSync(e.linkTarget, abs);
       this.links.add(e.path);
     } else {
-      // Never group/world-writable, never setuid; keep the owner able to read and the x bits native addons need.
       this.fd = openSync(abs, FILE_FLAGS, (e.mode & 0o755) | 0o400);
-      this.current = abs;
     }
   }
 
@@ -119,27 +101,8 @@ class TreeWriter {
 
   endEntry(): void {
     if (this.fd < 0) return;
-    const fd = this.fd;
+    closeSync(this.fd);
     this.fd = -1;
-    if (this.doSync && this.earlyOpen < MAX_EARLY_SYNCS) {
-      // Hand the fsync to the thread pool now: it overlaps with decoding the rest of the payload.
-      this.earlyOpen++;
-      this.early.push(
-        new Promise<void>((done) => {
-          fsync(fd, (e1) => {
-            close(fd, (e2) => {
-              this.earlyOpen--;
-              const e = e1 ?? e2;
-              if (e && !this.earlyError) this.earlyError = e;
-              done();
-            });
-          });
-        }),
-      );
-      return;
-    }
-    closeSync(fd);
-    if (this.doSync) this.filesToSync.push(this.current);
   }
 
   /** Closes any open file (after an error). */
@@ -149,32 +112,40 @@ class TreeWriter {
   }
 
   /**
-   * Final checks once everything is written: no symlink resolves outside `dest` (resolved as the
-   * kernel would, over the model of what was written: nothing else is in `dest`); then every file and
-   * directory is fsynced (files in parallel on the thread pool: the disk, not the calls, is the cost).
+   * Final check once everything is written: no symlink resolves outside `dest` (resolved as the
+   * kernel would, over the model of what was written: nothing else is in `dest`).
    */
-  async finish(): Promise<void> {
+  finish(): void {
     this.model.checkLinks(this.label);
-    if (this.doSync) {
-      await Promise.all(this.early);
-      if (this.earlyError) throw this.earlyError;
-      const files = this.filesToSync;
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < files.length) {
-          const h = await open(files[next++] as string, "r");
-          try {
-            await h.sync();
-          } finally {
-            await h.close();
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
-      for (const d of this.toSync.reverse()) syncPath(join(this.dest, d));
-      syncPath(this.dest);
-    }
   }
+}
+
+/**
+ * Makes everything under `dir` durable before the caller publishes it (by rename): `paths` are the
+ * files and directories in it, relative. One syncfs(2) of the file system (`sync -f`, coreutils and
+ * busybox) writes them all with one journal commit: 1,210 files of the eslint app took 0.1-0.2 s
+ * this way and 0.5-3.6 s with an fsync(2) per file, each its own commit and disk flush. Where `sync -f`
+ * is missing or fails, every file and directory is fsynced (files in parallel on the thread pool).
+ */
+export async function syncTree(dir: string, paths: readonly string[]): Promise<void> {
+  const r = spawnSync("sync", ["-f", dir], { stdio: "ignore" });
+  if (r.status === 0) return;
+  const dirs = [""];
+  const files: string[] = [];
+  for (const p of paths) (lstatSync(join(dir, p)).isDirectory() ? dirs : files).push(p);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const h = await open(join(dir, files[next++] as string), "r");
+      try {
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  for (const d of dirs.reverse()) syncPath(join(dir, d));
 }
 
 export function syncPath(p: string): void {
@@ -414,9 +385,8 @@ export async function extractPayload(
   index: ArchiveIndex,
   dest: string,
   label: string,
-  opts: ExtractOptions = {},
 ): Promise<ExtractStats> {
-  const writer = new TreeWriter(dest, label, opts.fsync ?? true);
+  const writer = new TreeWriter(dest, label);
   const tar = new TarReader(writer, label, limitsOf(index));
   let decoded: Decoded;
   try {
@@ -433,7 +403,7 @@ export async function extractPayload(
     throw payloadError(label, "its sha256 does not match the index (tampered or damaged)");
   }
   tar.end();
-  await writer.finish();
+  writer.finish();
   if (tar.files !== index.payload.files || tar.bytes !== index.payload.unpackedSize) {
     throw payloadError(label, `it holds ${tar.files} files / ${tar.bytes} bytes, the index says ${index.payload.files} / ${index.payload.unpackedSize}`);
   }

@@ -8,11 +8,11 @@
  * payload into <cache root>/<app id> atomically and exits; the prelude then
  * execs node on the app. It never touches stdin or stdout.
  */
-import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, renameSync, rmSync, fsyncSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BaleError, ioErrorToUser, userIoError } from "../errors.js";
 import { type ArchiveIndex, readIndexFromFd } from "../archive/format.js";
-import { extractPayload, syncPath } from "../archive/extract.js";
+import { extractPayload, syncPath, syncTree } from "../archive/extract.js";
 import {
   acquireLock,
   cleanStale,
@@ -117,16 +117,14 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
     const work = join(root, `.work-${id}-${uniqueSuffix()}`);
     mkdirSync(work, { mode: 0o700 });
     try {
-      const stats = await extractPayload(fd, index, work, archive, { fsync: process.env.BALE_NO_FSYNC !== "1" });
+      const stats = await extractPayload(fd, index, work, archive);
       if (stats.listing.some(([type, , path]) => type === "file" && path.endsWith(".node"))) checkExecMount(work, root, index.name);
-      writeFileAtomic(join(work, FILES), filesText(stats.listing), 0o644);
-      const m = openSync(join(work, MARKER), "wx", 0o600);
+      writeFileSync(join(work, FILES), filesText(stats.listing), { mode: 0o644, flag: "wx" });
       const marker: Parameters<typeof markerText>[0] = { appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale };
       if (index.runtime) marker.runtime = index.runtime.sha256; // `bale cache prune` keeps the runtime while this app is cached
-      writeSync(m, markerText(marker));
-      fsyncSync(m);
-      closeSync(m);
-      syncPath(work);
+      writeFileSync(join(work, MARKER), markerText(marker), { mode: 0o600, flag: "wx" });
+      // Everything in the work dir is on disk before the rename publishes it (the marker says "complete").
+      if (process.env.BALE_NO_FSYNC !== "1") await syncTree(work, [...stats.listing.map(([, , p]) => p), FILES, MARKER]);
       try {
         renameSync(work, final);
       } catch (e) {

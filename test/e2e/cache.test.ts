@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, env, packOk, ROOT, run, tmp } from "../helpers.js";
 
@@ -53,4 +53,41 @@ test("prune removes what no running app holds and keeps the newest per app; list
   } finally {
     p.kill("SIGTERM");
   }
+});
+
+/** strace, by absolute path (a test below runs it with a PATH that does not have it); .ci/run installs it. */
+const STRACE = run("/bin/sh", ["-c", "command -v strace"]).stdout.trim() || "strace";
+
+/** fsync-family calls a cold start made (strace -f -c summary), by name. */
+function syncCalls(archive: string, e: NodeJS.ProcessEnv): Record<string, number> {
+  const out = join(tmp(), "strace.txt");
+  const r = run(STRACE, ["-f", "-c", "-o", out, "-e", "trace=fsync,fdatasync,syncfs", archive], { env: e });
+  assert.equal(r.status, 0, r.stderr);
+  const calls: Record<string, number> = {};
+  for (const line of readFileSync(out, "utf8").split("\n")) {
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/.exec(line);
+    if (m && m[2] !== "total") calls[m[2] as string] = Number(m[1]);
+  }
+  return calls;
+}
+
+test("a cold start makes the extraction durable with one syncfs, and falls back to an fsync per file without `sync`", () => {
+  const dir = tmp();
+  const src = join(dir, "src");
+  cpSync(join(ROOT, "examples/hello"), src, { recursive: true });
+  for (let i = 0; i < 40; i++) writeFileSync(join(src, "data", `f${i}.txt`), `file ${i}\n`);
+  const a = join(dir, "hello");
+  packOk(src, a);
+  // Normal host: `sync -f` (syncfs) once, a handful of fsyncs (cache root, node stamp), not one per file.
+  const fast = syncCalls(a, env({ BALE_CACHE_DIR: join(dir, "c1") }));
+  assert.equal(fast.syncfs, 1, JSON.stringify(fast));
+  assert.ok((fast.fsync ?? 0) < 10, `fsync calls: ${JSON.stringify(fast)}`);
+  // No `sync` command on PATH: every file and directory is fsynced instead.
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, "node"));
+  const slow = syncCalls(a, env({ BALE_CACHE_DIR: join(dir, "c2"), PATH: bin }));
+  assert.equal(slow.syncfs ?? 0, 0, JSON.stringify(slow));
+  assert.ok((slow.fsync ?? 0) >= 40, `fsync calls: ${JSON.stringify(slow)}`);
+  assert.equal(run(a, [], { env: env({ BALE_CACHE_DIR: join(dir, "c2"), PATH: bin }) }).status, 0);
 });
