@@ -7,6 +7,11 @@
 //
 // Builds are cached by the hash of their inputs (sources, flags, compiler version) in
 // node_modules/.cache/bale-unzstd, so a rebuild of bale costs nothing here.
+//
+// Also the payload decoder for Node without a built-in zstd (src/runtime-stub/unzstd-wasm.c, to
+// WebAssembly with clang and wasm-ld). Its output is committed as src/runtime-stub/unzstd.wasm, so
+// building bale needs no clang; `node scripts/build-decoder.mjs --wasm` rebuilds it, and a test
+// rebuilds it wherever clang is present and checks the committed bytes are exactly what the sources give.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
@@ -27,6 +32,29 @@ const ZSTD_SOURCES = [
   "common/entropy_common.c", "common/error_private.c", "common/fse_decompress.c", "common/zstd_common.c", "common/xxhash.c",
   "decompress/huf_decompress.c", "decompress/zstd_decompress.c", "decompress/zstd_decompress_block.c", "decompress/zstd_ddict.c",
 ];
+
+/** clang flags of the WebAssembly decoder: a single-X1-Huffman, short-sequences decoder (49 KB). */
+const WASM_FLAGS = [
+  "--target=wasm32", "-nostdlib", "-O2", "-mbulk-memory", "-flto", "-Wl,--no-entry", "-Wl,--strip-all", "-Wl,--gc-sections",
+  "-Wl,-z,stack-size=262144", "-DZSTD_DISABLE_ASM", "-DZSTD_LEGACY_SUPPORT=0", "-DDEBUGLEVEL=0", "-DZSTD_NO_TRACE",
+  "-DXXH_NAMESPACE=ZSTD_", "-DHUF_FORCE_DECOMPRESS_X1", "-DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT", "-Wall",
+];
+export const WASM_DECODER = "src/runtime-stub/unzstd.wasm";
+
+/** Builds the WebAssembly decoder into `out`; returns null, or why it cannot (no clang / wasm-ld / zstd sources). */
+export function buildWasmDecoder(root, out) {
+  const lib = zstdLib(root);
+  if (!lib) return "the zstd-napi package (its zstd sources) is not installed";
+  if (compilerVersion("clang") === null) return "clang is not installed (Debian: clang lld)";
+  if (compilerVersion("wasm-ld") === null) return "wasm-ld is not installed (Debian: lld)";
+  const src = join(root, "src/runtime-stub");
+  const tmp = `${out}.tmp-${process.pid}`;
+  execFileSync("clang", [...WASM_FLAGS, `-I${join(src, "wasm-libc")}`, `-I${lib}`, `-I${join(lib, "common")}`, "-o", tmp, join(src, "unzstd-wasm.c"), ...ZSTD_SOURCES.map((s) => join(lib, s))], {
+    stdio: "inherit",
+  });
+  renameSync(tmp, out);
+  return null;
+}
 
 function zstdLib(root) {
   try {
@@ -81,4 +109,14 @@ export function buildDecoders(root, outDir) {
     built.push(target);
   }
   return { built, missing };
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv.includes("--wasm")) {
+  const root = join(dirname(new URL(import.meta.url).pathname), "..");
+  const why = buildWasmDecoder(root, join(root, WASM_DECODER));
+  if (why) {
+    process.stderr.write(`cannot build ${WASM_DECODER}: ${why}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${WASM_DECODER}: ${readFileSync(join(root, WASM_DECODER)).length} bytes\n`);
 }

@@ -1,7 +1,8 @@
 // Builds bale: type-checks and emits dist/ with tsc, then bundles the runtime
 // extractor (the JS embedded in every archive) into one small minified file.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, chmodSync, existsSync, statSync, readdirSync, copyFileSync } from "node:fs";
+import { mkdirSync, rmSync, chmodSync, existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { deflateRawSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -29,17 +30,23 @@ if (existsSync(extractorSrc)) {
     platform: "node",
     target: "node20",
     format: "cjs",
-    define: { BALE_EXTRACTOR_MAIN: "true" },
+    // The extractor gets its WebAssembly decoder from the bootstrap, never from a file beside it.
+    define: { BALE_EXTRACTOR_MAIN: "true", "import.meta.url": '"file:///bale-extractor/"' },
     legalComments: "none",
     logLevel: "warning",
     write: false,
   });
-  // The bootstrap in the prelude evaluates this text and calls it with `require`.
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync(outfile, `(function(require){var module={exports:{}},exports=module.exports;${result.outputFiles[0].text}})`);
-  process.stdout.write(`extractor: ${statSync(outfile).size} bytes\n`);
+  // The bootstrap in the prelude evaluates this text and calls it with `require` and the decoder's bytes.
+  const js = Buffer.from(`(function(require,baleWasm){var module={exports:{}},exports=module.exports;${result.outputFiles[0].text}})`);
+  writeFileSync(outfile, js);
+  // The extractor segment of every archive: raw deflate (node's zlib inflates it everywhere) of
+  // <JS length, 10 digits><JS><the WebAssembly zstd decoder>.
+  const wasm = readFileSync(join(root, "src/runtime-stub/unzstd.wasm"));
+  copyFileSync(join(root, "src/runtime-stub/unzstd.wasm"), join(root, "dist/runtime-stub/unzstd.wasm"));
+  const segment = deflateRawSync(Buffer.concat([Buffer.from(String(js.length).padStart(10, "0")), js, wasm]), { level: 9, memLevel: 9 });
+  writeFileSync(join(root, "dist/runtime-stub/extractor.bin"), segment);
+  process.stdout.write(`extractor: ${js.length} bytes of JS + ${wasm.length} bytes of wasm, ${segment.length} bytes deflated\n`);
 }
-// The runtime decoder (C) for archives that embed Node.js: built per target where a compiler is present.
 const { buildDecoders } = await import("./build-decoder.mjs");
 const decoders = buildDecoders(root, join(root, "dist/runtime-stub"));
 for (const [target, why] of Object.entries(decoders.missing)) {

@@ -154,8 +154,6 @@ function embeddedRuntime(fd: number, seg: Segment & { sha256: string }, rt: Runt
   try {
     node = decodeRuntime(segBuf, rt.size);
   } catch (e) {
-    // This machine cannot decode runtimes: say so, rather than call a sound archive damaged.
-    if (e instanceof BaleError && e.code === "runtime-decoder-missing") throw e;
     return { problem: `the embedded runtime does not decode (${(e as Error).message})` };
   }
   if (node.length !== rt.size || sha256(node) !== rt.sha256) {

@@ -6,7 +6,7 @@
  * Used by the embedded extractor (into a private work dir that is renamed into
  * the cache) and by `bale extract` (into a temp dir renamed to the target).
  * Decompression uses Node's built-in zstd where present (Node >= 22.15) and
- * the tiny pure-JS fzstd otherwise (Node 20).
+ * zstd's own decoder compiled to WebAssembly otherwise (Node 20: zstd-wasm.ts).
  */
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
@@ -24,16 +24,16 @@ import {
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
-import { Decompress, decompress as fzDecompress } from "fzstd";
 import { BaleError } from "../errors.js";
 import type { ArchiveIndex } from "./format.js";
 import { TarReader, TarError, TreeModel, type TarEntry } from "./tar.js";
+import { WasmZstdDecoder } from "./zstd-wasm.js";
 
 export interface ExtractStats {
   entries: number;
   files: number;
   bytes: number;
-  decoder: "node-zlib" | "fzstd";
+  decoder: "node-zlib" | "wasm";
   /** What was written: [type, size, path] per entry (for the cache entry's file list). */
   listing: Array<[TarEntry["type"], number, string]>;
 }
@@ -164,54 +164,6 @@ function payloadError(label: string, what: string): BaleError {
   });
 }
 
-/**
- * The decompressed size the zstd frames in `buf` declare (sum of their Frame_Content_Size fields), or
- * null when a frame does not declare one or the frames cannot be walked. Walks frame and block headers
- * only (RFC 8878), decoding nothing.
- */
-export function declaredContentSize(buf: Uint8Array): number | null {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  let pos = 0;
-  let total = 0;
-  while (pos < b.length) {
-    if (pos + 8 > b.length) return null;
-    const magic = b.readUInt32LE(pos);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      pos += 8 + b.readUInt32LE(pos + 4); // skippable frame
-      continue;
-    }
-    if (magic !== 0xfd2fb528) return null;
-    const fhd = b[pos + 4] as number;
-    const fcsFlag = fhd >> 6;
-    const single = (fhd >> 5) & 1;
-    const checksum = (fhd >> 2) & 1;
-    const dictBytes = [0, 1, 2, 4][fhd & 3] as number;
-    const fcsBytes = [single ? 1 : 0, 2, 4, 8][fcsFlag] as number;
-    if (fcsBytes === 0) return null;
-    let p = pos + 5 + (single ? 0 : 1) + dictBytes;
-    if (p + fcsBytes > b.length) return null;
-    let fcs: number;
-    if (fcsBytes === 1) fcs = b[p] as number;
-    else if (fcsBytes === 2) fcs = b.readUInt16LE(p) + 256;
-    else if (fcsBytes === 4) fcs = b.readUInt32LE(p);
-    else fcs = Number(b.readBigUInt64LE(p));
-    total += fcs;
-    p += fcsBytes;
-    for (;;) {
-      if (p + 3 > b.length) return null;
-      const h = (b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16);
-      const last = h & 1;
-      const type = (h >> 1) & 3;
-      const size = h >>> 3;
-      if (type === 3) return null;
-      p += 3 + (type === 1 ? 1 : size);
-      if (last) break;
-    }
-    pos = p + (checksum ? 4 : 0);
-  }
-  return pos === b.length ? total : null;
-}
-
 /** Upper bound of the tar stream's size implied by the index (file data + generous per-entry header room). */
 export function tarLimit(index: ArchiveIndex): number {
   return index.payload.unpackedSize + (index.payload.entries + 4) * 7168 + 10240;
@@ -248,15 +200,15 @@ export async function decodePayload(fd: number, index: ArchiveIndex, label: stri
   const { offset, length } = index.segments.payload;
   const limit = tarLimit(index);
   let decoder: ExtractStats["decoder"];
-  const builtin = Boolean(zstd.zstdDecompressSync && createZstdDecompress) && process.env.BALE_ZSTD_DECODER !== "fzstd";
+  const builtin = Boolean(zstd.zstdDecompressSync && createZstdDecompress) && process.env.BALE_ZSTD_DECODER !== "wasm";
   let produced = 0;
   const feed = (c: Uint8Array): void => {
     produced += c.length;
     if (produced > limit) throw oversized(label, limit);
     sink(c);
   };
-  if (limit <= ONE_SHOT_LIMIT) {
-    // One call into one buffer: 3-4x faster than streaming for fzstd, and fewer thread-pool round trips for zlib.
+  if (builtin && zstd.zstdDecompressSync && limit <= ONE_SHOT_LIMIT) {
+    // One call into one buffer: fewer thread-pool round trips than streaming.
     const buf = Buffer.allocUnsafe(length);
     let pos = 0;
     while (pos < length) {
@@ -266,26 +218,12 @@ export async function decodePayload(fd: number, index: ArchiveIndex, label: stri
     }
     hash.update(buf);
     let out: Uint8Array;
-    if (builtin && zstd.zstdDecompressSync) {
-      decoder = "node-zlib";
-      try {
-        out = zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, Math.min(limit, 64 << 20)), maxOutputLength: limit });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw oversized(label, limit);
-        throw e;
-      }
-    } else {
-      decoder = "fzstd";
-      // fzstd allocates what each frame header declares: one shot only when every frame declares a
-      // size and they add up to no more than the limit; otherwise stream with a running budget.
-      const declared = declaredContentSize(buf);
-      if (declared === null || declared > limit) {
-        if (declared !== null) throw oversized(label, limit);
-        const d = new Decompress((chunk) => feed(chunk));
-        d.push(buf, true);
-        return { decoder, sha256: hash.digest("hex") };
-      }
-      out = fzDecompress(buf);
+    decoder = "node-zlib";
+    try {
+      out = zstd.zstdDecompressSync(buf, { chunkSize: Math.max(64 << 10, Math.min(limit, 64 << 20)), maxOutputLength: limit });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw oversized(label, limit);
+      throw e;
     }
     feed(out);
   } else if (builtin && createZstdDecompress) {
@@ -318,19 +256,19 @@ export async function decodePayload(fd: number, index: ArchiveIndex, label: stri
       pump();
     });
   } else {
-    decoder = "fzstd";
-    const d = new Decompress((chunk) => feed(chunk));
+    decoder = "wasm";
+    const d = new WasmZstdDecoder();
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
     let pos = 0;
     while (pos < length) {
-      // A fresh buffer per read: fzstd keeps references to input it has not decoded yet.
-      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - pos));
-      const n = readSync(fd, buf, 0, buf.length, offset + pos);
+      const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, length - pos), offset + pos);
       if (n === 0) throw payloadError(label, "it ends early (truncated)");
       pos += n;
       const chunk = buf.subarray(0, n);
       hash.update(chunk);
-      d.push(chunk, pos === length);
+      d.push(chunk, feed);
     }
+    d.end();
   }
   return { decoder, sha256: hash.digest("hex") };
 }

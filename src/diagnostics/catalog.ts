@@ -143,9 +143,6 @@ export const DIAGNOSTICS = {
   "wrong-platform": e("archive", "an archive with an embedded runtime for another machine (linux-arm64 on x86-64, say) was run without an emulator", {
     anchor: "an-embedded-nodejs-runtime---runtime",
   }),
-  "runtime-decoder-missing": e("archive", "checking an embedded runtime needs zstd-napi or Node.js >= 22.15", {
-    fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
-  }),
 
   // ---- the config compiler
   "config-root-missing": e("config", "the root does not exist"),

@@ -17,11 +17,11 @@ import { VERSION } from "../version.js";
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 let extractorCache: Buffer | undefined;
-/** The built extractor: beside this module in dist/, or in dist/ when running from src/ (tests). */
+/** The built extractor segment (deflated JS + wasm decoder): beside this module in dist/, or in dist/ when running from src/ (tests). */
 export function extractorCode(): Buffer {
   if (extractorCache) return extractorCache;
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "../runtime-stub/extractor.min.js"), join(here, "../../dist/runtime-stub/extractor.min.js")];
+  const candidates = [join(here, "../runtime-stub/extractor.bin"), join(here, "../../dist/runtime-stub/extractor.bin")];
   for (const c of candidates) {
     if (existsSync(c)) return (extractorCache = readFileSync(c));
   }

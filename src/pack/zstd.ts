@@ -11,7 +11,7 @@
  * that node_modules-like payloads are full of.
  */
 import { createRequire } from "node:module";
-import { decompress as fzDecompress } from "fzstd";
+import { WasmZstdDecoder } from "../archive/zstd-wasm.js";
 import * as zlib from "node:zlib";
 import { BaleError } from "../errors.js";
 
@@ -66,29 +66,8 @@ export function checkLevel(level: number): void {
   }
 }
 
-/**
- * Payloads above this size are decoded back with fzstd (the extractor's decoder on Node < 22.15) at
- * pack time. fzstd 0.1.1 silently decodes some large frames wrongly: long-distance matching with a
- * 2^27 window on a 119 MiB node binary gave 1,062,052 wrong bytes from byte 114,082,731 on, with no
- * error (the same data without long-distance matching decodes right). An archive is only written if
- * the decoder every Node 20 host will use gives back the exact tar.
- */
-const FZSTD_CHECK_ABOVE = 32 << 20;
-
-function fzstdRoundTrips(z: Buffer, src: Buffer): boolean {
-  try {
-    return Buffer.from(fzDecompress(z)).equals(src);
-  } catch {
-    return false;
-  }
-}
-
 export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Compressed> {
-  const c = await compressWith(src, level, true);
-  if (src.length <= FZSTD_CHECK_ABOVE || fzstdRoundTrips(c.data, src)) return c;
-  const plain = await compressWith(src, level, false);
-  if (fzstdRoundTrips(plain.data, src)) return plain;
-  throw new Error("internal: the payload does not decode back with fzstd (the Node 20 extractor's decoder), with or without long-distance matching");
+  return compressWith(src, level, true);
 }
 
 async function compressWith(src: Buffer, level: number, ldm: boolean): Promise<Compressed> {
@@ -174,7 +153,7 @@ export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL
 /**
  * Decodes an embedded runtime segment (one zstd frame, 2^27 window, long-distance matching) for
  * `verify` and `extract`, into exactly `size` bytes, with the reference zstd library: zstd-napi, or
- * node:zlib (Node >= 22.15). Never fzstd, which decodes such frames wrongly (see FZSTD_CHECK_ABOVE).
+ * node:zlib (Node >= 22.15), or its WebAssembly build (archive/zstd-wasm.ts).
  * On a host the archive's own native decoder does this; no JS runs it.
  */
 export function decodeRuntime(segment: Buffer, size: number): Buffer {
@@ -187,7 +166,15 @@ export function decodeRuntime(segment: Buffer, size: number): Buffer {
   }
   const z = zlib as unknown as { zstdDecompressSync?: (b: Buffer, o: object) => Buffer };
   if (typeof z.zstdDecompressSync === "function") return z.zstdDecompressSync(segment, { maxOutputLength: size });
-  throw new BaleError("runtime-decoder-missing", "checking an embedded runtime needs the zstd-napi package or Node.js >= 22.15", {
-    fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
+  const out = Buffer.allocUnsafe(size);
+  let n = 0;
+  const d = new WasmZstdDecoder();
+  d.push(segment, (c) => {
+    if (n + c.length > size) throw new Error(`it decodes to more than ${size} bytes`);
+    out.set(c, n);
+    n += c.length;
   });
+  d.end();
+  if (n !== size) throw new Error(`it decodes to ${n} bytes, not ${size}`);
+  return out;
 }

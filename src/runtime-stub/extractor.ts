@@ -3,8 +3,9 @@
  *
  * The sh prelude runs it only on a cold start, as
  *   node -e <bootstrap> -- <archive> <cache root> <app id> <index sha256> <node path>
- * where the bootstrap reads these bytes by offset, checks their sha256 and
- * calls the function this file compiles to with `require`. It extracts the
+ * where the bootstrap reads the extractor segment by offset, checks its sha256, inflates it and
+ * calls the function this file compiles to with `require` and the WebAssembly zstd decoder's bytes
+ * (both travel in the segment). It extracts the
  * payload into <cache root>/<app id> atomically and exits; the prelude then
  * execs node on the app. It never touches stdin or stdout.
  */
@@ -29,6 +30,7 @@ import {
   writeFileAtomic,
 } from "../archive/cache.js";
 import { satisfies } from "./node-version.js";
+import { useWasmDecoder } from "../archive/zstd-wasm.js";
 
 /** With BALE_TRACE=1 the runtime says what it did on stderr. */
 function trace(msg: string): void {
@@ -181,7 +183,10 @@ function fail(e: unknown): void {
 
 // When bundled as the embedded extractor, BALE_EXTRACTOR_MAIN is defined true and this runs.
 declare const BALE_EXTRACTOR_MAIN: boolean;
+/** The WebAssembly zstd decoder's bytes, which the bootstrap passes in from the extractor segment. */
+declare const baleWasm: Uint8Array | undefined;
 if (typeof BALE_EXTRACTOR_MAIN !== "undefined" && BALE_EXTRACTOR_MAIN) {
+  if (typeof baleWasm !== "undefined") useWasmDecoder(baleWasm);
   const [archive, root, id, indexSha, nodePath] = process.argv.slice(1);
   if (!archive || !root || !id || !indexSha) {
     fail(new BaleError("extractor-usage", "the archive extractor was started without its arguments", { fix: "run the archive itself, not its extractor" }));

@@ -245,14 +245,15 @@ test("unsafe cache directories are refused with a clear message, and the app doe
   assert.equal(r1.status, 0, r1.stderr);
 });
 
-test("the runtime works under Node 20, 22 and 24 (built-in zstd on 22/24, fzstd on 20)", () => {
-  for (const [n, node, decoder] of [
-    [20, process.execPath, "fzstd"],
-    [22, NODE22, "node-zlib"],
-    [24, NODE24, "node-zlib"],
+test("the runtime works under Node 20, 22 and 24 (built-in zstd on 22/24, the WebAssembly zstd on 20 and when asked for)", () => {
+  for (const [n, node, decoder, force] of [
+    [20, process.execPath, "wasm", false],
+    [22, NODE22, "node-zlib", false],
+    [24, NODE24, "node-zlib", false],
+    [24, NODE24, "wasm", true],
   ] as const) {
-    const cache = join(dir, `c-node-${n}`);
-    const e = env({ BALE_CACHE_DIR: cache, BALE_NODE: node, BALE_TRACE: "1" });
+    const cache = join(dir, `c-node-${n}-${decoder}`);
+    const e = env({ BALE_CACHE_DIR: cache, BALE_NODE: node, BALE_TRACE: "1", ...(force ? { BALE_ZSTD_DECODER: "wasm" } : {}) });
     const r = run(hello, ["a b"], { env: e });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`decoder ${decoder}\\)`), node);
