@@ -316,7 +316,11 @@ export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult
 
 export interface PromoteOptions extends FleetOptions {
   canary: string;
+  /** The manifest hash (or a prefix of >= 8 hex digits) the canary must hold: the one you tested. Anything else is refused (`config-promote-conflict`). */
+  expect?: string;
   by?: string;
+  /** Called (and awaited) just before the swap transaction is sent. */
+  onProgress?: (p: { phase: "swap" }) => void | Promise<void>;
 }
 
 /** Makes a canary's manifest live for everyone (and removes the canary key in the same transaction). */
@@ -326,8 +330,14 @@ export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
   return withClient(o, async (client, prefix) => {
     const c = await readHead(client, prefix, keys.canary(prefix, name));
     if (!c) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
+    if (o.expect !== undefined && !(/^[0-9a-f]{8,64}$/.test(o.expect) && c.hash.startsWith(o.expect))) {
+      throw new BaleError("config-promote-conflict", `canary ${JSON.stringify(name)} holds ${c.hash}, not the expected ${o.expect}; nothing was promoted`, {
+        fix: "test the manifest the canary holds now (`bale config status`), then promote with --expect set to its hash",
+        details: [`expected: ${o.expect}`, `found:    ${c.hash}`],
+      });
+    }
     const cur = await readForReplace(client, prefix, keys.live(prefix));
-    return swapTo(client, prefix, cur, c.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision });
+    return swapTo(client, prefix, cur, c.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision, hash: c.hash }, o.onProgress);
   });
 }
 
@@ -339,7 +349,8 @@ async function swapTo(
   action: "rollback" | "promote",
   by: string | undefined,
   t0: number,
-  canary?: { name: string; modRevision: number },
+  canary?: { name: string; modRevision: number; hash: string },
+  onProgress?: (p: { phase: "swap" }) => void | Promise<void>,
 ): Promise<PublishResult> {
   // Every blob must still be there before readers are pointed at them.
   const have = new Set((await client.range(keys.blobs(prefix), { prefix: true, keysOnly: true })).kvs.map((k) => k.key.slice(keys.blobs(prefix).length)));
@@ -353,6 +364,7 @@ async function swapTo(
   if (inline.length === 0) await writeImmutable(client, manifest.puts);
   const published: Published = { at: new Date().toISOString(), by: by ?? defaultBy(), action, ...(canary ? { canary: canary.name } : {}) };
   const t1 = performance.now();
+  await onProgress?.({ phase: "swap" });
   const s = await swapPointer(client, prefix, {
     key: keys.live(prefix),
     target: "live",
@@ -362,8 +374,25 @@ async function swapTo(
     published,
     diff,
     puts: inline,
-    ...(canary ? { extra: [{ delete: { key: keys.canary(prefix, canary.name) } }] } : {}),
+    // A promote is guarded on the canary too: what goes live is the manifest read (and checked against
+    // --expect) above, not one republished to the canary since.
+    ...(canary ? { extra: [{ delete: { key: keys.canary(prefix, canary.name) } }], guard: promoteGuard(prefix, canary) } : {}),
   });
   const t2 = performance.now();
   return { prefix, target: "live", revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: 0, published: true, timings: { buildMs: 0, readMs: t1 - t0, blobsMs: 0, swapMs: t2 - t1, totalMs: t2 - t0 } };
+}
+
+function promoteGuard(prefix: string, canary: { name: string; modRevision: number; hash: string }): { key: string; modRevision: number; conflict: (now: KeyValue | undefined) => BaleError } {
+  const key = keys.canary(prefix, canary.name);
+  return {
+    key,
+    modRevision: canary.modRevision,
+    conflict: (now) => {
+      const found = now ? pointerHash(now) : null;
+      return new BaleError("config-promote-conflict", `canary ${JSON.stringify(canary.name)} changed since it was read: it was ${canary.hash} and is now ${found ?? "gone"}; nothing was promoted`, {
+        fix: found ? "test the manifest the canary holds now, then promote again (with --expect set to its hash)" : "look at `bale config status` and `history`: someone else promoted or removed it",
+        details: [`read:  ${canary.hash}`, `found: ${found ?? "(no canary)"}`],
+      });
+    },
+  };
 }
