@@ -18,7 +18,7 @@ import { assertReplaceable, CACHE, MANIFEST, recoverOut, settleDeletes, writeTre
 import { WorkerPool } from "./pool.js";
 import type { EvalResult } from "./protocol.js";
 import { closure, compileAll, loadSchemas, sha256, type LoadedSchema } from "./schemas.js";
-import { ajvFor, checkValue, type CheckContext } from "./validate.js";
+import { checkValue, validatorsFor, type CheckContext, type StandaloneValidators } from "./validate.js";
 import type { Manifest, ManifestArtifact } from "./types.js";
 import { isSchemaFileName, schemaFileOf } from "../schema/names.js";
 
@@ -102,12 +102,16 @@ interface CacheFile {
   envSha: string;
   validators: Record<string, { source: string; deps: string[] }>;
   artifacts: Record<string, CacheArtifact>;
+  /** The schemas' compiled validators (see validate.ts), so that a build whose schemas did not change need not load ajv. */
+  standalone?: StandaloneValidators;
 }
 
 /** State that survives between builds of one watch session. */
 export interface BuildSession {
   pool?: WorkerPool;
   memoryLimitMb?: number;
+  /** Set by a build that wrote `out`: its manifest, and the text of every output evaluated this build (the others are as they were in `out`). A publish uses it instead of reading `out` again. */
+  written?: { manifest: Manifest; texts: Map<string, string> };
 }
 
 interface Prepared {
@@ -195,7 +199,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   );
   const byName = new Map(schemas.map((s) => [s.name, s]));
   const schemasKey = sha256(JSON.stringify(schemas.map((s) => [s.name, s.sha256])));
-  if (!errors.length && !(cacheOk && cache.schemasKey === schemasKey)) compileAll(schemas, errors);
+  if (!errors.length && !(cacheOk && cache.schemasKey === schemasKey)) await compileAll(schemas, errors);
   const validatorFiles = new Map<string, string>();
   for (const v of found.validators) {
     const name = validatorNameOf(v);
@@ -265,8 +269,11 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   const results = new Map<string, EvalResult>();
   let bundles = new Map<string, BundledEntry>();
   const actualValidatorDeps = new Map<string, string[]>();
+  let standalone = cacheOk && cache.standalone?.schemasKey === schemasKey ? cache.standalone : undefined;
   try {
     if (dirty.length) {
+      const compiled = validatorsFor(schemasKey, schemas, standalone);
+      compiled.catch(() => undefined);
       if (!pool) pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(o.workers !== undefined ? { size: o.workers } : {}) });
       pool.warm(Math.min(pool.size, dirty.length));
       const validatorEntries = [...validatorFiles.values()];
@@ -285,7 +292,9 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
         memoryLimitMb: p.memoryLimitMb,
       });
       const runPool = pool;
-      const check: CheckContext = { ajv: ajvFor(schemasKey, schemas), byName, validators: validatorFiles };
+      const v = await compiled;
+      standalone = v.standalone;
+      const check: CheckContext = { validators: v.get, byName, scripts: validatorFiles };
       await Promise.all(
         dirty.map(async (s) => {
           const b = bundles.get(s) as BundledEntry;
@@ -325,7 +334,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   const finalValidatorDeps = (name: string): string[] => actualValidatorDeps.get(name) ?? validatorDeps(name);
   const artifacts: ManifestArtifact[] = [];
   const reports: ArtifactReport[] = [];
-  const newCache: CacheFile = { version: 1, bale: VERSION, optionsKey, schemasKey, envKey, envSha, validators: {}, artifacts: {} };
+  const newCache: CacheFile = { version: 1, bale: VERSION, optionsKey, schemasKey, envKey, envSha, validators: {}, artifacts: {}, ...(standalone ? { standalone } : {}) };
   for (const [name, source] of validatorFiles) newCache.validators[name] = { source, deps: finalValidatorDeps(name) };
   const files: TreeFile[] = [];
   for (const s of found.scripts) {
@@ -365,6 +374,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   const removed = (oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
   let wrote = false;
   if (write) {
+    session.written = { manifest, texts: new Map(files.flatMap((f) => (f.text === undefined ? [] : [[f.path, f.text] as const]))) };
     const oldManifestText = existsSync(join(out, MANIFEST)) ? readFileSync(join(out, MANIFEST), "utf8") : undefined;
     if (oldManifestText === manifestText && reports.every((r) => !r.changed)) {
       // Outputs are identical: at most refresh the cache (atomically, by rename).

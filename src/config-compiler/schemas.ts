@@ -1,7 +1,7 @@
 /** Loads `schemas/*.schema.json`: names, ajv keys, strict compilation, and `$ref` closures. */
 import { createHash } from "node:crypto";
 import { configError, codeFrame } from "./diagnostics.js";
-import { makeAjv, SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./ajv.js";
+import { SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./service-schema.js";
 import { SchemaRefs } from "../schema/ref.js";
 import { schemaKeyOf, suggestedSchemaFile } from "../schema/names.js";
 import { parseSchemaFile } from "../schema/load.js";
@@ -59,8 +59,9 @@ export function loadSchemas(files: { file: string; text: string }[], errors: Bal
   return out;
 }
 
-/** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. */
-export function compileAll(schemas: LoadedSchema[], errors: BaleError[]): void {
+/** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. Loads ajv (only a build whose schemas changed needs to). */
+export async function compileAll(schemas: LoadedSchema[], errors: BaleError[]): Promise<void> {
+  const { makeAjv } = await import("./ajv.js");
   const ajv = makeAjv([...schemas, serviceSource()]);
   const byName = new Map(schemas.map((s) => [s.name, s]));
   const seen = new Set<string>();

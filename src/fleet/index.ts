@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import type { BuildSession } from "../config-compiler/build.js";
 import type { Manifest } from "../config-compiler/types.js";
 import { BaleError } from "../errors.js";
 import { EtcdClient, EtcdRequestError, EtcdUnreachable, parseEndpoints, type KeyValue } from "./etcd.js";
@@ -112,18 +113,46 @@ async function readOut(out: string): Promise<{ artifacts: Record<string, FleetAr
   const blobs = new Map<string, Buffer>();
   for (const [i, a] of m.artifacts.entries()) {
     if (i % 64 === 63) await new Promise<void>((r) => setImmediate(r));
-    const file = join(out, a.output);
-    let data: Buffer;
-    try {
-      data = readFileSync(file);
-    } catch {
-      throw new BaleError("config-publish-no-output", `the artifact ${a.output} named by bale-manifest.json is missing`, { file, fix: "rebuild with `bale config build`" });
-    }
-    if (sha256Hex(data) !== a.sha256) {
-      throw new BaleError("config-publish-modified", `${a.output} was changed after the build (its sha256 differs from bale-manifest.json); nothing was published`, { file, fix: "rebuild with `bale config build` (or publish without --no-build)" });
-    }
+    const data = readChecked(out, a.output, a.sha256);
     artifacts[a.output] = { sha256: a.sha256, schema: a.schema, kind: a.kind, size: data.length };
     blobs.set(a.sha256, data);
+  }
+  return { artifacts, blobs };
+}
+
+/** An artifact's bytes from `out/`, checked against the sha256 the build recorded. */
+function readChecked(out: string, output: string, sha256: string): Buffer {
+  const file = join(out, output);
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    throw new BaleError("config-publish-no-output", `the artifact ${output} named by bale-manifest.json is missing`, { file, fix: "rebuild with `bale config build`" });
+  }
+  if (sha256Hex(data) !== sha256) {
+    throw new BaleError("config-publish-modified", `${output} was changed after the build (its sha256 differs from bale-manifest.json); nothing was published`, { file, fix: "rebuild with `bale config build` (or publish without --no-build)" });
+  }
+  return data;
+}
+
+/**
+ * What a build in this process just wrote, without reading `out/` again: the bytes of what it evaluated
+ * are in memory; the rest (outputs the build kept) is read from `out/` (and checked against its sha256)
+ * only when no stored manifest lists that sha256 (then the store has its bytes and size).
+ */
+function fromBuild(out: string, written: NonNullable<BuildSession["written"]>, known: (Head | undefined)[]): { artifacts: Record<string, FleetArtifact>; blobs: Map<string, Buffer> } {
+  const sizes = new Map(known.flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => [a.sha256, a.size] as const)));
+  const artifacts: Record<string, FleetArtifact> = {};
+  const blobs = new Map<string, Buffer>();
+  for (const a of written.manifest.artifacts) {
+    const text = written.texts.get(a.output);
+    let size = sizes.get(a.sha256);
+    if (text !== undefined || size === undefined) {
+      const data = text !== undefined ? Buffer.from(text, "utf8") : readChecked(out, a.output, a.sha256);
+      blobs.set(a.sha256, data);
+      size = data.length;
+    }
+    artifacts[a.output] = { sha256: a.sha256, schema: a.schema, kind: a.kind, size };
   }
   return { artifacts, blobs };
 }
@@ -166,11 +195,13 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
   const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
   const target = canary === undefined ? "live" : `canary:${canary}`;
   setup(o).client.close(); // check endpoints and prefix before building
+  const session: BuildSession = {};
   if (o.build !== false) {
     // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
-    const { compileConfigs } = await import("../config-compiler/build.js");
-    await compileConfigs({ root, out });
+    const { build } = await import("../config-compiler/build.js");
+    await build({ root, out }, session, true);
   }
+  const written = session.written;
   const t1 = performance.now();
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
@@ -181,14 +212,16 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
       return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
     })();
     live.catch(() => undefined);
-    const { artifacts, blobs } = await readOut(out);
+    const read = written ? undefined : await readOut(out);
     const { cur, base } = await live;
+    const { artifacts, blobs } = read ?? fromBuild(out, written as NonNullable<typeof written>, [cur.head, base]);
     const diff = diffManifests(base?.artifacts, artifacts);
     const t2 = performance.now();
     if (cur.head && isEmpty(base === cur.head ? diff : diffManifests(cur.head.artifacts, artifacts))) {
       return { prefix, target, revision: cur.head.kv.modRevision, hash: cur.head.hash, previousHash: cur.head.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: 0, swapMs: 0, totalMs: t2 - t0 } };
     }
     const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));
+    for (const [output, a] of Object.entries(artifacts)) if (!have.has(a.sha256) && !blobs.has(a.sha256)) blobs.set(a.sha256, readChecked(out, output, a.sha256));
     const todo = blobPuts(prefix, blobs, have);
     const manifest = manifestPuts(prefix, artifacts, new Set([...(cur.head?.shards ?? []), ...(base?.shards ?? [])]));
     // A small change rides whole in the guarded transaction (blobs + changed shards + root + pointer +
