@@ -7,7 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BaleError, BaleErrors } from "../errors.js";
 import { VERSION } from "../version.js";
-import { bundleAll, type BundledEntry } from "./bundle.js";
+import { bundleAll, startBundler, type BundledEntry } from "./bundle.js";
 import { canonicalJson } from "./canonical.js";
 import { configError } from "./diagnostics.js";
 import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf } from "./discover.js";
@@ -187,7 +187,14 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   const cache = incremental ? readCache(out) : undefined;
   const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
   const cacheOk = cache !== undefined && cache.version === 1 && cache.bale === VERSION && cache.optionsKey === optionsKey;
-  for (const f of [...found.schemas, ...found.validators, ...found.scripts]) h(f);
+  for (const f of [...found.schemas, ...found.validators]) h(f);
+  // A script that is new or whose files changed will be bundled: start esbuild as soon as one is seen.
+  for (const s of found.scripts) {
+    const deps = cacheOk ? cache.artifacts[s]?.deps : undefined;
+    let same = h(s) !== null && deps !== undefined;
+    for (const [d, sha] of Object.entries(deps ?? {})) same = h(d) === sha && same;
+    if (!same) startBundler();
+  }
   if (cacheOk) for (const a of Object.values(cache.artifacts)) for (const d of Object.keys(a.deps)) h(d);
   lap("hashMs");
 
@@ -243,12 +250,22 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
     return cached && cached.source === v ? cached.deps : [v];
   };
   const schemaNames = schemas.map((s) => s.name).sort();
+  const schemaKeys = new Map<(n: string) => string[], Map<string, string>>();
   const schemaKeyOf = (name: string, vdeps: (n: string) => string[] = validatorDeps): string => {
-    if (name === "Service") return sha256(`Service\n${schemaNames.join(",")}`);
-    if (!byName.has(name)) return "missing";
-    const parts = closure(name, byName).map((n) => `${n}:${byName.get(n)?.sha256 ?? "missing"}`);
-    for (const d of vdeps(name)) parts.push(`validator ${d}:${h(d)}`);
-    return sha256(parts.join("\n"));
+    let memo = schemaKeys.get(vdeps);
+    if (!memo) schemaKeys.set(vdeps, (memo = new Map()));
+    let key = memo.get(name);
+    if (key === undefined) {
+      if (name === "Service") key = sha256(`Service\n${schemaNames.join(",")}`);
+      else if (!byName.has(name)) key = "missing";
+      else {
+        const parts = closure(name, byName).map((n) => `${n}:${byName.get(n)?.sha256 ?? "missing"}`);
+        for (const d of vdeps(name)) parts.push(`validator ${d}:${h(d)}`);
+        key = sha256(parts.join("\n"));
+      }
+      memo.set(name, key);
+    }
+    return key;
   };
   const dirty: string[] = [];
   const clean: string[] = [];

@@ -35,6 +35,14 @@ export interface BundleOptions {
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
+let started = false;
+/** Starts esbuild's service process now (it boots on another core while the build hashes files); bundleAll would start it anyway. */
+export function startBundler(): void {
+  if (started) return;
+  started = true;
+  esbuild.initialize({}).catch(() => undefined);
+}
+
 function packageName(spec: string): string {
   const parts = spec.split("/");
   return spec.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);

@@ -194,24 +194,24 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
   const out = resolve(o.out ?? join(root, "out"));
   const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
   const target = canary === undefined ? "live" : `canary:${canary}`;
-  setup(o).client.close(); // check endpoints and prefix before building
-  const session: BuildSession = {};
-  if (o.build !== false) {
-    // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
-    const { build } = await import("../config-compiler/build.js");
-    await build({ root, out }, session, true);
-  }
-  const written = session.written;
-  const t1 = performance.now();
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
-    // What is live is read while out/ is read and hashed (one waits on etcd, the other on the disk and CPU);
-    // out/'s own errors still come first.
+    // What is live is read while the build runs, or out/ is read and hashed (one waits on etcd, the other
+    // on the disk and CPU); the build's and out/'s own errors still come first. The swap is guarded on the
+    // revision read here, however long the build takes.
     const live = (async () => {
       const cur = await readForReplace(client, prefix, key);
       return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
     })();
     live.catch(() => undefined);
+    const session: BuildSession = {};
+    if (o.build !== false) {
+      // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
+      const { build } = await import("../config-compiler/build.js");
+      await build({ root, out }, session, true);
+    }
+    const written = session.written;
+    const t1 = performance.now();
     const read = written ? undefined : await readOut(out);
     const { cur, base } = await live;
     const { artifacts, blobs } = read ?? fromBuild(out, written as NonNullable<typeof written>, [cur.head, base]);
