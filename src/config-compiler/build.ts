@@ -149,6 +149,16 @@ export interface Evaluated {
 
 /** @internal The build, shared by compileConfigs (write) and checkConfigs (no write). */
 export async function build(o: CompileOptions, session: BuildSession, write: boolean): Promise<BuildReport> {
+  const early: { pool?: WorkerPool } = {};
+  try {
+    return await buildWith(o, session, write, early);
+  } finally {
+    // A pool started early (see below) is closed on every path, errors before the evaluation included.
+    await early.pool?.close();
+  }
+}
+
+async function buildWith(o: CompileOptions, session: BuildSession, write: boolean, early: { pool?: WorkerPool }): Promise<BuildReport> {
   const t0 = performance.now();
   const p = prepare(o);
   const { root, out } = p;
@@ -188,12 +198,21 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
   const cacheOk = cache !== undefined && cache.version === 1 && cache.bale === VERSION && cache.optionsKey === optionsKey;
   for (const f of [...found.schemas, ...found.validators]) h(f);
-  // A script that is new or whose files changed will be bundled: start esbuild as soon as one is seen.
+  let started = false;
+  // A script that is new or whose files changed will be bundled and evaluated: start esbuild and a worker as
+  // soon as one is seen (they boot on the other core while the rest is hashed).
   for (const s of found.scripts) {
     const deps = cacheOk ? cache.artifacts[s]?.deps : undefined;
     let same = h(s) !== null && deps !== undefined;
     for (const [d, sha] of Object.entries(deps ?? {})) same = h(d) === sha && same;
-    if (!same) startBundler();
+    if (!same && !started) {
+      started = true;
+      startBundler();
+      if (!session.pool) {
+        early.pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(o.workers !== undefined ? { size: o.workers } : {}) });
+        early.pool.warm(1);
+      }
+    }
   }
   if (cacheOk) for (const a of Object.values(cache.artifacts)) for (const d of Object.keys(a.deps)) h(d);
   lap("hashMs");
@@ -281,8 +300,8 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
   }
 
   // Bundle and evaluate.
-  let pool = session.pool;
-  const ownPool = pool === undefined;
+  let pool = session.pool ?? early.pool;
+  const ownPool = session.pool === undefined;
   const results = new Map<string, EvalResult>();
   let bundles = new Map<string, BundledEntry>();
   const actualValidatorDeps = new Map<string, string[]>();
@@ -325,6 +344,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
     }
   } finally {
     if (ownPool && pool) await pool.close();
+    if (ownPool) delete early.pool;
   }
 
   // Errors, in source order.
