@@ -194,6 +194,7 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
   const out = resolve(o.out ?? join(root, "out"));
   const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
   const target = canary === undefined ? "live" : `canary:${canary}`;
+  setup(o).client.close(); // check endpoints and prefix before building
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
     // What is live is read while the build runs, or out/ is read and hashed (one waits on etcd, the other

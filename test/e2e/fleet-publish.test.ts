@@ -1,6 +1,7 @@
 /** bale config publish/status/history/rollback/promote against a real single-node etcd. */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, tmp } from "../helpers.js";
 import { startCluster, type Cluster } from "../etcd.js";
@@ -350,4 +351,34 @@ test("promote --expect refuses a canary holding another manifest, writing nothin
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /\[config-promote-conflict\]/);
   assert.deepEqual(await snapshot(prefix), before);
+});
+
+test("publish after a build takes what it evaluated from memory, and reads (and checks) from out/ only the outputs the store lacks", async () => {
+  const root = tmp();
+  writeProject(root, { a: '{ greeting: "a", level: 1 }', b: '{ greeting: "b", level: 2 }' });
+  assert.equal(bale(["config", "build", root]).status, 0);
+  const bBytes = readFileSync(join(root, "out/configs/b.json"));
+  writeFileSync(join(root, "configs/a.config.ts"), 'import { Flags } from "bale:schemas";\nexport default Flags({ greeting: "a", level: 3 });\n');
+  // b is kept from the last build, and the store (a new prefix) lacks it: read from out/ and checked.
+  const p = json<Pub>(bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", "/t/frombuild", "--json"]));
+  assert.deepEqual(p.added, ["configs/a.json", "configs/b.json"]);
+  assert.equal(p.blobsWritten, 2);
+  const c = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    const m = await readLiveManifest(c, "/t/frombuild");
+    for (const f of ["a", "b"]) {
+      const kv = (await c.get(`/t/frombuild/blobs/${m.artifacts[`configs/${f}.json`]?.sha256}`)).kv;
+      assert.deepEqual(kv?.value, readFileSync(join(root, `out/configs/${f}.json`)));
+    }
+  } finally {
+    c.close();
+  }
+  assert.deepEqual(readFileSync(join(root, "out/configs/b.json")), bBytes);
+  // A kept output edited by hand since its build, which the store lacks: refused, nothing written.
+  writeFileSync(join(root, "out/configs/b.json"), bBytes.toString().replace('"b"', '"B"'));
+  writeFileSync(join(root, "configs/a.config.ts"), 'import { Flags } from "bale:schemas";\nexport default Flags({ greeting: "a", level: 4 });\n');
+  const r = bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", "/t/frombuild-2"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /configs\/b\.json was changed after the build.*\[config-publish-modified\]/);
+  assert.deepEqual(await keysUnder("/t/frombuild-2"), []);
 });
