@@ -12,8 +12,8 @@ import { canonicalJson } from "./canonical.js";
 import { configError } from "./diagnostics.js";
 import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf } from "./discover.js";
 import { ENV_DTS, generateEnvDts } from "./env-dts.js";
-import { explain, type ExplainContext } from "./explain.js";
-import { SourceLocator } from "./locate.js";
+import type { ExplainContext } from "./explain.js";
+import type { SourceLocator } from "./locate.js";
 import { assertReplaceable, CACHE, MANIFEST, recoverOut, settleDeletes, writeTree, type TreeFile } from "./outdir.js";
 import { WorkerPool } from "./pool.js";
 import type { EvalResult } from "./protocol.js";
@@ -353,7 +353,8 @@ async function buildWith(o: CompileOptions, session: BuildSession, write: boolea
   const ctx: ExplainContext = {
     root,
     maps: new Map([...bundles].map(([k, v]) => [k, v.map])),
-    locator: () => (locator ??= SourceLocator.create(root)),
+    // Explaining a failure (and locating it in the sources) is loaded only when a script failed.
+    locator: () => (locator ??= import("./locate.js").then((m) => m.SourceLocator.create(root))),
     schemas: byName,
     timeoutMs: p.timeoutMs,
     memoryLimitMb: p.memoryLimitMb,
@@ -361,7 +362,7 @@ async function buildWith(o: CompileOptions, session: BuildSession, write: boolea
   for (const s of dirty) {
     const r = results.get(s) as EvalResult;
     for (const [level, message] of r.logs) logs.push({ source: s, level, message });
-    errors.push(...(await explain(s, r, ctx)));
+    if (r.status !== "ok") errors.push(...(await (await import("./explain.js")).explain(s, r, ctx)));
   }
   if (errors.length) throw new BaleErrors(errors);
 
