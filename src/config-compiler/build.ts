@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { BaleError, BaleErrors } from "../errors.js";
+import { type BaleError, BaleErrors } from "../errors.js";
 import { VERSION } from "../version.js";
 import { bundleAll, startBundler, type BundledEntry } from "./bundle.js";
 import { canonicalJson } from "./canonical.js";

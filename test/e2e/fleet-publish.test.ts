@@ -286,7 +286,7 @@ test("a one-config change is one guarded transaction: the blob, one manifest sha
 async function snapshot(prefix: string): Promise<{ revision: number; kvs: string[] }> {
   const c = new EtcdClient({ endpoints: etcd.endpoints });
   try {
-    const r = await c.range(prefix + "/", { prefix: true });
+    const r = await c.range(`${prefix}/`, { prefix: true });
     return { revision: r.revision, kvs: r.kvs.map((kv) => `${kv.key}@${kv.modRevision}`) };
   } finally {
     c.close();
