@@ -98,7 +98,7 @@ export function tempBeside(path: string, kind: string): string {
 
 /**
  * Temps in `dir` whose process is gone (ownerGone). `match` is a name prefix, followed by the pid
- * (a name with no pid after it counts as a dead one's), or a RegExp whose first group is the pid.
+ * (a name with no pid after it counts as a dead one's), or a RegExp whose group `pid` (else its first) is the pid.
  */
 export function deadTemps(dir: string, match: string | RegExp): string[] {
   let names: string[];
@@ -116,7 +116,7 @@ export function deadTemps(dir: string, match: string | RegExp): string[] {
     } else {
       const m = match.exec(n);
       if (!m) continue;
-      pid = m[1];
+      pid = m.groups?.pid ?? m[1];
     }
     const path = join(dir, n);
     let mtime: number;
@@ -225,7 +225,7 @@ export function discardDir(path: string, trashPrefix = `.${basename(path)}.bale-
   rmSync(trash, { recursive: true, force: true });
 }
 
-const SWAP = /^\.(.+)\.bale-(new|old|trash)-(\d+)-/;
+const SWAP = /^\.(.+)\.bale-(new|old|trash)-(?<pid>\d+)-/;
 
 /**
  * Recovery for swapDir's writers, before they do anything else: in `dir`, an output a dead process
