@@ -9,15 +9,18 @@
  *   process has its pid, or the one that has it started after the temp was last modified (the pid was
  *   reused — a fresh container hands out the same pids again). A live writer's temp is never touched.
  * - Files: written to a temp, fsynced where durability matters, renamed over the output.
- * - Directories: built in a temp, then published with one rename (a new output) or swapped in with
+ * - Directories: built in a temp, made durable where it matters (syncTree: one `sync -f`), then
+ *   published with one rename (a new output) or swapped in with
  *   two (the old one aside first); a crash between the two leaves the old one aside, and the next
  *   writer puts it back (recoverSwaps) before it does anything else.
  * - errno: one rule turns a file-system error on the user's path into a BaleError naming that path.
  *
  * The embedded extractor bundles this file: it must import nothing heavy.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BaleError, type DiagnosticCode } from "./errors.js";
 
@@ -179,6 +182,43 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
 }
 
 // ---- directories ----
+
+/**
+ * Makes everything under `dir` durable before the caller publishes it (by rename): `paths` are the
+ * files and directories in it, relative. One syncfs(2) of the file system (`sync -f`, coreutils and
+ * busybox) writes them all with one journal commit: 1,210 files of the eslint app took 0.1-0.2 s
+ * this way and 0.5-3.6 s with an fsync(2) per file, each its own commit and disk flush. Where `sync -f`
+ * is missing or fails, every file and directory is fsynced (files in parallel on the thread pool).
+ */
+export async function syncTree(dir: string, paths: readonly string[]): Promise<void> {
+  const r = spawnSync("sync", ["-f", dir], { stdio: "ignore" });
+  if (r.status === 0) return;
+  const dirs = [""];
+  const files: string[] = [];
+  for (const p of paths) (lstatSync(join(dir, p)).isDirectory() ? dirs : files).push(p);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const h = await open(join(dir, files[next++] as string), "r");
+      try {
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  for (const d of dirs.reverse()) syncPath(join(dir, d));
+}
+
+export function syncPath(p: string): void {
+  const fd = openSync(p, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Publishes the finished tree `tmp` as the new `final` with one rename. When `final` appeared

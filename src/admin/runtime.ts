@@ -4,7 +4,7 @@
  */
 import { lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ArchiveIndex, type RuntimeInfo, type Segment } from "../archive/format.js";
+import type { ArchiveIndex, RuntimeInfo, Segment } from "../archive/format.js";
 import { readExactly, sha256 } from "../archive/io.js";
 import { runtimeDir } from "../archive/paths.js";
 import { decoderFor } from "../pack/runtime.js";

@@ -12,9 +12,9 @@
 import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BaleError } from "../errors.js";
-import { discardDir, ioErrorToUser, publishDir, tempIn, userIoError, writeFileAtomic } from "../atomic.js";
+import { discardDir, ioErrorToUser, publishDir, syncPath, syncTree, tempIn, userIoError, writeFileAtomic } from "../atomic.js";
 import { type ArchiveIndex, readIndexFromFd } from "../archive/format.js";
-import { extractPayload, syncPath, syncTree } from "../archive/extract.js";
+import { extractPayload } from "../archive/extract.js";
 import { entryDir, FILES, lockPath, MARKER, NODE_STAMP, trashPrefix, workPrefix } from "../archive/paths.js";
 import { acquireLock, cleanStale, ensureCacheRoot, entryProblem, filesText, lstatOrNull, markerText, readMarker } from "./cache.js";
 import { satisfies } from "./node-version.js";
