@@ -58,19 +58,16 @@ export function isAlive(token: string): boolean {
   return true;
 }
 
-let bootMs: number | null | undefined;
-/** When process `pid` started (ms since the epoch, to ~10 ms), or null where /proc cannot say. */
+/** When process `pid` started (ms since the epoch, to a second or so), or null where /proc cannot say. */
 export function startedAt(pid: number): number | null {
-  const ticks = Number(statFields(pid)?.[19]);
-  if (bootMs === undefined) {
-    try {
-      bootMs = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]) * 1000 || null;
-    } catch {
-      bootMs = null;
-    }
+  try {
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
+    // starttime counts clock ticks since boot; USER_HZ is 100 on every Linux architecture bale runs on.
+    const at = boot * 1000 + Number(statFields(pid)?.[19]) * 10;
+    return Number.isFinite(at) && boot > 0 ? at : null;
+  } catch {
+    return null;
   }
-  // USER_HZ is 100 on every Linux architecture bale runs on.
-  return bootMs === null || !Number.isFinite(ticks) ? null : bootMs + ticks * 10;
 }
 
 /** /proc's boot time has whole seconds: a process counts as younger than a temp only beyond this. */
@@ -259,7 +256,7 @@ export function swapDir(tmp: string, out: string): string | null {
 }
 
 /** Renames `path` aside (to `<dir>/<trashPrefix><pid>-<rand>`) and removes it: it is gone at once, whatever the rm takes. */
-export function discardDir(path: string, trashPrefix = `.${basename(path)}.bale-trash-`): void {
+export function discardDir(path: string, trashPrefix: string): void {
   const trash = tempIn(dirname(path), trashPrefix);
   renameSync(path, trash);
   rmSync(trash, { recursive: true, force: true });

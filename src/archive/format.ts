@@ -19,7 +19,7 @@
 import { closeSync, fstatSync } from "node:fs";
 import { BaleError } from "../errors.js";
 import { openArchive, readExactly, sha256 } from "./io.js";
-import { HEX64, payloadPathProblem } from "./paths.js";
+import { HEX64, payloadPath } from "./paths.js";
 
 export const FORMAT_VERSION = 1;
 /** The format of archives that embed a runtime. */
@@ -195,8 +195,8 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
   if (missing.length > 0) throw corrupt(file, `the index has missing or malformed fields: ${missing.join(", ")} (corrupted, or written by another tool)`);
   // The prelude runs "$_bale_d"/<entry> and exports "$_bale_d"/<configDir>: both must stay inside the payload.
   for (const [field, path] of [["entry", i.entry as string], ["configDir", i.configDir ?? null]] as const) {
-    const problem = path === null ? null : payloadPathProblem(path);
-    if (problem) throw corrupt(file, `the index's ${field} lies outside the payload (${problem})`);
+    const p = path === null ? { path } : payloadPath(path);
+    if ("problem" in p) throw corrupt(file, `the index's ${field} lies outside the payload (${p.problem})`);
   }
   let afterExtractor = s.extractor.offset + s.extractor.length;
   if (i.format === FORMAT_RUNTIME) {

@@ -76,19 +76,15 @@ export function cacheRoot(env: Env = process.env): string {
 }
 
 /**
- * Why an archive-relative path (a tar entry, the index's entry or configDir) is unsafe — a NUL byte,
- * absolute, climbing out with "..", or empty — or null when it stays inside the payload.
+ * An archive-relative path (a tar entry, the index's entry or configDir) normalized (no "" or "."
+ * segments), or why it is unsafe: a NUL byte, absolute, climbing out with "..", or empty.
  */
-export function payloadPathProblem(raw: string): string | null {
-  if (raw.includes("\0")) return `path ${JSON.stringify(raw)} contains a NUL byte`;
-  if (raw.startsWith("/")) return `absolute path ${JSON.stringify(raw)}`;
+export function payloadPath(raw: string): { path: string } | { problem: string } {
   const parts = raw.split("/").filter((s) => s !== "" && s !== ".");
-  if (parts.includes("..")) return `path ${JSON.stringify(raw)} climbs out with ".."`;
-  if (parts.length === 0) return `empty path ${JSON.stringify(raw)}`;
-  return null;
-}
-
-/** The normalized form of a safe archive-relative path (no "", "." segments). */
-export function normalPayloadPath(raw: string): string {
-  return raw.split("/").filter((s) => s !== "" && s !== ".").join("/");
+  const q = JSON.stringify(raw);
+  if (raw.includes("\0")) return { problem: `path ${q} contains a NUL byte` };
+  if (raw.startsWith("/")) return { problem: `absolute path ${q}` };
+  if (parts.includes("..")) return { problem: `path ${q} climbs out with ".."` };
+  if (parts.length === 0) return { problem: `empty path ${q}` };
+  return { path: parts.join("/") };
 }

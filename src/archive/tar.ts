@@ -7,7 +7,7 @@
  * symlinks whose target leaves the extraction root, duplicate paths.
  */
 import { BaleError, type DiagnosticCode } from "../errors.js";
-import { normalPayloadPath, payloadPathProblem } from "./paths.js";
+import { payloadPath } from "./paths.js";
 
 export type TarEntryType = "file" | "directory" | "symlink";
 
@@ -46,9 +46,9 @@ function hostile(what: string, file: string): TarError {
  * or is otherwise unsafe. `label` names the archive in messages.
  */
 export function safeEntryPath(raw: string, label: string): string {
-  const problem = payloadPathProblem(raw);
-  if (problem) throw hostile(problem, label);
-  return normalPayloadPath(raw);
+  const p = payloadPath(raw);
+  if ("problem" in p) throw hostile(p.problem, label);
+  return p.path;
 }
 
 /** Throws unless a symlink at `path` pointing at `target` stays inside the root, lexically. */

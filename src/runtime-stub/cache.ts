@@ -13,7 +13,7 @@ import type { Stats } from "node:fs";
 import { BaleError } from "../errors.js";
 import { deadTemps, discardDir, isAlive, removeAll, selfToken, userIoError, writeFileAtomic } from "../atomic.js";
 import { mkdirp } from "../fsutil.js";
-import { CACHEDIR_TAG_NAME, entryDir, FILES, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
+import { CACHEDIR_TAG_NAME, entryDir, HEX64, FILES, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
 
 export const CACHEDIR_TAG =
   "Signature: 8a477f597d28d172789f06886806bc55\n" +
@@ -90,21 +90,20 @@ export function readMarkerFile(dir: string, id: string): Record<string, unknown>
   const [first, second] = text.split("\n");
   if (first !== id) return null;
   try {
-    const meta: unknown = JSON.parse(second ?? "{}");
-    return typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : {};
+    return Object(JSON.parse(second ?? "{}")) as Record<string, unknown>;
   } catch {
     return {}; // damaged metadata: shown as unknown
   }
 }
 
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
+const str = (v: unknown, or = ""): string => (typeof v === "string" ? v : or);
 
 /** Reads the marker of `<root>/<id>`; null unless the entry is complete, ours and for this id. */
 export function readMarker(root: string, appId: string): MarkerInfo | null {
-  const meta = readMarkerFile(entryDir(root, appId), appId);
+  const meta = readMarkerFile(entryDir(root, appId), appId) as Partial<MarkerInfo> | null;
   if (meta === null) return null;
-  const info: MarkerInfo = { appId, name: str(meta.name), entry: str(meta.entry), extractedAt: typeof meta.extractedAt === "number" ? meta.extractedAt : 0, bale: str(meta.bale) };
-  if (typeof meta.runtime === "string" && /^[0-9a-f]{64}$/.test(meta.runtime)) info.runtime = meta.runtime;
+  const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
+  if (typeof meta.runtime === "string" && HEX64.test(meta.runtime)) info.runtime = meta.runtime;
   return info;
 }
 
@@ -119,7 +118,7 @@ export interface RuntimeMarker {
 export function readRuntimeMarker(root: string, sha256: string): RuntimeMarker | null {
   const meta = readMarkerFile(runtimeDir(root, sha256), sha256);
   if (meta === null) return null;
-  return { version: str(meta.version) || "?", platform: str(meta.platform) || "?", size: typeof meta.size === "number" ? meta.size : -1 };
+  return { version: str(meta.version, "?"), platform: str(meta.platform, "?"), size: typeof meta.size === "number" ? meta.size : -1 };
 }
 
 export function markerText(info: MarkerInfo): string {
