@@ -3,8 +3,9 @@
  * validate -> canonical JSON -> atomic output. Pure library code: returns a report or throws
  * BaleError/BaleErrors; never prints.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { writeFileAtomic } from "../atomic.js";
 import { BaleError, BaleErrors } from "../errors.js";
 import { VERSION } from "../version.js";
 import { bundleAll, type BundledEntry } from "./bundle.js";
@@ -368,11 +369,7 @@ export async function build(o: CompileOptions, session: BuildSession, write: boo
     const oldManifestText = existsSync(join(out, MANIFEST)) ? readFileSync(join(out, MANIFEST), "utf8") : undefined;
     if (oldManifestText === manifestText && reports.every((r) => !r.changed)) {
       // Outputs are identical: at most refresh the cache (atomically, by rename).
-      if (incremental && readText(join(out, CACHE)) !== cacheText) {
-        const tmp = join(out, `${CACHE}.${process.pid}.tmp`);
-        writeFileSync(tmp, cacheText);
-        renameSync(tmp, join(out, CACHE));
-      }
+      if (incremental && readText(join(out, CACHE)) !== cacheText) writeFileAtomic(join(out, CACHE), cacheText);
     } else {
       assertReplaceable(out);
       files.push({ path: MANIFEST, text: manifestText }, { path: CACHE, text: cacheText });

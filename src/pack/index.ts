@@ -11,7 +11,8 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { BaleError, userIoError } from "../errors.js";
+import { userIoError } from "../atomic.js";
+import { BaleError } from "../errors.js";
 import { satisfies } from "../runtime-stub/node-version.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { ArchiveIndex } from "../archive/format.js";

@@ -20,7 +20,8 @@ import { closeSync, copyFileSync, existsSync, lstatSync, openSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { type Platform, PLATFORMS } from "../archive/format.js";
-import { BaleError, userIoError } from "../errors.js";
+import { userIoError } from "../atomic.js";
+import { BaleError } from "../errors.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { PayloadTree } from "./payload.js";
 import type { PackageJson } from "./project.js";

@@ -26,7 +26,7 @@
  * returns; then exec exactly as on the warm path.
  */
 
-import { MARKER, NODE_STAMP, RUNTIMES } from "../archive/cache.js";
+import { MARKER, NODE_STAMP, RUNTIMES } from "../archive/paths.js";
 import type { ArchiveIndex, RuntimeInfo } from "../archive/format.js";
 
 /** Where the archive's own Node.js runtime is: its identity and the two segments that make it. */
@@ -75,12 +75,58 @@ const pad = (n: number): string => String(n).padStart(NUM_WIDTH, " ");
 /** Zero-padded where the number is glued to other text (`tail -c +N`) and for the decoder's arguments. */
 const pad0 = (n: number): string => String(n).padStart(NUM_WIDTH, "0");
 
+/**
+ * The values the prelude pins, each spelled by one template: `pin` renders it, `readPins` parses it
+ * back (the same template, with the value a capture group), so the two cannot drift apart.
+ */
+const PINS = {
+  appId: { text: (v: string) => `\n_bale_id=${v}\n`, value: "[0-9a-f]{64}" },
+  indexSha256: { text: (v: string) => ` "$_bale_id" ${v} `, value: "[0-9a-f]{64}" },
+  extractorLength: { text: (v: string) => `,L=${v},b=Buffer.alloc(L),`, value: "[ 0-9]{15}" },
+  extractorOffset: { text: (v: string) => `n=f.readSync(d,b,0,L,${v});`, value: "[ 0-9]{15}" },
+  extractorSha256: { text: (v: string) => `.digest("hex")!=="${v}"){`, value: "[0-9a-f]{64}" },
+} as const;
+type PinName = keyof typeof PINS;
+
+function pin(name: PinName, v: string): string {
+  if (!new RegExp(`^${PINS[name].value}$`).test(v)) throw new Error(`internal: ${name} ${JSON.stringify(v)} does not fit the prelude`);
+  return PINS[name].text(v);
+}
+
+export interface Pins {
+  appId: string;
+  indexSha256: string;
+  extractorOffset: number;
+  extractorLength: number;
+  extractorSha256: string;
+}
+
+/** The values a prelude pins, parsed back with the templates that rendered them; null for any not found. */
+export function readPins(prelude: string): { [K in keyof Pins]: Pins[K] | null } {
+  const read = (name: PinName): string | null => {
+    const [before, after] = PINS[name].text("\0").split("\0") as [string, string];
+    const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`${esc(before)}(${PINS[name].value})${esc(after)}`).exec(prelude)?.[1] ?? null;
+  };
+  const num = (name: PinName): number | null => {
+    const v = read(name);
+    return v === null ? null : Number(v.trim());
+  };
+  return {
+    appId: read("appId"),
+    indexSha256: read("indexSha256"),
+    extractorOffset: num("extractorOffset"),
+    extractorLength: num("extractorLength"),
+    extractorSha256: read("extractorSha256"),
+  };
+}
+
 function bootstrap(o: PreludeOptions): string {
   // Runs as `node -e` (CommonJS, `require` in scope). No single quotes: it sits inside '...' in sh.
   const js =
-    `var f=require("fs"),a=process.argv[1],L=${pad(o.extractorLength)},b=Buffer.alloc(L),d=f.openSync(a,"r"),` +
-    `n=f.readSync(d,b,0,L,${pad(o.extractorOffset)});f.closeSync(d);` +
-    `if(n!==L||require("crypto").createHash("sha256").update(b).digest("hex")!=="${o.extractorSha256}"){` +
+    `var f=require("fs"),a=process.argv[1]${pin("extractorLength", pad(o.extractorLength))}d=f.openSync(a,"r"),` +
+    `${pin("extractorOffset", pad(o.extractorOffset))}f.closeSync(d);` +
+    `if(n!==L||require("crypto").createHash("sha256").update(b)${pin("extractorSha256", o.extractorSha256)}` +
     `process.stderr.write("bale: "+a+": the archive is truncated or corrupt (its extractor is damaged). ` +
     `Fix: copy the archive again or rebuild it with bale pack.\\n");process.exit(1)}` +
     `var u=require("zlib").inflateRawSync(b),J=+u.toString("latin1",0,10);` +
@@ -112,8 +158,8 @@ export function renderPrelude(o: PreludeOptions): string {
     `{\n` +
     `trap - EXIT\n` +
     `# bale executable archive (format ${o.runtime === null ? 1 : 2}): ${name}\n` +
-    `# Run it like the app itself. \`bale inspect\` / \`bale verify\` show and check what is inside.\n` +
-    `_bale_id=${o.appId}\n` +
+    `# Run it like the app itself. \`bale inspect\` / \`bale verify\` show and check what is inside.` +
+    pin("appId", o.appId) +
     `case $0 in /*) BALE_ARCHIVE=$0 ;; *) BALE_ARCHIVE=$PWD/$0 ;; esac\n` +
     `export BALE_ARCHIVE\n` +
     `_bale_x() { echo "bale: $BALE_ARCHIVE: $1 [$2]" >&2; exit \${3:-1}; }\n` +
@@ -161,7 +207,7 @@ function systemNode(o: PreludeOptions, name: string, range: string): string {
     `fi\n` +
     `if [ "$_bale_ns" != "$_bale_np" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
-    `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} "$_bale_np" || exit\n` +
+    `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}"$_bale_np" || exit\n` +
     `fi\n`
   );
 }
@@ -226,7 +272,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}" || ${unwritable}\n` +
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
-    `  NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} || exit\n` +
+    `  NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
     `fi\n`
   );
 }
