@@ -12,18 +12,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DIAGNOSTICS, isDiagnosticCode, type DiagnosticCode } from "../../src/diagnostics/catalog.js";
 import { headingAnchors, renderErrorTables } from "../../src/diagnostics/readme.js";
+import { UNTRIGGERED } from "../untriggered.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const CODES = Object.keys(DIAGNOSTICS) as DiagnosticCode[];
-
-/**
- * Codes no test provokes, and why. Keep this short: a code that bad input can trigger gets a case
- * in a bad-input corpus (test/fixtures/{config,pack,gen}/bad) instead.
- */
-const UNTRIGGERED: Partial<Record<DiagnosticCode, string>> = {
-  "pack-duplicate-path":
-    "a guard: every payload path comes from one project-relative path, and no input found so far makes two sources meet (a .ts beside its .js, an --include of a traced file, a file and a directory)",
-};
 
 /** Text files under dir, skipping what is not the project's own tests. */
 function files(dir: string, out: string[] = []): string[] {
@@ -36,7 +28,7 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const SELF = new Set([join(ROOT, "test/unit/diagnostics.test.ts"), join(ROOT, "test/unit/errors.test.ts")]);
+const SELF = new Set([join(ROOT, "test/unit/diagnostics.test.ts"), join(ROOT, "test/unit/errors.test.ts"), join(ROOT, "test/untriggered.ts")]);
 const testTexts = files(join(ROOT, "test"))
   .filter((f) => !SELF.has(f) && !f.startsWith(join(ROOT, "test/corpus/apps")))
   .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, "utf8") }));
