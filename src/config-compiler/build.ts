@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { BaleError, BaleErrors } from "../errors.js";
+import { BaleError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { bundleAll, type BundledEntry } from "./bundle.js";
 import { canonicalJson } from "./canonical.js";
@@ -368,12 +368,7 @@ async function evaluate(p: Prepared, session: BuildSession, plan: BuildPlan, set
   const pool = session.pool ?? new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
   try {
     pool.warm(Math.min(pool.size, plan.dirty.length));
-    try {
-      ev.bundles = await bundleAll({ root: p.root, entries: [...plan.dirty, ...set.validatorFiles.values()], schemaNames: set.names, allowPackages: p.allowPackages });
-    } catch (e) {
-      if (Array.isArray(e)) throw new BaleErrors(e as BaleError[]);
-      throw e;
-    }
+    ev.bundles = await bundleAll({ root: p.root, entries: [...plan.dirty, ...set.validatorFiles.values()], schemaNames: set.names, allowPackages: p.allowPackages });
     clock.lap("bundleMs");
     for (const [name, v] of set.validatorFiles) ev.validatorDeps.set(name, ev.bundles.get(v)?.dependencies ?? [v]);
     for (const deps of ev.validatorDeps.values()) for (const f of deps) inputs.hash(f);
