@@ -3,6 +3,8 @@
  * every flag maps 1:1 onto an option here.
  */
 export { BaleError, BaleErrors, isBaleError } from "./errors.js";
+export type { BaleWarning } from "./diagnostics/collector.js";
+export type { DiagnosticCode, WarningCode } from "./diagnostics/catalog.js";
 export { VERSION } from "./version.js";
 export * from "./pack/index.js";
 export * from "./config-compiler/index.js";
