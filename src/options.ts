@@ -8,7 +8,7 @@
  */
 import { BaleError } from "./errors.js";
 import type { DiagnosticCode } from "./diagnostics/catalog.js";
-import { suggest } from "./config-compiler/diagnostics.js";
+import { suggest } from "./diagnostics/suggest.js";
 import type { PackOptions } from "./pack/index.js";
 import type { CompileOptions } from "./config-compiler/build.js";
 import type { CheckOptions } from "./config-compiler/check.js";

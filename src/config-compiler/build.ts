@@ -1,7 +1,8 @@
 /**
- * The config compiler: discover -> hash -> (incremental) bundle -> evaluate in workers ->
- * validate -> canonical JSON -> atomic output. Pure library code: returns a report or throws
- * BaleError/BaleErrors; never prints.
+ * The config compiler. build() reads top to bottom: prepare (paths, bale.config.json) -> discover ->
+ * hash inputs -> load schemas (+ bale-env.d.ts, output paths) -> plan (what changed) -> evaluate
+ * (bundle, run in workers, validate) -> explain failures -> next state -> emit (atomic output).
+ * Pure library code: returns a report or throws BaleError/BaleErrors; never prints.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
