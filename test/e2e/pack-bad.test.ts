@@ -82,7 +82,8 @@ describe("bad inputs to bale pack", { concurrency: 2 }, () => {
       if (expect.warning) {
         assert.equal(r.status, 0, r.stderr);
         const line = r.stderr.split("\n").find((l) => l.includes(`[${expect.code}]`));
-        assert.ok(line !== undefined && line.startsWith("  warning: "), `no warning with code ${expect.code}:\n${r.stderr}`);
+        assert.ok(line, `no warning with code ${expect.code}:\n${r.stderr}`);
+        assert.ok(line.startsWith("  warning: "), line);
         for (const text of expect.includes) assert.ok(line.includes(text), `${JSON.stringify(text)} not in: ${line}`);
         assert.ok(statSync(join(dir, "out", "app")).isFile());
       } else assertBadInput(r, expect, proj, false);
