@@ -145,18 +145,18 @@ export function readProjectFile(root: string): ProjectFile {
     const line = key === undefined ? 1 : (lineOfKey(text, key) ?? 1);
     const known = Object.keys(MUST);
     if (key === undefined) {
-      throw configError("config-project-file", "bale.config.json: must be a JSON object", { file: "bale.config.json", line, fix: `write an object with some of ${known.join(", ")}` });
+      throw configError("config-project-file", "the file must hold a JSON object", { file: "bale.config.json", line, fix: `write an object with some of ${known.join(", ")}` });
     }
     if (err?.keyword === "additionalProperties") {
       const near = suggest(key, known);
-      throw configError("config-project-file", `bale.config.json: unknown key "${key}"`, {
+      throw configError("config-project-file", `unknown key "${key}"`, {
         file: "bale.config.json",
         line,
         fix: near !== undefined ? `write "${near}" instead` : `remove it; bale.config.json has only ${known.join(", ")} (see 'bale.config.json' in the README)`,
       });
     }
     const must = MUST[key as keyof typeof MUST] ?? "a string";
-    throw configError("config-project-file", `bale.config.json: "${key}" must be ${must}`, { file: "bale.config.json", line, fix: "see 'bale.config.json' in the README for its keys" });
+    throw configError("config-project-file", `"${key}" must be ${must}`, { file: "bale.config.json", line, fix: "see 'bale.config.json' in the README for its keys" });
   }
   const o = raw as { allowPackages?: string[]; timeoutMs?: number; memoryLimitMb?: number };
   return {
