@@ -3,12 +3,14 @@
  * every flag maps 1:1 onto an option here.
  */
 export { BaleError, BaleErrors, isBaleError } from "./errors.js";
+export type { BaleWarning } from "./diagnostics/collector.js";
+export type { DiagnosticCode, WarningCode } from "./diagnostics/catalog.js";
 export { VERSION } from "./version.js";
 export * from "./pack/index.js";
 export * from "./config-compiler/index.js";
 export * from "./bindings/index.js";
 export { inspect, type InspectOptions, type InspectResult } from "./admin/inspect.js";
-export { verify, type VerifyResult } from "./admin/verify.js";
+export { verify, type VerifyOptions, type VerifyResult } from "./admin/verify.js";
 export { extract, type ExtractOptions } from "./admin/extract.js";
 export { cacheList, type CacheEntry } from "./admin/cache-list.js";
 export { cachePrune, type PruneResult } from "./admin/cache-prune.js";

@@ -6,6 +6,7 @@ import { cacheRoot, entryDir, type Env, HEX64, MARKER, runtimesDir, trashPrefix 
 import { checkCacheRoot, discardEntry, entryProblem, lstatOrNull, readMarker } from "../runtime-stub/cache.js";
 import { processesUsing, scanProcesses } from "./processes.js";
 import { cachedRuntime, type RuntimeEntry, runtimeProblem } from "./runtime.js";
+import { validateOptions } from "../options.js";
 
 export type { RuntimeEntry };
 
@@ -44,6 +45,7 @@ function dirSize(p: string): number {
 }
 
 export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheEntry[]; runtimes: RuntimeEntry[] } {
+  validateOptions("cacheList", o);
   const root = cacheRoot(o.env ?? process.env);
   const entries: CacheEntry[] = [];
   const runtimes: RuntimeEntry[] = [];

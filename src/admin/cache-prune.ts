@@ -6,6 +6,7 @@ import { CACHE_TEMP, HEX64, MARKER, RUNTIME_TEMP, runtimesDir, trashPrefix } fro
 import { discardEntry, lstatOrNull } from "../runtime-stub/cache.js";
 import { type CacheEntry, cacheList, type CacheOptions } from "./cache-list.js";
 import type { RuntimeEntry } from "./runtime.js";
+import { validateOptions } from "../options.js";
 
 export interface PruneResult {
   root: string;
@@ -25,6 +26,7 @@ export interface PruneResult {
  * is kept.
  */
 export function cachePrune(o: CacheOptions = {}): PruneResult {
+  validateOptions("cachePrune", o);
   const { root, entries, runtimes } = cacheList(o);
   const removed: CacheEntry[] = [];
   const kept: CacheEntry[] = [];

@@ -8,6 +8,7 @@ import { type ArchiveIndex, readIndexFromFd, type RuntimeInfo } from "../archive
 import { openArchive } from "../archive/io.js";
 import { EXTRACTED_RUNTIME } from "../archive/paths.js";
 import { embeddedRuntime } from "./runtime.js";
+import { validateOptions } from "../options.js";
 
 export interface ExtractOptions {
   archive: string;
@@ -19,6 +20,7 @@ const UNWRITABLE_FIX = "pass -o with a directory on a file system with room that
 
 /** Extracts the payload into a new directory, atomically (src/atomic.ts: a temp beside it, verified, renamed). */
 export async function extract(o: ExtractOptions): Promise<{ output: string; files: number; bytes: number }> {
+  validateOptions("extract", o);
   const out = resolve(o.output);
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
     throw new BaleError("extract-output-exists", "the output directory exists and is not empty", {

@@ -4,6 +4,7 @@ import { listPayload } from "../archive/extract.js";
 import { type ArchiveIndex, readIndexFromFd } from "../archive/format.js";
 import { openArchive } from "../archive/io.js";
 import type { TarEntry } from "../archive/tar.js";
+import { validateOptions } from "../options.js";
 
 export interface InspectOptions {
   archive: string;
@@ -19,6 +20,7 @@ export interface InspectResult {
 }
 
 export async function inspect(o: InspectOptions): Promise<InspectResult> {
+  validateOptions("inspect", o);
   const fd = openArchive(o.archive);
   try {
     const { index, size } = readIndexFromFd(fd, o.archive);

@@ -10,6 +10,7 @@ import { entryProblem, readMarker } from "../runtime-stub/cache.js";
 import { preludeForIndex, readPins } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
 import { cachedRuntime, checkRuntimeSegments, runtimeProblem } from "./runtime.js";
+import { validateOptions } from "../options.js";
 
 export interface VerifyResult {
   archive: string;
@@ -37,7 +38,13 @@ function firstDifference(a: Buffer, b: Buffer): number {
  * its hash and read back as a clean tar within the sizes the index declares, its symlinks resolved as
  * the kernel would. The archive's cache entry, if there is one, must still hold every file it had.
  */
-export async function verify(o: { archive: string; env?: Env }): Promise<VerifyResult> {
+export interface VerifyOptions {
+  archive: string;
+  env?: Env;
+}
+
+export async function verify(o: VerifyOptions): Promise<VerifyResult> {
+  validateOptions("verify", o);
   const fd = openArchive(o.archive);
   try {
     let opened: ReturnType<typeof readIndexFromFd>;

@@ -7,7 +7,7 @@ import { builtinModules } from "node:module";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { realpathSync } from "node:fs";
 import * as esbuild from "esbuild";
-import type { BaleError } from "../errors.js";
+import { BaleErrors, type BaleError } from "../errors.js";
 import { isBelow } from "../fsutil.js";
 import { configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
 import { toPosix } from "./discover.js";
@@ -119,7 +119,7 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
   } catch (e) {
     const f = e as esbuild.BuildFailure;
     if (!Array.isArray(f.errors)) throw e;
-    throw bundleErrors(o.root, f.errors, o.schemaNames);
+    throw new BaleErrors(bundleErrors(o.root, f.errors, o.schemaNames));
   }
   const meta = built.metafile;
   const files = new Map(built.outputFiles.map((f) => [f.path, f]));

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Manifest } from "../config-compiler/types.js";
 import { BaleError } from "../errors.js";
+import { validateOptions } from "../options.js";
 import { EtcdClient, EtcdRequestError, EtcdUnreachable, parseEndpoints, type KeyValue } from "./etcd.js";
 import {
   blobPuts,
@@ -160,6 +161,7 @@ const manifestPuts = (prefix: string, artifacts: Record<string, FleetArtifact>, 
 
 /** Builds (unless build: false) and publishes every artifact, all-or-nothing, guarded against concurrent publishers. */
 export async function publishConfigs(o: PublishOptions): Promise<PublishResult> {
+  validateOptions("publishConfigs", o);
   const t0 = performance.now();
   const root = resolve(o.root ?? ".");
   const out = resolve(o.out ?? join(root, "out"));
@@ -236,6 +238,7 @@ export interface ManifestStatus {
 
 /** What is live (and which canaries exist). */
 export async function fleetStatus(o: FleetOptions): Promise<FleetStatus> {
+  validateOptions("fleetStatus", o);
   return withClient(o, async (client, prefix) => {
     const r = await client.range(keys.manifests(prefix), { prefix: true });
     let live: ManifestStatus | null = null;
@@ -260,6 +263,7 @@ export async function fleetStatus(o: FleetOptions): Promise<FleetStatus> {
 
 /** The last `limit` manifest swaps, newest first. */
 export async function fleetHistory(o: FleetOptions & { limit?: number }): Promise<HistoryRecord[]> {
+  validateOptions("fleetHistory", o);
   return withClient(o, async (client, prefix) => (await readHistory(client, prefix, o.limit ?? 20)).map((h) => h.record));
 }
 
@@ -297,6 +301,7 @@ export interface RollbackOptions extends FleetOptions {
 
 /** Republishes an earlier manifest through the same guarded swap. */
 export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult> {
+  validateOptions("rollbackConfigs", o);
   const t0 = performance.now();
   return withClient(o, async (client, prefix) => {
     const cur = await readForReplace(client, prefix, keys.live(prefix));
@@ -321,6 +326,7 @@ export interface PromoteOptions extends FleetOptions {
 
 /** Makes a canary's manifest live for everyone (and removes the canary key in the same transaction). */
 export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
+  validateOptions("promoteCanary", o);
   const t0 = performance.now();
   const name = checkCanaryName(o.canary);
   return withClient(o, async (client, prefix) => {
