@@ -86,41 +86,4 @@ function sentence(s: string): string {
   return /[.!?]$/.test(s) ? s : s + ".";
 }
 
-/**
- * The one errno -> user-error rule. errno codes that mean "this path cannot be used as asked" are the
- * user's to fix, not a bug in bale; each gets a plain-words reason and, where there is one, a fix of
- * its own before the caller's.
- */
-const USER_IO: Record<string, { says: string; fix?: string }> = {
-  EACCES: { says: "permission denied" },
-  EPERM: { says: "operation not permitted" },
-  EROFS: { says: "read-only file system" },
-  ENOSPC: { says: "no space left on the device", fix: "free some space there" },
-  EDQUOT: { says: "disk quota exceeded", fix: "free some space there" },
-  ENOENT: { says: "no such file or directory" },
-  ENOTDIR: { says: "a part of the path is not a directory" },
-  EISDIR: { says: "it is a directory" },
-  EEXIST: { says: "something is already in the way" },
-  ENAMETOOLONG: { says: "the path is too long", fix: "use a shorter path" },
-  ELOOP: { says: "too many levels of symlinks" },
-  EXDEV: { says: "cannot move across file systems" },
-  EMFILE: { says: "too many open files", fix: "raise the open-file limit (ulimit -n)" },
-  ENFILE: { says: "too many open files in the system" },
-  EIO: { says: "an I/O error from the device" },
-};
-
-/** The user error for a file-system error caused by the path the user gave, or null if it is not one. */
-export function ioErrorToUser(e: unknown, code: DiagnosticCode, what: string, file: string, fix: string): BaleError | null {
-  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
-  const known = typeof errno === "string" ? USER_IO[errno] : undefined;
-  if (!known) return null;
-  return new BaleError(code, `${what}: ${known.says} (${errno})`, { file, fix: known.fix ? `${known.fix}, or ${fix}` : fix, cause: e });
-}
-
-/**
- * Turns a file-system error caused by the path the user gave (unwritable, read-only, full, missing)
- * into a BaleError naming that path; anything else is rethrown as it is (a bug gets its stack).
- */
-export function userIoError(e: unknown, code: DiagnosticCode, what: string, file: string, fix: string): never {
-  throw ioErrorToUser(e, code, what, file, fix) ?? e;
-}
+// The one errno -> user-error rule (ioErrorToUser, userIoError): src/atomic.ts.

@@ -9,19 +9,7 @@
  * zstd's own decoder compiled to WebAssembly otherwise (Node 20: zstd-wasm.ts).
  */
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import {
-  closeSync,
-  constants as C,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  symlinkSync,
-  writeSync,
-} from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, constants as C, mkdirSync, openSync, readSync, symlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { BaleError } from "../errors.js";
@@ -50,7 +38,7 @@ const createZstdDecompress = zstd.createZstdDecompress;
 /** Up to this much tar, decode in one call into one right-sized buffer (fastest); stream beyond it. */
 const ONE_SHOT_LIMIT = 256 << 20;
 
-/** Writes validated tar entries under `dest` (which must exist and be empty). Durability is the caller's: see syncTree. */
+/** Writes validated tar entries under `dest` (which must exist and be empty). Durability is the caller's: see syncTree (src/atomic.ts). */
 class TreeWriter {
   private fd = -1;
   private dirs = new Set<string>([""]);
@@ -117,43 +105,6 @@ class TreeWriter {
    */
   finish(): void {
     this.model.checkLinks(this.label);
-  }
-}
-
-/**
- * Makes everything under `dir` durable before the caller publishes it (by rename): `paths` are the
- * files and directories in it, relative. One syncfs(2) of the file system (`sync -f`, coreutils and
- * busybox) writes them all with one journal commit: 1,210 files of the eslint app took 0.1-0.2 s
- * this way and 0.5-3.6 s with an fsync(2) per file, each its own commit and disk flush. Where `sync -f`
- * is missing or fails, every file and directory is fsynced (files in parallel on the thread pool).
- */
-export async function syncTree(dir: string, paths: readonly string[]): Promise<void> {
-  const r = spawnSync("sync", ["-f", dir], { stdio: "ignore" });
-  if (r.status === 0) return;
-  const dirs = [""];
-  const files: string[] = [];
-  for (const p of paths) (lstatSync(join(dir, p)).isDirectory() ? dirs : files).push(p);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const h = await open(join(dir, files[next++] as string), "r");
-      try {
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
-  for (const d of dirs.reverse()) syncPath(join(dir, d));
-}
-
-export function syncPath(p: string): void {
-  const fd = openSync(p, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

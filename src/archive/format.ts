@@ -16,9 +16,10 @@
  * This module is shared by the packer, the embedded extractor and inspect/verify,
  * so it must stay small and import nothing heavy.
  */
-import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { BaleError } from "../errors.js";
+import { openArchive, readExactly, sha256 } from "./io.js";
+import { HEX64, payloadPath } from "./paths.js";
 
 export const FORMAT_VERSION = 1;
 /** The format of archives that embed a runtime. */
@@ -115,17 +116,6 @@ function corrupt(file: string, what: string): BaleError {
   });
 }
 
-function readExactly(fd: number, length: number, position: number): Buffer {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === length ? buf : buf.subarray(0, done);
-}
-
 /** Reads and checks the trailer and index of the archive open as `fd`. */
 export function readIndexFromFd(fd: number, file: string): OpenedArchive {
   const size = fstatSync(fd).size;
@@ -145,27 +135,17 @@ export function readIndexFromFd(fd: number, file: string): OpenedArchive {
     throw corrupt(file, "the index is not valid JSON (corrupted)");
   }
   checkIndex(index, file, indexOffset);
-  return { index, indexSha256: createHash("sha256").update(raw).digest("hex"), size, indexOffset };
+  return { index, indexSha256: sha256(raw), size, indexOffset };
 }
 
 export function readIndex(file: string): OpenedArchive {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (e) {
-    throw new BaleError("archive-unreadable", `cannot open the archive: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
-      file,
-      fix: "check the path and that you may read the file",
-    });
-  }
+  const fd = openArchive(file);
   try {
     return readIndexFromFd(fd, file);
   } finally {
     closeSync(fd);
   }
 }
-
-const HEX64 = /^[0-9a-f]{64}$/;
 
 function isSegment(s: unknown): s is Segment {
   const o = s as Segment | null;
@@ -213,6 +193,11 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
     !(typeof b === "object" && b !== null && typeof b.bale === "string" && count(b.sourceDateEpoch)) && "build",
   ].filter((x): x is string => typeof x === "string");
   if (missing.length > 0) throw corrupt(file, `the index has missing or malformed fields: ${missing.join(", ")} (corrupted, or written by another tool)`);
+  // The prelude runs "$_bale_d"/<entry> and exports "$_bale_d"/<configDir>: both must stay inside the payload.
+  for (const [field, path] of [["entry", i.entry as string], ["configDir", i.configDir ?? null]] as const) {
+    const p = path === null ? { path } : payloadPath(path);
+    if ("problem" in p) throw corrupt(file, `the index's ${field} lies outside the payload (${p.problem})`);
+  }
   let afterExtractor = s.extractor.offset + s.extractor.length;
   if (i.format === FORMAT_RUNTIME) {
     const r = i.runtime as Partial<RuntimeInfo> | undefined;
@@ -251,9 +236,4 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
     throw corrupt(file, "the segments recorded in the index do not match the file (truncated or corrupted)");
   }
   if (s.payload.sha256 !== i.appId) throw corrupt(file, "the index's app id does not match its payload hash");
-}
-
-/** The index hash the prelude pins (4th argument of the extractor call), or null if not found. */
-export function pinnedIndexSha256(prelude: string): string | null {
-  return /"\$_bale_id" ([0-9a-f]{64})(?: "\$_bale_np")? \|\| exit/.exec(prelude)?.[1] ?? null;
 }

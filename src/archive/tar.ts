@@ -7,6 +7,7 @@
  * symlinks whose target leaves the extraction root, duplicate paths.
  */
 import { BaleError, type DiagnosticCode } from "../errors.js";
+import { payloadPath } from "./paths.js";
 
 export type TarEntryType = "file" | "directory" | "symlink";
 
@@ -45,16 +46,9 @@ function hostile(what: string, file: string): TarError {
  * or is otherwise unsafe. `label` names the archive in messages.
  */
 export function safeEntryPath(raw: string, label: string): string {
-  if (raw.includes("\0")) throw hostile(`path ${JSON.stringify(raw)} contains a NUL byte`, label);
-  if (raw.startsWith("/")) throw hostile(`absolute path ${JSON.stringify(raw)}`, label);
-  const parts: string[] = [];
-  for (const seg of raw.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") throw hostile(`path ${JSON.stringify(raw)} climbs out with ".."`, label);
-    parts.push(seg);
-  }
-  if (parts.length === 0) throw hostile(`empty path ${JSON.stringify(raw)}`, label);
-  return parts.join("/");
+  const p = payloadPath(raw);
+  if ("problem" in p) throw hostile(p.problem, label);
+  return p.path;
 }
 
 /** Throws unless a symlink at `path` pointing at `target` stays inside the root, lexically. */

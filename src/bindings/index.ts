@@ -13,6 +13,7 @@ import { generatePython } from "./python.js";
 import { generateTs } from "./ts.js";
 import { recoverFolders, writeFolders } from "./write.js";
 import { BINDINGS_LANGS, type BindingsLang } from "./langs.js";
+import { validateOptions } from "../options.js";
 
 export { BINDINGS_LANGS, type BindingsLang };
 
@@ -67,6 +68,7 @@ function checkLangs(langs: readonly string[]): BindingsLang[] {
 
 /** Generates every file in memory without touching the disk. */
 export function renderBindings(opts: GenerateBindingsOptions): RenderedBindings {
+  validateOptions("renderBindings", opts);
   const langs = checkLangs(opts.langs);
   const pkg = opts.pythonPackage ?? "bale_gen";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(pkg) || PY_RESERVED.has(pkg)) {
@@ -85,6 +87,7 @@ export function renderBindings(opts: GenerateBindingsOptions): RenderedBindings 
 
 /** Generates bindings and writes them under outDir; a failure leaves the previous output intact. */
 export function generateBindings(opts: GenerateBindingsOptions): GenerateBindingsResult {
+  validateOptions("generateBindings", opts);
   const outDir = resolve(opts.root, opts.outDir ?? "gen");
   recoverFolders(outDir); // a run killed mid-swap: its output comes back first, whatever this run does
   const r = renderBindings(opts);

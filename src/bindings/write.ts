@@ -1,35 +1,29 @@
 /**
- * Atomic output: every language folder is staged completely, then swapped in with renames.
- *
- * The stage is `<outDir>/.bale-gen-<pid>-<random>/` (`new/<sub>` being written, `old/<sub>` the
- * folders it replaced). A process killed between a folder's two renames leaves that folder only in
- * `old/`: the next `bale gen` (before it renders anything, so even a run that fails) puts it back and
- * removes the stages of processes that are gone.
+ * Atomic output: every language folder is built completely beside its target
+ * (`<outDir>/.<sub>.bale-new-<pid>-*`), then each is swapped in with src/atomic.ts's swapDir; if one
+ * swap fails, those done are undone. A process killed between a folder's two renames leaves it aside as
+ * `.<sub>.bale-old-<pid>-*`: the next `bale gen` (before it renders anything, so even a run that fails)
+ * puts it back and removes the temps of processes that are gone (recoverSwaps: the rule the config
+ * build and the cache follow too). Stages of earlier bale versions (`.bale-gen-<pid>-…/old/<sub>`)
+ * are recovered the same way.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isAlive, mkdirp } from "../fsutil.js";
-import { BaleError } from "../errors.js";
+import { deadTemps, ioErrorToUser, recoverSwaps, swapDir, tempBeside } from "../atomic.js";
+import { mkdirp } from "../fsutil.js";
 
+/** The stage of bale versions before src/atomic.ts; group 1 is the pid. */
+const LEGACY_STAGE = /^\.bale-gen-(\d+)-/;
 
-const STAGE = /^\.bale-gen-(\d+)-/;
-
-/** Restores folders a killed `bale gen` left half-swapped under `outDir`, and removes its stage. */
+/** Restores folders a killed `bale gen` left half-swapped under `outDir`, and removes its temps. */
 export function recoverFolders(outDir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(outDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = STAGE.exec(name);
-    if (!m || isAlive(m[1] as string)) continue;
-    const old = join(outDir, name, "old");
+  recoverSwaps(outDir);
+  for (const stage of deadTemps(outDir, LEGACY_STAGE)) {
+    const old = join(stage, "old");
     for (const sub of existsSync(old) ? readdirSync(old) : []) {
       if (!existsSync(join(outDir, sub))) renameSync(join(old, sub), join(outDir, sub));
     }
-    rmSync(join(outDir, name), { recursive: true, force: true });
+    rmSync(stage, { recursive: true, force: true });
   }
 }
 
@@ -42,45 +36,37 @@ export function writeFolders(outDir: string, folders: Map<string, Map<string, st
   try {
     mkdirp(outDir);
   } catch (e) {
-    throw new BaleError("gen-write", `cannot create the output directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: outDir, fix: "pass -o with a directory in a place you may write to", cause: e });
+    throw ioErrorToUser(e, "gen-write", "cannot create the output directory", outDir, "pass -o with a directory in a place you may write to") ?? e;
   }
-  const stage = mkdtempSync(join(outDir, `.bale-gen-${process.pid}-`));
-  const swapped: { sub: string; backup: string | undefined }[] = [];
+  const built = new Map<string, string>();
   try {
     for (const [sub, files] of folders) {
+      const tmp = tempBeside(join(outDir, sub), "bale-new");
+      built.set(sub, tmp);
+      mkdirSync(tmp);
       for (const [rel, text] of files) {
-        const p = join(stage, "new", sub, rel);
+        const p = join(tmp, rel);
         mkdirSync(dirname(p), { recursive: true });
         writeFileSync(p, text);
       }
-      mkdirSync(join(stage, "new", sub), { recursive: true });
     }
-    mkdirSync(join(stage, "old"), { recursive: true });
+    const swapped: { target: string; old: string | null }[] = [];
     try {
-      for (const sub of folders.keys()) {
+      for (const [sub, tmp] of built) {
         const target = join(outDir, sub);
-        let backup: string | undefined;
-        if (existsSync(target)) {
-          backup = join(stage, "old", sub);
-          renameSync(target, backup);
-        }
-        swapped.push({ sub, backup });
-        renameSync(join(stage, "new", sub), target);
+        swapped.push({ target, old: swapDir(tmp, target) });
       }
     } catch (e) {
-      for (const { sub, backup } of swapped.reverse()) {
-        const target = join(outDir, sub);
-        if (existsSync(join(stage, "new", sub)) === false && existsSync(target) && backup !== undefined) {
-          rmSync(target, { recursive: true, force: true });
-        }
-        if (backup !== undefined && existsSync(backup)) renameSync(backup, target);
+      for (const { target, old } of swapped.reverse()) {
+        rmSync(target, { recursive: true, force: true });
+        if (old !== null) renameSync(old, target);
       }
       throw e;
     }
+    for (const { old } of swapped) if (old !== null) rmSync(old, { recursive: true, force: true });
   } catch (e) {
-    if (e instanceof BaleError) throw e;
-    throw new BaleError("gen-write", `cannot write bindings here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: outDir, fix: "check permissions and free space; the previous output was left as it was", cause: e });
+    throw ioErrorToUser(e, "gen-write", "cannot write bindings here", outDir, "check permissions and free space; the previous output was left as it was") ?? e;
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    for (const tmp of built.values()) rmSync(tmp, { recursive: true, force: true });
   }
 }

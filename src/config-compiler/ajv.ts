@@ -1,16 +1,24 @@
 /** One ajv setup for the main thread and the workers: JSON Schema 2020-12, strict, allErrors, formats. */
-import Ajv2020Module from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-import standaloneModule from "ajv/dist/standalone/index.js";
+import { createRequire } from "node:module";
+import type Ajv2020Module from "ajv/dist/2020.js";
+import type addFormatsModule from "ajv-formats";
+import type standaloneModule from "ajv/dist/standalone/index.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 
 type AjvCtor = typeof Ajv2020Module.default;
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: AjvCtor }).default ?? Ajv2020Module) as AjvCtor;
 type AddFormats = typeof addFormatsModule.default;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
-
 type Standalone = typeof standaloneModule.default;
-const standaloneCode = ((standaloneModule as unknown as { default?: Standalone }).default ?? standaloneModule) as Standalone;
+
+let modules: { Ajv2020: AjvCtor; addFormats: AddFormats; standaloneCode: Standalone } | undefined;
+/** ajv, loaded on first use (synchronously: it is CommonJS), so that importing this module costs nothing (~100 ms otherwise). */
+function ajvModules(): NonNullable<typeof modules> {
+  if (!modules) {
+    const req = createRequire(import.meta.url);
+    const def = <T>(m: unknown): T => ((m as { default?: T }).default ?? m) as T;
+    modules = { Ajv2020: def<AjvCtor>(req("ajv/dist/2020.js")), addFormats: def<AddFormats>(req("ajv-formats")), standaloneCode: def<Standalone>(req("ajv/dist/standalone/index.js")) };
+  }
+  return modules;
+}
 
 export type Ajv = InstanceType<AjvCtor>;
 export type { ErrorObject, ValidateFunction };
@@ -20,6 +28,7 @@ import type { SchemaSource } from "./service-schema.js";
 
 /** `source`: keep each compiled function's code, so that `standaloneCode` can write it out (see validate.ts). */
 export function makeAjv(schemas: SchemaSource[], o: { source?: boolean } = {}): Ajv {
+  const { Ajv2020, addFormats } = ajvModules();
   const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: false, ...(o.source ? { code: { source: true } } : {}) });
   addFormats(ajv);
   for (const s of schemas) ajv.addSchema(s.json as object, s.key);
@@ -32,7 +41,7 @@ export function makeAjv(schemas: SchemaSource[], o: { source?: boolean } = {}): 
  * helpers and ajv-formats' format table, not ajv itself.
  */
 export function standaloneOf(ajv: Ajv, keys: readonly string[]): string {
-  return standaloneCode(ajv, Object.fromEntries(keys.map((k, i) => [`v${i}`, k])));
+  return ajvModules().standaloneCode(ajv, Object.fromEntries(keys.map((k, i) => [`v${i}`, k])));
 }
 
 export { SERVICE_KEY, SERVICE_SCHEMA } from "./service-schema.js";

@@ -1,16 +1,20 @@
 /**
- * The config compiler: discover -> hash -> (incremental) bundle -> evaluate in workers ->
- * validate -> canonical JSON -> atomic output. Pure library code: returns a report or throws
- * BaleError/BaleErrors; never prints.
+ * The config compiler. build() reads top to bottom: prepare (paths, bale.config.json) -> discover ->
+ * hash inputs -> load schemas (+ bale-env.d.ts, output paths) -> plan (what changed) -> evaluate
+ * (bundle, run in workers, validate) -> explain failures -> next state -> emit (atomic output).
+ * Pure library code: returns a report or throws BaleError/BaleErrors; never prints.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { type BaleError, BaleErrors } from "../errors.js";
+import { writeFileAtomic } from "../atomic.js";
+import { BaleError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { bundleAll, startBundler, type BundledEntry } from "./bundle.js";
 import { canonicalJson } from "./canonical.js";
 import { configError } from "./diagnostics.js";
-import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf } from "./discover.js";
+import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf, type Discovered, type ProjectFile } from "./discover.js";
+import { Diagnostics } from "../diagnostics/collector.js";
+import { validateOptions } from "../options.js";
 import { ENV_DTS, generateEnvDts } from "./env-dts.js";
 import type { ExplainContext } from "./explain.js";
 import type { SourceLocator } from "./locate.js";
@@ -114,76 +118,153 @@ export interface BuildSession {
   written?: { manifest: Manifest; texts: Map<string, string> };
 }
 
-interface Prepared {
+/** What a build knows before it reads a script: paths, limits, bale.config.json. */
+export interface Prepared {
   root: string;
   out: string;
+  /** `incremental` as asked (a build that writes nothing never uses the cache). */
+  incremental: boolean;
+  workers?: number;
   timeoutMs: number;
   memoryLimitMb: number;
   allowPackages: string[];
+  /** bale.config.json is invalid: the build reports this first (a watch keeps running and reports it each time). */
+  problem?: BaleError;
 }
 
-function prepare(o: CompileOptions): Prepared {
+/** Resolves the options against the root and its bale.config.json. Never throws for bad input: see `problem`. */
+export function prepare(o: CompileOptions): Prepared {
   const root = resolve(o.root ?? ".");
-  const out = resolve(o.out ?? join(root, "out"));
-  if (existsSync(root)) {
-    const project = readProjectFile(root);
-    return {
-      root,
-      out,
-      timeoutMs: o.timeoutMs ?? project.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      memoryLimitMb: o.memoryLimitMb ?? project.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
-      allowPackages: project.allowPackages,
-    };
+  const p: Prepared = {
+    root,
+    out: resolve(o.out ?? join(root, "out")),
+    incremental: o.incremental !== false,
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB,
+    allowPackages: [],
+  };
+  if (!existsSync(root)) return p; // discover() says so
+  let project: ProjectFile = { allowPackages: [] };
+  try {
+    project = readProjectFile(root);
+  } catch (e) {
+    if (!(e instanceof BaleError)) throw e;
+    p.problem = e;
   }
-  return { root, out, timeoutMs: DEFAULT_TIMEOUT_MS, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB, allowPackages: [] };
+  p.timeoutMs = o.timeoutMs ?? project.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  p.memoryLimitMb = o.memoryLimitMb ?? project.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
+  p.allowPackages = project.allowPackages;
+  return p;
 }
 
 /** Compiles every config and service script under `root` into `<out>`. */
 export async function compileConfigs(o: CompileOptions = {}): Promise<BuildReport> {
-  return build(o, {}, true);
+  validateOptions("compileConfigs", o);
+  return build(prepare(o), {}, true);
 }
 
-export interface Evaluated {
-  report: BuildReport;
-}
-
-/** @internal The build, shared by compileConfigs (write) and checkConfigs (no write). */
-export async function build(o: CompileOptions, session: BuildSession, write: boolean): Promise<BuildReport> {
+/**
+ * @internal The build, shared by compileConfigs and watch (write) and checkConfigs (no write; it
+ * passes the scripts it discovered, for tsc). Steps, top to bottom; each throws BaleErrors listing
+ * every problem it found, and nothing is written before the last.
+ */
+export async function build(p: Prepared, session: BuildSession, write: boolean, found?: Discovered): Promise<BuildReport> {
   const early: { pool?: WorkerPool } = {};
   try {
-    return await buildWith(o, session, write, early);
+    return await buildWith(p, session, write, found, early);
   } finally {
-    // A pool started early (see below) is closed on every path, errors before the evaluation included.
+    // A worker pool started early (see hashInputs) is closed on every path, errors before the evaluation included.
     await early.pool?.close();
   }
 }
 
-async function buildWith(o: CompileOptions, session: BuildSession, write: boolean, early: { pool?: WorkerPool }): Promise<BuildReport> {
-  const t0 = performance.now();
-  const p = prepare(o);
-  const { root, out } = p;
-  const timings: BuildTimings = { discoverMs: 0, hashMs: 0, schemasMs: 0, bundleMs: 0, evaluateMs: 0, writeMs: 0, totalMs: 0 };
-  let mark = t0;
-  const lap = (k: keyof BuildTimings): void => {
-    const now = performance.now();
-    timings[k] += Math.round((now - mark) * 10) / 10;
-    mark = now;
+async function buildWith(p: Prepared, session: BuildSession, write: boolean, found: Discovered | undefined, early: { pool?: WorkerPool }): Promise<BuildReport> {
+  if (p.problem) throw p.problem;
+  const clock = new Stopwatch();
+  if (write) await recover(p.out);
+  const files = found ?? discover(p.root, p.out);
+  clock.lap("discoverMs");
+  // A script that is new or whose files changed will be bundled and evaluated: esbuild and a worker are
+  // started as soon as one is seen, so that they boot on the other core while the rest is hashed.
+  const inputs = hashInputs(p, files, write && p.incremental, () => {
+    startBundler();
+    if (!session.pool) {
+      early.pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
+      early.pool.warm(1);
+    }
+  });
+  clock.lap("hashMs");
+  const problems = new Diagnostics();
+  const set = loadSchemaSet(p, files, inputs, problems);
+  const env = problems.failed ? null : await writeEnvDts(p, set, inputs);
+  const outputs = checkOutputs(files.scripts, problems);
+  problems.throwIfFailed();
+  clock.lap("schemasMs");
+  const plan = planBuild(p, files, inputs, set);
+  const evaluated = await evaluate(p, session, early.pool, plan, set, inputs, clock);
+  const logs = await explainFailures(p, plan, set, evaluated);
+  const next = nextState(p, files, inputs, set, plan, evaluated, env?.sha ?? "");
+  const removed = (next.oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
+  if (write) session.written = { manifest: next.manifest, texts: new Map(next.files.flatMap((f) => (f.text === undefined ? [] : [[f.path, f.text] as const]))) };
+  const wrote = write ? emit(p.out, next, inputs.incremental) : false;
+  if (write) clock.lap("writeMs");
+  return {
+    root: p.root,
+    out: p.out,
+    artifacts: next.reports,
+    evaluated: [...plan.dirty],
+    unchanged: plan.clean,
+    removed,
+    changed: next.reports.filter((r) => r.changed).map((r) => r.output),
+    wrote,
+    envDtsWritten: env?.written ?? false,
+    logs,
+    timings: clock.done(),
   };
-  if (write) {
-    await settleDeletes();
-    recoverOut(out);
-  }
-  const found = discover(root, out);
-  lap("discoverMs");
+}
 
-  // Content hashes of every file that matters (memoized; missing files hash as null).
+/** The build's timings: each step's share, rounded to 0.1 ms. */
+class Stopwatch {
+  private readonly t0 = performance.now();
+  private mark = this.t0;
+  readonly timings: BuildTimings = { discoverMs: 0, hashMs: 0, schemasMs: 0, bundleMs: 0, evaluateMs: 0, writeMs: 0, totalMs: 0 };
+  lap(k: keyof BuildTimings): void {
+    const now = performance.now();
+    this.timings[k] += Math.round((now - this.mark) * 10) / 10;
+    this.mark = now;
+  }
+  done(): BuildTimings {
+    this.timings.totalMs = Math.round((performance.now() - this.t0) * 10) / 10;
+    return this.timings;
+  }
+}
+
+/** A build killed mid-swap: its output comes back (or goes) before this one reads anything. */
+async function recover(out: string): Promise<void> {
+  await settleDeletes();
+  recoverOut(out);
+}
+
+/** Content hashes of every file that matters (memoized; missing files hash as null), and the previous build's cache if it still applies. */
+interface Inputs {
+  hash(file: string): string | null;
+  /** The text of each schema file hashed (read once). */
+  texts: Map<string, string>;
+  incremental: boolean;
+  /** The previous build's cache, when it was made by this bale with the same options. */
+  cache: CacheFile | undefined;
+  optionsKey: string;
+}
+
+function hashInputs(p: Prepared, found: Discovered, incremental: boolean, onFirstChanged: () => void): Inputs {
   const hashes = new Map<string, string | null>();
   const texts = new Map<string, string>();
-  const h = (file: string): string | null => {
+  const hash = (file: string): string | null => {
     let v = hashes.get(file);
     if (v === undefined) {
       try {
-        const buf = readFileSync(join(root, file));
+        const buf = readFileSync(join(p.root, file));
         v = sha256(buf);
         if (isSchemaFileName(file)) texts.set(file, buf.toString("utf8"));
       } catch {
@@ -193,256 +274,267 @@ async function buildWith(o: CompileOptions, session: BuildSession, write: boolea
     }
     return v;
   };
-  const incremental = write && o.incremental !== false;
-  const cache = incremental ? readCache(out) : undefined;
   const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
-  const cacheOk = cache !== undefined && cache.version === 1 && cache.bale === VERSION && cache.optionsKey === optionsKey;
-  for (const f of [...found.schemas, ...found.validators]) h(f);
-  let started = false;
-  // A script that is new or whose files changed will be bundled and evaluated: start esbuild and a worker as
-  // soon as one is seen (they boot on the other core while the rest is hashed).
+  const previous = incremental ? readCache(p.out) : undefined;
+  const cache = previous !== undefined && previous.version === 1 && previous.bale === VERSION && previous.optionsKey === optionsKey ? previous : undefined;
+  for (const f of [...found.schemas, ...found.validators]) hash(f);
+  let changed = false;
   for (const s of found.scripts) {
-    const deps = cacheOk ? cache.artifacts[s]?.deps : undefined;
-    let same = h(s) !== null && deps !== undefined;
-    for (const [d, sha] of Object.entries(deps ?? {})) same = h(d) === sha && same;
-    if (!same && !started) {
-      started = true;
-      startBundler();
-      if (!session.pool) {
-        early.pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(o.workers !== undefined ? { size: o.workers } : {}) });
-        early.pool.warm(1);
-      }
+    const deps = cache?.artifacts[s]?.deps;
+    let same = hash(s) !== null && deps !== undefined;
+    for (const [d, sha] of Object.entries(deps ?? {})) same = hash(d) === sha && same;
+    if (!same && !changed) {
+      changed = true;
+      onFirstChanged();
     }
   }
-  if (cacheOk) for (const a of Object.values(cache.artifacts)) for (const d of Object.keys(a.deps)) h(d);
-  lap("hashMs");
+  if (cache) for (const a of Object.values(cache.artifacts)) for (const d of Object.keys(a.deps)) hash(d);
+  return { hash, texts, incremental, cache, optionsKey };
+}
 
-  // Schemas.
-  const errors: BaleError[] = [];
+/** The project's schemas, compiled, and its validator modules by schema name. */
+interface SchemaSet {
+  schemas: LoadedSchema[];
+  byName: Map<string, LoadedSchema>;
+  /** Sorted names. */
+  names: string[];
+  schemasKey: string;
+  validatorFiles: Map<string, string>;
+}
+
+/** Loads and compiles the schemas and pairs each validator with its schema; problems go to `d`. */
+function loadSchemaSet(p: Prepared, found: Discovered, inputs: Inputs, d: Diagnostics): SchemaSet {
   const schemas = loadSchemas(
-    found.schemas.map((file) => ({ file, text: texts.get(file) ?? readFileSync(join(root, file), "utf8") })),
-    errors,
+    found.schemas.map((file) => ({ file, text: inputs.texts.get(file) ?? readFileSync(join(p.root, file), "utf8") })),
+    d,
   );
   const byName = new Map(schemas.map((s) => [s.name, s]));
   const schemasKey = sha256(JSON.stringify(schemas.map((s) => [s.name, s.sha256])));
-  if (!errors.length && !(cacheOk && cache.schemasKey === schemasKey)) await compileAll(schemas, errors);
+  if (!d.failed && inputs.cache?.schemasKey !== schemasKey) compileAll(schemas, d);
   const validatorFiles = new Map<string, string>();
   for (const v of found.validators) {
     const name = validatorNameOf(v);
     if (!byName.has(name)) {
-      errors.push(configError("config-unknown-schema", `validator for "${name}", but there is no ${schemaFileOf(name)}`, { file: v, line: 1, fix: `rename it to schemas/<Schema>.validate.ts for an existing schema` }));
+      d.error(configError("config-unknown-schema", `validator for "${name}", but there is no ${schemaFileOf(name)}`, { file: v, line: 1, fix: `rename it to schemas/<Schema>.validate.ts for an existing schema` }));
     } else validatorFiles.set(name, v);
   }
-  // bale-env.d.ts: regenerated when the schemas changed or the file was edited.
-  const envKey = sha256(`${VERSION}\n${schemasKey}`);
-  let envDtsWritten = false;
-  const envPath = join(root, ENV_DTS);
-  const envCurrent = h(ENV_DTS);
-  let envSha = envCurrent ?? "";
-  if (!errors.length && !(cacheOk && cache.envKey === envKey && cache.envSha === envCurrent)) {
-    const text = await generateEnvDts(schemas);
-    envSha = sha256(text);
-    if (envSha !== envCurrent) {
-      writeFileSync(envPath, text);
-      envDtsWritten = true;
-    }
-  }
-  // Output paths: one script per output, none on bale's own files.
+  return { schemas, byName, names: schemas.map((s) => s.name).sort(), schemasKey, validatorFiles };
+}
+
+const envKeyOf = (set: SchemaSet): string => sha256(`${VERSION}\n${set.schemasKey}`);
+
+/** bale-env.d.ts: regenerated when the schemas changed or the file was edited. Returns its sha256 and whether it was written. */
+async function writeEnvDts(p: Prepared, set: SchemaSet, inputs: Inputs): Promise<{ sha: string; written: boolean }> {
+  const current = inputs.hash(ENV_DTS);
+  if (inputs.cache?.envKey === envKeyOf(set) && inputs.cache.envSha === current) return { sha: current ?? "", written: false };
+  const text = await generateEnvDts(set.schemas);
+  const sha = sha256(text);
+  if (sha === current) return { sha, written: false };
+  writeFileSync(join(p.root, ENV_DTS), text);
+  return { sha, written: true };
+}
+
+/** Output paths: one script per output, none on bale's own files; problems go to `d`. Returns output -> script. */
+function checkOutputs(scripts: string[], d: Diagnostics): Map<string, string> {
   const outputs = new Map<string, string>();
-  for (const s of found.scripts) {
+  for (const s of scripts) {
     const output = outputOf(s);
     const prev = outputs.get(output);
     if (prev !== undefined) {
-      errors.push(configError("config-duplicate-output", `${s} and ${prev} both compile to ${output}`, { file: s, line: 1, fix: "rename one of them" }));
+      d.error(configError("config-duplicate-output", `${s} and ${prev} both compile to ${output}`, { file: s, line: 1, fix: "rename one of them" }));
     } else if (output === MANIFEST || output === CACHE) {
-      errors.push(configError("config-duplicate-output", `${s} would compile to ${output}, which is bale's own file`, { file: s, line: 1, fix: "rename the script" }));
+      d.error(configError("config-duplicate-output", `${s} would compile to ${output}, which is bale's own file`, { file: s, line: 1, fix: "rename the script" }));
     } else outputs.set(output, s);
   }
-  lap("schemasMs");
-  if (errors.length) throw new BaleErrors(errors);
+  return outputs;
+}
 
-  // What must be evaluated.
+/** Which scripts must be evaluated (dirty) and which keep their previous output (clean). */
+interface BuildPlan {
+  dirty: string[];
+  clean: string[];
+  /** The validator module and what it imports, as the previous build recorded them. */
+  validatorDeps(name: string): string[];
+  /** A key that changes when a schema, a schema it refers to, or its validator changes. */
+  schemaKeyOf(name: string, validatorDeps?: (name: string) => string[]): string;
+}
+
+function planBuild(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSet): BuildPlan {
+  const { cache, hash } = inputs;
   const validatorDeps = (name: string): string[] => {
-    const v = validatorFiles.get(name);
+    const v = set.validatorFiles.get(name);
     if (!v) return [];
-    const cached = cacheOk ? cache.validators[name] : undefined;
+    const cached = cache?.validators[name];
     return cached && cached.source === v ? cached.deps : [v];
   };
-  const schemaNames = schemas.map((s) => s.name).sort();
-  const schemaKeys = new Map<(n: string) => string[], Map<string, string>>();
+  // Memoized per schema (and validator-deps function): every script of a schema has the same key.
+  const memo = new Map<(n: string) => string[], Map<string, string>>();
   const schemaKeyOf = (name: string, vdeps: (n: string) => string[] = validatorDeps): string => {
-    let memo = schemaKeys.get(vdeps);
-    if (!memo) schemaKeys.set(vdeps, (memo = new Map()));
-    let key = memo.get(name);
+    let keys = memo.get(vdeps);
+    if (!keys) memo.set(vdeps, (keys = new Map()));
+    let key = keys.get(name);
     if (key === undefined) {
-      if (name === "Service") key = sha256(`Service\n${schemaNames.join(",")}`);
-      else if (!byName.has(name)) key = "missing";
+      if (name === "Service") key = sha256(`Service\n${set.names.join(",")}`);
+      else if (!set.byName.has(name)) key = "missing";
       else {
-        const parts = closure(name, byName).map((n) => `${n}:${byName.get(n)?.sha256 ?? "missing"}`);
-        for (const d of vdeps(name)) parts.push(`validator ${d}:${h(d)}`);
+        const parts = closure(name, set.byName).map((n) => `${n}:${set.byName.get(n)?.sha256 ?? "missing"}`);
+        for (const d of vdeps(name)) parts.push(`validator ${d}:${hash(d)}`);
         key = sha256(parts.join("\n"));
       }
-      memo.set(name, key);
+      keys.set(name, key);
     }
     return key;
   };
   const dirty: string[] = [];
   const clean: string[] = [];
   for (const s of found.scripts) {
-    const c = cacheOk ? cache.artifacts[s] : undefined;
+    const c = cache?.artifacts[s];
     const ok =
       c !== undefined &&
       c.output === outputOf(s) &&
-      Object.entries(c.deps).every(([d, sha]) => h(d) === sha) &&
+      Object.entries(c.deps).every(([d, sha]) => hash(d) === sha) &&
       schemaKeyOf(c.schema) === c.schemaKey &&
-      existsSync(join(out, c.output));
+      existsSync(join(p.out, c.output));
     (ok ? clean : dirty).push(s);
   }
+  return { dirty, clean, validatorDeps, schemaKeyOf };
+}
 
-  // Bundle and evaluate.
-  let pool = session.pool ?? early.pool;
-  const ownPool = session.pool === undefined;
-  const results = new Map<string, EvalResult>();
-  let bundles = new Map<string, BundledEntry>();
-  const actualValidatorDeps = new Map<string, string[]>();
-  let standalone = cacheOk && cache.standalone?.schemasKey === schemasKey ? cache.standalone : undefined;
+interface Evaluation {
+  results: Map<string, EvalResult>;
+  bundles: Map<string, BundledEntry>;
+  /** What each validator module imports, as esbuild found it this build. */
+  validatorDeps: Map<string, string[]>;
+  /** The schemas' validators as standalone code, when they were loaded or compiled this build. */
+  standalone?: StandaloneValidators | undefined;
+}
+
+/** Bundles the dirty scripts and the validators, and evaluates and validates each script in the worker pool. */
+async function evaluate(p: Prepared, session: BuildSession, early: WorkerPool | undefined, plan: BuildPlan, set: SchemaSet, inputs: Inputs, clock: Stopwatch): Promise<Evaluation> {
+  const ev: Evaluation = { results: new Map(), bundles: new Map(), validatorDeps: new Map() };
+  if (!plan.dirty.length) return ev;
+  // The validators: from the cache's standalone code when the schemas did not change, else compiled (ajv is loaded then).
+  const cached = inputs.cache?.standalone?.schemasKey === set.schemasKey ? inputs.cache.standalone : undefined;
+  const compiled = validatorsFor(set.schemasKey, set.schemas, cached);
+  compiled.catch(() => undefined);
+  const pool = session.pool ?? early ?? new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
   try {
-    if (dirty.length) {
-      const compiled = validatorsFor(schemasKey, schemas, standalone);
-      compiled.catch(() => undefined);
-      if (!pool) pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(o.workers !== undefined ? { size: o.workers } : {}) });
-      pool.warm(Math.min(pool.size, dirty.length));
-      const validatorEntries = [...validatorFiles.values()];
-      try {
-        bundles = await bundleAll({ root, entries: [...dirty, ...validatorEntries], schemaNames, allowPackages: p.allowPackages });
-      } catch (e) {
-        if (Array.isArray(e)) throw new BaleErrors(e as BaleError[]);
-        throw e;
-      }
-      lap("bundleMs");
-      for (const [name, v] of validatorFiles) actualValidatorDeps.set(name, bundles.get(v)?.dependencies ?? [v]);
-      for (const d of actualValidatorDeps.values()) for (const f of d) h(f);
-      pool.configure({
-        validators: [...validatorFiles].map(([schema, source]) => ({ schema, source, code: (bundles.get(source) as BundledEntry).code })),
-        timeoutMs: p.timeoutMs,
-        memoryLimitMb: p.memoryLimitMb,
-      });
-      const runPool = pool;
-      const v = await compiled;
-      standalone = v.standalone;
-      const check: CheckContext = { validators: v.get, byName, scripts: validatorFiles };
-      await Promise.all(
-        dirty.map(async (s) => {
-          const b = bundles.get(s) as BundledEntry;
-          let r = await runPool.run({ source: s, kind: kindOf(s), code: b.code });
-          // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
-          if (r.status === "memory" && !r.error) r = await runPool.run({ source: s, kind: kindOf(s), code: b.code, profileMs: 30 });
-          results.set(s, checkValue(kindOf(s), r, check));
-        }),
-      );
-      lap("evaluateMs");
-    }
+    pool.warm(Math.min(pool.size, plan.dirty.length));
+    ev.bundles = await bundleAll({ root: p.root, entries: [...plan.dirty, ...set.validatorFiles.values()], schemaNames: set.names, allowPackages: p.allowPackages });
+    clock.lap("bundleMs");
+    for (const [name, v] of set.validatorFiles) ev.validatorDeps.set(name, ev.bundles.get(v)?.dependencies ?? [v]);
+    for (const deps of ev.validatorDeps.values()) for (const f of deps) inputs.hash(f);
+    pool.configure({
+      validators: [...set.validatorFiles].map(([schema, source]) => ({ schema, source, code: (ev.bundles.get(source) as BundledEntry).code })),
+      timeoutMs: p.timeoutMs,
+      memoryLimitMb: p.memoryLimitMb,
+    });
+    const v = await compiled;
+    ev.standalone = v.standalone;
+    const check: CheckContext = { validators: v.get, byName: set.byName, scripts: set.validatorFiles };
+    await Promise.all(
+      plan.dirty.map(async (s) => {
+        const code = (ev.bundles.get(s) as BundledEntry).code;
+        let r = await pool.run({ source: s, kind: kindOf(s), code });
+        // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
+        if (r.status === "memory" && !r.error) r = await pool.run({ source: s, kind: kindOf(s), code, profileMs: 30 });
+        ev.results.set(s, checkValue(kindOf(s), r, check));
+      }),
+    );
+    clock.lap("evaluateMs");
   } finally {
-    if (ownPool && pool) await pool.close();
-    if (ownPool) delete early.pool;
+    if (session.pool === undefined) await pool.close();
   }
+  return ev;
+}
 
-  // Errors, in source order.
+/** The scripts' console output, in source order; throws every evaluation error, explained (file, line, fix), in source order. */
+async function explainFailures(p: Prepared, plan: BuildPlan, set: SchemaSet, ev: Evaluation): Promise<BuildReport["logs"]> {
+  const d = new Diagnostics();
   const logs: BuildReport["logs"] = [];
   let locator: Promise<SourceLocator> | undefined;
   const ctx: ExplainContext = {
-    root,
-    maps: new Map([...bundles].map(([k, v]) => [k, v.map])),
+    root: p.root,
+    maps: new Map([...ev.bundles].map(([k, v]) => [k, v.map])),
     // Explaining a failure (and locating it in the sources) is loaded only when a script failed.
-    locator: () => (locator ??= import("./locate.js").then((m) => m.SourceLocator.create(root))),
-    schemas: byName,
+    locator: () => (locator ??= import("./locate.js").then((m) => m.SourceLocator.create(p.root))),
+    schemas: set.byName,
     timeoutMs: p.timeoutMs,
     memoryLimitMb: p.memoryLimitMb,
   };
-  for (const s of dirty) {
-    const r = results.get(s) as EvalResult;
+  for (const s of plan.dirty) {
+    const r = ev.results.get(s) as EvalResult;
     for (const [level, message] of r.logs) logs.push({ source: s, level, message });
-    if (r.status !== "ok") errors.push(...(await (await import("./explain.js")).explain(s, r, ctx)));
+    if (r.status !== "ok") for (const e of await (await import("./explain.js")).explain(s, r, ctx)) d.error(e);
   }
-  if (errors.length) throw new BaleErrors(errors);
+  d.throwIfFailed();
+  return logs;
+}
 
-  // The new state.
-  const oldManifest = readManifest(out);
+/** The build's result: the manifest, the cache and the files of <out>, and the report of each artifact. */
+interface NextState {
+  oldManifest: Manifest | undefined;
+  manifest: Manifest;
+  reports: ArtifactReport[];
+  files: TreeFile[];
+  manifestText: string;
+  cacheText: string;
+}
+
+function nextState(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSet, plan: BuildPlan, ev: Evaluation, envSha: string): NextState {
+  const oldManifest = readManifest(p.out);
   const oldSha = new Map((oldManifest?.artifacts ?? []).map((a) => [a.output, a.sha256]));
-  const finalValidatorDeps = (name: string): string[] => actualValidatorDeps.get(name) ?? validatorDeps(name);
+  const validatorDeps = (name: string): string[] => ev.validatorDeps.get(name) ?? plan.validatorDeps(name);
   const artifacts: ManifestArtifact[] = [];
   const reports: ArtifactReport[] = [];
-  const newCache: CacheFile = { version: 1, bale: VERSION, optionsKey, schemasKey, envKey, envSha, validators: {}, artifacts: {}, ...(standalone ? { standalone } : {}) };
-  for (const [name, source] of validatorFiles) newCache.validators[name] = { source, deps: finalValidatorDeps(name) };
+  const standalone = ev.standalone ?? (inputs.cache?.standalone?.schemasKey === set.schemasKey ? inputs.cache.standalone : undefined);
+  const cache: CacheFile = { version: 1, bale: VERSION, optionsKey: inputs.optionsKey, schemasKey: set.schemasKey, envKey: envKeyOf(set), envSha, validators: {}, artifacts: {}, ...(standalone ? { standalone } : {}) };
+  for (const [name, source] of set.validatorFiles) cache.validators[name] = { source, deps: validatorDeps(name) };
   const files: TreeFile[] = [];
   for (const s of found.scripts) {
     const output = outputOf(s);
+    const r = ev.results.get(s) as Extract<EvalResult, { status: "ok" }> | undefined;
     let a: ManifestArtifact;
-    let text: string | undefined;
-    if (results.has(s)) {
-      const r = results.get(s) as Extract<EvalResult, { status: "ok" }>;
-      const deps = (bundles.get(s) as BundledEntry).dependencies;
-      a = { output, source: s, kind: kindOf(s), schema: r.schema, sha256: r.sha256, dependencies: deps };
-      text = r.text;
+    if (r !== undefined) {
+      a = { output, source: s, kind: kindOf(s), schema: r.schema, sha256: r.sha256, dependencies: (ev.bundles.get(s) as BundledEntry).dependencies };
     } else {
-      const c = (cache as CacheFile).artifacts[s] as CacheArtifact;
+      const c = (inputs.cache as CacheFile).artifacts[s] as CacheArtifact;
       a = { output, source: s, kind: kindOf(s), schema: c.schema, sha256: c.sha256, dependencies: Object.keys(c.deps).sort() };
     }
     artifacts.push(a);
-    newCache.artifacts[s] = {
+    cache.artifacts[s] = {
       output,
       kind: a.kind,
       schema: a.schema,
-      schemaKey: schemaKeyOf(a.schema, finalValidatorDeps),
+      schemaKey: plan.schemaKeyOf(a.schema, validatorDeps),
       sha256: a.sha256,
-      deps: Object.fromEntries(a.dependencies.map((d) => [d, h(d) ?? ""])),
+      deps: Object.fromEntries(a.dependencies.map((d) => [d, inputs.hash(d) ?? ""])),
     };
-    reports.push({ source: s, output, kind: a.kind, schema: a.schema, status: results.has(s) ? "evaluated" : "unchanged", changed: oldSha.get(output) !== a.sha256, sha256: a.sha256 });
-    files.push(text === undefined ? { path: output } : { path: output, text });
+    reports.push({ source: s, output, kind: a.kind, schema: a.schema, status: r !== undefined ? "evaluated" : "unchanged", changed: oldSha.get(output) !== a.sha256, sha256: a.sha256 });
+    files.push(r === undefined ? { path: output } : { path: output, text: r.text });
   }
   artifacts.sort((x, y) => (x.output < y.output ? -1 : x.output > y.output ? 1 : 0));
   reports.sort((x, y) => (x.output < y.output ? -1 : x.output > y.output ? 1 : 0));
   const manifest: Manifest = {
     version: 1,
     artifacts,
-    schemas: Object.fromEntries(schemas.map((s) => [s.name, { file: s.file, sha256: s.sha256 }])),
+    schemas: Object.fromEntries(set.schemas.map((s) => [s.name, { file: s.file, sha256: s.sha256 }])),
   };
-  const manifestText = canonicalJson(manifest);
-  const cacheText = JSON.stringify(newCache) + "\n";
-  const removed = (oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
-  let wrote = false;
-  if (write) {
-    session.written = { manifest, texts: new Map(files.flatMap((f) => (f.text === undefined ? [] : [[f.path, f.text] as const]))) };
-    const oldManifestText = existsSync(join(out, MANIFEST)) ? readFileSync(join(out, MANIFEST), "utf8") : undefined;
-    if (oldManifestText === manifestText && reports.every((r) => !r.changed)) {
-      // Outputs are identical: at most refresh the cache (atomically, by rename).
-      if (incremental && readText(join(out, CACHE)) !== cacheText) {
-        const tmp = join(out, `${CACHE}.${process.pid}.tmp`);
-        writeFileSync(tmp, cacheText);
-        renameSync(tmp, join(out, CACHE));
-      }
-    } else {
-      assertReplaceable(out);
-      files.push({ path: MANIFEST, text: manifestText }, { path: CACHE, text: cacheText });
-      writeTree(out, files);
-      wrote = true;
+  return { oldManifest, manifest, reports, files, manifestText: canonicalJson(manifest), cacheText: JSON.stringify(cache) + "\n" };
+}
+
+/** Replaces <out> atomically, unless its outputs are identical (then at most the cache is refreshed). Returns whether <out> was replaced. */
+function emit(out: string, next: NextState, incremental: boolean): boolean {
+  const oldManifestText = readText(join(out, MANIFEST));
+  if (oldManifestText === next.manifestText && next.reports.every((r) => !r.changed)) {
+    if (incremental && readText(join(out, CACHE)) !== next.cacheText) {
+      writeFileAtomic(join(out, CACHE), next.cacheText);
     }
-    lap("writeMs");
+    return false;
   }
-  timings.totalMs = Math.round((performance.now() - t0) * 10) / 10;
-  return {
-    root,
-    out,
-    artifacts: reports,
-    evaluated: [...dirty],
-    unchanged: clean,
-    removed,
-    changed: reports.filter((r) => r.changed).map((r) => r.output),
-    wrote,
-    envDtsWritten,
-    logs,
-    timings,
-  };
+  assertReplaceable(out);
+  writeTree(out, [...next.files, { path: MANIFEST, text: next.manifestText }, { path: CACHE, text: next.cacheText }]);
+  return true;
 }
 
 function readText(file: string): string | undefined {

@@ -3,12 +3,11 @@
  * IIFE per entry, external source maps, and a metafile that gives each entry's source files.
  * A plugin serves the virtual module `bale:schemas` and enforces hermetic imports.
  */
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { realpathSync } from "node:fs";
-import { createRequire } from "node:module";
 import type * as esbuild from "esbuild";
-import type { BaleError } from "../errors.js";
+import { BaleErrors, type BaleError } from "../errors.js";
 import { isBelow } from "../fsutil.js";
 import { configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
 import { toPosix } from "./discover.js";
@@ -132,7 +131,7 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
   } catch (e) {
     const f = e as esbuild.BuildFailure;
     if (!Array.isArray(f.errors)) throw e;
-    throw bundleErrors(o.root, f.errors, o.schemaNames);
+    throw new BaleErrors(bundleErrors(o.root, f.errors, o.schemaNames));
   }
   const meta = built.metafile;
   const files = new Map(built.outputFiles.map((f) => [f.path, f]));

@@ -9,10 +9,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BaleErrors, type BaleError } from "../errors.js";
-import { build, type CompileOptions } from "./build.js";
+import { build, prepare } from "./build.js";
 import { codeFrame, configError } from "./diagnostics.js";
 import { discover } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
+import { validateOptions } from "../options.js";
 
 export interface CheckOptions {
   root?: string;
@@ -34,18 +35,18 @@ export interface CheckReport {
 
 /** Type-checks and validates every script under `root`; throws BaleErrors listing every problem. */
 export async function checkConfigs(o: CheckOptions = {}): Promise<CheckReport> {
+  validateOptions("checkConfigs", o);
   const t0 = performance.now();
-  const root = resolve(o.root ?? ".");
-  const bo: CompileOptions = { root, out: join(root, "out"), incremental: false };
-  if (o.workers !== undefined) bo.workers = o.workers;
-  if (o.timeoutMs !== undefined) bo.timeoutMs = o.timeoutMs;
-  if (o.memoryLimitMb !== undefined) bo.memoryLimitMb = o.memoryLimitMb;
+  const { noTypeCheck, ...compile } = o;
+  const p = prepare({ ...compile, out: join(resolve(o.root ?? "."), "out"), incremental: false });
+  const root = p.root;
   const errors: BaleError[] = [];
   let checked: string[] = [];
   // Evaluation first: it also (re)generates bale-env.d.ts, which tsc needs.
   const te = performance.now();
+  const found = discover(root, p.out);
   try {
-    const r = await build(bo, {}, false);
+    const r = await build(p, {}, false, found);
     checked = r.evaluated;
   } catch (e) {
     if (e instanceof BaleErrors) errors.push(...e.errors);
@@ -54,8 +55,7 @@ export async function checkConfigs(o: CheckOptions = {}): Promise<CheckReport> {
   const evaluateMs = performance.now() - te;
   const tt = performance.now();
   let typeChecked: string[] = [];
-  if (!o.noTypeCheck && existsSync(join(root, ENV_DTS))) {
-    const found = discover(root, join(root, "out"));
+  if (!noTypeCheck && existsSync(join(root, ENV_DTS))) {
     typeChecked = [ENV_DTS, ...found.scripts, ...found.validators];
     const typeErrors = await typeCheck(root, typeChecked);
     // Evaluation errors come first; a type error on the same line says the same thing less clearly.

@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isBelow } from "../fsutil.js";
-import { configError } from "./diagnostics.js";
+import { configError, suggest } from "./diagnostics.js";
+import { makeAjv, type ValidateFunction } from "./ajv.js";
 import { listSchemaFiles } from "../schema/load.js";
 
 /** Directories never searched for scripts (besides dot-directories and the output dir). */
@@ -97,7 +98,33 @@ export interface ProjectFile {
   memoryLimitMb?: number;
 }
 
-/** Reads `<root>/bale.config.json` (optional). Unknown keys are ignored (other bale commands may use them). */
+/**
+ * bale.config.json's JSON Schema (2020-12). Unknown keys are errors: a misspelled limit would
+ * otherwise be silently the default. `$schema` is allowed, for editors.
+ */
+export const PROJECT_FILE_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  title: "bale.config.json",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    $schema: { type: "string" },
+    allowPackages: { type: "array", items: { type: "string", minLength: 1 }, description: "Bare package names scripts may import (their own dependencies included)" },
+    timeoutMs: { type: "integer", minimum: 1, description: "Time limit per script, ms (default 5000)" },
+    memoryLimitMb: { type: "integer", minimum: 16, description: "Heap limit of each evaluation worker, and ArrayBuffer budget per script, MiB (default 256)" },
+  },
+} as const;
+
+/** What each key must be, in the words of the README. */
+const MUST: Record<Exclude<keyof typeof PROJECT_FILE_SCHEMA.properties, "$schema">, string> = {
+  allowPackages: "an array of package names",
+  timeoutMs: "a positive integer",
+  memoryLimitMb: "an integer >= 16",
+};
+
+let validateProjectFile: ValidateFunction | undefined;
+
+/** Reads `<root>/bale.config.json` (optional), checked against PROJECT_FILE_SCHEMA. */
 export function readProjectFile(root: string): ProjectFile {
   const file = join(root, "bale.config.json");
   if (!existsSync(file)) return { allowPackages: [] };
@@ -111,31 +138,35 @@ export function readProjectFile(root: string): ProjectFile {
       fix: "fix the JSON syntax",
     });
   }
-  const bad = (what: string): never => {
-    const line = lineOfKey(text, what);
-    throw configError("config-project-file", `bale.config.json: ${what}`, { file: "bale.config.json", ...(line !== undefined ? { line } : {}), fix: "see 'bale.config.json' in the README for its keys" });
+  validateProjectFile ??= makeAjv([]).compile(PROJECT_FILE_SCHEMA);
+  if (!validateProjectFile(raw)) {
+    const err = validateProjectFile.errors?.[0];
+    const key = err?.instancePath.split("/")[1] ?? (err?.keyword === "additionalProperties" ? String(err.params.additionalProperty) : undefined);
+    const line = key === undefined ? 1 : (lineOfKey(text, key) ?? 1);
+    const known = Object.keys(MUST);
+    if (key === undefined) {
+      throw configError("config-project-file", "the file must hold a JSON object", { file: "bale.config.json", line, fix: `write an object with some of ${known.join(", ")}` });
+    }
+    if (err?.keyword === "additionalProperties") {
+      const near = suggest(key, known);
+      throw configError("config-project-file", `unknown key "${key}"`, {
+        file: "bale.config.json",
+        line,
+        fix: near !== undefined ? `write "${near}" instead` : `remove it; bale.config.json has only ${known.join(", ")} (see 'bale.config.json' in the README)`,
+      });
+    }
+    const must = MUST[key as keyof typeof MUST] ?? "a string";
+    throw configError("config-project-file", `"${key}" must be ${must}`, { file: "bale.config.json", line, fix: "see 'bale.config.json' in the README for its keys" });
+  }
+  const o = raw as { allowPackages?: string[]; timeoutMs?: number; memoryLimitMb?: number };
+  return {
+    allowPackages: [...(o.allowPackages ?? [])].sort(),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.memoryLimitMb !== undefined ? { memoryLimitMb: o.memoryLimitMb } : {}),
   };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) bad("must be a JSON object");
-  const o = raw as Record<string, unknown>;
-  const pf: ProjectFile = { allowPackages: [] };
-  if (o.allowPackages !== undefined) {
-    if (!Array.isArray(o.allowPackages) || !o.allowPackages.every((p) => typeof p === "string" && p.length > 0)) bad('"allowPackages" must be an array of package names');
-    pf.allowPackages = [...(o.allowPackages as string[])].sort();
-  }
-  if (o.timeoutMs !== undefined) {
-    if (typeof o.timeoutMs !== "number" || !Number.isInteger(o.timeoutMs) || o.timeoutMs < 1) bad('"timeoutMs" must be a positive integer');
-    pf.timeoutMs = o.timeoutMs as number;
-  }
-  if (o.memoryLimitMb !== undefined) {
-    if (typeof o.memoryLimitMb !== "number" || !Number.isInteger(o.memoryLimitMb) || o.memoryLimitMb < 16) bad('"memoryLimitMb" must be an integer >= 16');
-    pf.memoryLimitMb = o.memoryLimitMb as number;
-  }
-  return pf;
 }
 
-function lineOfKey(text: string, what: string): number | undefined {
-  const m = /"(\w+)"/.exec(what);
-  if (!m) return undefined;
-  const i = text.indexOf(`"${m[1]}"`);
+function lineOfKey(text: string, key: string): number | undefined {
+  const i = text.indexOf(JSON.stringify(key));
   return i < 0 ? undefined : text.slice(0, i).split("\n").length;
 }

@@ -1,13 +1,15 @@
 /**
  * Atomic replacement of the whole output directory: the new tree is built in a sibling temp
  * dir (unchanged files hard-linked from the old tree), then swapped in with two renames.
- * A crash between the renames leaves `.<out>.bale-old-<pid>-*`, which the next build restores (only a dead process's: see tempBeside/deadTemps in src/fsutil.ts).
+ * A crash between the renames leaves `.<out>.bale-old-<pid>-*`, which the next build restores (only a
+ * dead process's: src/atomic.ts, swapDir / recoverSwaps).
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { ioErrorToUser, recoverSwaps, swapDir, tempBeside } from "../atomic.js";
 import { configError } from "./diagnostics.js";
-import { deadTemps, mkdirp, tempBeside } from "../fsutil.js";
+import { mkdirp } from "../fsutil.js";
 
 export const MANIFEST = "bale-manifest.json";
 export const CACHE = ".bale-cache.json";
@@ -25,9 +27,7 @@ export async function settleDeletes(): Promise<void> {
  * what a process that is gone left behind: a build running now keeps its own trees.
  */
 export function recoverOut(out: string): void {
-  const olds = deadTemps(out, "bale-old");
-  if (!existsSync(out) && olds.length) renameSync(olds[0] as string, out);
-  for (const d of [...deadTemps(out, "bale-new"), ...deadTemps(out, "bale-old")]) rmSync(d, { recursive: true, force: true });
+  recoverSwaps(dirname(out), basename(out));
 }
 
 /** Refuses to replace a directory that bale did not create. */
@@ -74,31 +74,16 @@ export function writeTree(out: string, files: TreeFile[]): void {
         }
       }
     }
-    if (existsSync(out)) {
-      const old = tempBeside(out, "bale-old");
-      renameSync(out, old);
-      try {
-        renameSync(tmp, out);
-      } catch (e) {
-        renameSync(old, out);
-        throw e;
-      }
+    const old = swapDir(tmp, out);
+    if (old !== null) {
       // The new tree is in place; the old one is removed off the critical path.
       const p: Promise<void> = rm(old, { recursive: true, force: true })
         .catch(() => undefined)
         .finally(() => deleting.delete(p));
       deleting.add(p);
-    } else {
-      renameSync(tmp, out);
     }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    if ((e as NodeJS.ErrnoException).code) {
-      throw configError("config-output", `cannot write the output directory (${(e as NodeJS.ErrnoException).code}: ${(e as Error).message})`, {
-        file: out,
-        fix: "check permissions and free space; the previous output was left as it was",
-      });
-    }
-    throw e;
+    throw ioErrorToUser(e, "config-output", "cannot write the output directory", out, "check permissions and free space; the previous output was left as it was") ?? e;
   }
 }

@@ -1,11 +1,11 @@
 /** Loads `schemas/*.schema.json`: names, ajv keys, strict compilation, and `$ref` closures. */
 import { createHash } from "node:crypto";
 import { configError, codeFrame } from "./diagnostics.js";
-import { SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./service-schema.js";
+import { makeAjv, SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./ajv.js";
 import { SchemaRefs } from "../schema/ref.js";
 import { schemaKeyOf, suggestedSchemaFile } from "../schema/names.js";
 import { parseSchemaFile } from "../schema/load.js";
-import type { BaleError } from "../errors.js";
+import type { Diagnostics } from "../diagnostics/collector.js";
 
 export interface LoadedSchema extends SchemaSource {
   /** Root-relative path. */
@@ -24,18 +24,18 @@ export function sha256(data: string | Uint8Array): string {
 }
 
 /** Parses schema files (given their text). Collects every problem before throwing. */
-export function loadSchemas(files: { file: string; text: string }[], errors: BaleError[]): LoadedSchema[] {
+export function loadSchemas(files: { file: string; text: string }[], d: Diagnostics): LoadedSchema[] {
   const out: LoadedSchema[] = [];
   for (const { file, text } of files) {
     const parsed = parseSchemaFile(file, text);
     if (!parsed.ok) {
       const p = parsed.problem;
       if (p.kind === "name") {
-        errors.push(configError("config-schema-name", `"${p.name}" cannot be a schema name: ${p.message}`, { file, line: 1, fix: `rename the file, e.g. to ${suggestedSchemaFile(p.name)}` }));
+        d.error(configError("config-schema-name", `"${p.name}" cannot be a schema name: ${p.message}`, { file, line: 1, fix: `rename the file, e.g. to ${suggestedSchemaFile(p.name)}` }));
       } else if (p.kind === "json") {
         const pos = /position (\d+)/.exec(p.message);
         const lc = pos ? lineCol(text, Number(pos[1])) : undefined;
-        errors.push(
+        d.error(
           configError("config-schema-json", `the schema is not valid JSON: ${p.message}`, {
             file,
             ...(lc ? { line: lc.line, column: lc.column } : {}),
@@ -44,7 +44,7 @@ export function loadSchemas(files: { file: string; text: string }[], errors: Bal
           }),
         );
       } else {
-        errors.push(configError("config-schema-invalid", "a schema must be a JSON object", { file, line: 1, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' }));
+        d.error(configError("config-schema-invalid", "a schema must be a JSON object", { file, line: 1, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' }));
       }
       continue;
     }
@@ -59,9 +59,8 @@ export function loadSchemas(files: { file: string; text: string }[], errors: Bal
   return out;
 }
 
-/** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. Loads ajv (only a build whose schemas changed needs to). */
-export async function compileAll(schemas: LoadedSchema[], errors: BaleError[]): Promise<void> {
-  const { makeAjv } = await import("./ajv.js");
+/** Compiles every schema with ajv (strict) so broken schemas are reported even if unused. */
+export function compileAll(schemas: LoadedSchema[], d: Diagnostics): void {
   const ajv = makeAjv([...schemas, serviceSource()]);
   const byName = new Map(schemas.map((s) => [s.name, s]));
   const seen = new Set<string>();
@@ -88,7 +87,7 @@ export async function compileAll(schemas: LoadedSchema[], errors: BaleError[]): 
       const key = `${culprit.file}\0${msg}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      errors.push(
+      d.error(
         configError("config-schema-invalid", `the schema is invalid: ${msg}`, {
           file: culprit.file,
           ...(loc ?? { line: 1 }),

@@ -3,12 +3,13 @@
  * file under the root changes, and reports each build to the caller.
  */
 import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, join, relative } from "node:path";
 import { BaleErrors } from "../errors.js";
-import { build, DEFAULT_MEMORY_LIMIT_MB, type BuildReport, type CompileOptions } from "./build.js";
-import { readProjectFile, SKIP_DIRS } from "./discover.js";
+import { build, prepare, type BuildReport, type CompileOptions } from "./build.js";
+import { SKIP_DIRS } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
 import { WorkerPool } from "./pool.js";
+import { validateOptions } from "../options.js";
 
 export interface WatchOptions extends CompileOptions {
   /** Called after every build (the first one included). */
@@ -28,15 +29,11 @@ export interface ConfigWatcher {
 }
 
 export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
-  const root = resolve(o.root ?? ".");
-  const out = resolve(o.out ?? join(root, "out"));
-  let memoryLimitMb = o.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
-  try {
-    memoryLimitMb = o.memoryLimitMb ?? readProjectFile(root).memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
-  } catch {
-    /* the first build reports it */
-  }
-  const pool = new WorkerPool({ memoryLimitMb, ...(o.workers !== undefined ? { size: o.workers } : {}) });
+  validateOptions("watchConfigs", o);
+  // The pool is made once, with the limits of the project as it is now; each build prepares again
+  // (bale.config.json may change while watching; a problem in it is each build's first error).
+  const { root, out, memoryLimitMb, workers } = prepare(o);
+  const pool = new WorkerPool({ memoryLimitMb, ...(workers !== undefined ? { size: workers } : {}) });
   const opts: CompileOptions = { ...o, root, out };
   let running: Promise<void> | undefined;
   let again = false;
@@ -45,7 +42,7 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
 
   const runOnce = async (): Promise<void> => {
     try {
-      const r = await build(opts, { pool }, true);
+      const r = await build(prepare(opts), { pool }, true);
       o.onBuild?.(r);
     } catch (e) {
       if (e instanceof BaleErrors) o.onError?.(e);

@@ -16,7 +16,7 @@ export type DiagnosticArea = "pack" | "archive" | "config" | "gen" | "fleet";
 
 export interface DiagnosticDef {
   readonly area: DiagnosticArea;
-  /** "error" stops the command (exit 1); no code is a warning today. */
+  /** "error" stops the command (exit 1); a "warning" is reported beside a result (e.g. `PackResult.warnings`). */
   readonly severity: "error" | "warning";
   /** One line for the README table, in Markdown. */
   readonly summary: string;
@@ -35,16 +35,23 @@ export const AREA_ANCHORS: Readonly<Record<DiagnosticArea, string>> = {
   fleet: "fleet-error-codes",
 };
 
-const e = <A extends DiagnosticArea>(area: A, summary: string, more: { fix?: string; anchor?: string } = {}): DiagnosticDef & { area: A } => ({
+const e = <A extends DiagnosticArea>(area: A, summary: string, more: { fix?: string; anchor?: string } = {}): DiagnosticDef & { area: A; severity: "error" } => ({
   area,
   severity: "error",
   summary,
   ...more,
 });
 
+const w = <A extends DiagnosticArea>(area: A, summary: string, more: { fix?: string; anchor?: string } = {}): DiagnosticDef & { area: A; severity: "warning" } => ({
+  area,
+  severity: "warning",
+  summary,
+  ...more,
+});
+
 export const DIAGNOSTICS = {
   // ---- bale pack
-  "pack-bad-option": e("pack", "`pack()` got an option it does not know (library API)", { anchor: "library-api" }),
+  "pack-bad-option": e("pack", "`pack()` got an unknown option or a value of the wrong type (library API)", { anchor: "library-api" }),
   "pack-bad-level": e("pack", "`--level` or `--runtime-level` is not a whole number from 1 to 19"),
   "pack-bad-epoch": e("pack", "`SOURCE_DATE_EPOCH` is not a whole number of seconds", {
     fix: "set SOURCE_DATE_EPOCH to a Unix timestamp, e.g. $(git log -1 --format=%ct)",
@@ -106,8 +113,30 @@ export const DIAGNOSTICS = {
   "pack-target-binary": e("pack", "a native binary the app would load is built for another machine than the target", {
     anchor: "packing-for-another-platform---target",
   }),
+  // warnings of bale pack: the archive is written, but may behave differently from the app in its project
+  "pack-file-outside-project": w("pack", "a file the app reads lies outside the project: left out (pack it with `--include`)", { anchor: "what-goes-in-the-app-as-it-is-in-its-project" }),
+  "pack-dependency-missing": w("pack", "a dependency in package.json is not installed (run `npm install` before packing): left out"),
+  "pack-dynamic-name": w("pack", "`require()`/`import()` of a computed name in the app's own code: a package it loads is packed only if the project declares it or `--external` names it", {
+    anchor: "what-goes-in-the-app-as-it-is-in-its-project",
+  }),
+  "pack-dynamic-path": w("pack", "`require()`/`import()` of a computed path where the project is not packed whole: only the files the tracer found are packed (`--include` the others)", {
+    anchor: "what-goes-in-the-app-as-it-is-in-its-project",
+  }),
+  "pack-trace-warning": w("pack", "the tracer (@vercel/nft) could not follow something in a file it read"),
+  "pack-target-not-installed": w("pack", "the app loads a package npm did not install for `--target` (not a production dependency): left out", {
+    anchor: "packing-for-another-platform---target",
+  }),
+  "pack-target-no-lockfile": w("pack", "no lockfile: the dependencies for `--target` were installed with `npm install`, so their versions may differ", {
+    anchor: "packing-for-another-platform---target",
+  }),
+  "pack-target-optional-no-build": w("pack", "an optional dependency gets its addon from an install script: packed without a build for `--target`", {
+    anchor: "packing-for-another-platform---target",
+  }),
 
   // ---- archives at run time, inspect / verify / extract, the cache
+  "archive-bad-option": e("archive", "`inspect()`, `verify()`, `extract()`, `cacheList()` or `cachePrune()` got an unknown option or a value of the wrong type (library API)", {
+    anchor: "library-api",
+  }),
   "archive-unreadable": e("archive", "the archive cannot be opened, or is a directory"),
   "archive-corrupt": e("archive", "not a valid bale archive: bad index, trailer or hash, or a damaged embedded runtime", { anchor: "running-an-archive" }),
   "archive-format": e("archive", "the archive's format version is newer than this bale reads", {
@@ -145,6 +174,7 @@ export const DIAGNOSTICS = {
   }),
 
   // ---- the config compiler
+  "config-bad-option": e("config", "`compileConfigs()`, `checkConfigs()` or `watchConfigs()` got an unknown option or a value of the wrong type (library API)", { anchor: "library-api" }),
   "config-root-missing": e("config", "the root does not exist"),
   "config-project-file": e("config", "`bale.config.json` is invalid"),
   "config-schema-json": e("config", "a schema file is not valid JSON"),
@@ -176,6 +206,7 @@ export const DIAGNOSTICS = {
   "config-output": e("config", "the output directory cannot be written or is not bale's"),
 
   // ---- bale gen
+  "gen-bad-option": e("gen", "`generateBindings()` or `renderBindings()` got an unknown option or a value of the wrong type (library API)", { anchor: "library-api" }),
   "gen-root": e("gen", "the project root is not a directory"),
   "gen-no-manifest": e("gen", "there is no `bale-manifest.json` (run `bale config build` first)"),
   "gen-manifest": e("gen", "`bale-manifest.json` is not a version 1 bale manifest", { fix: "Rebuild it with `bale config build`" }),
@@ -209,6 +240,9 @@ export const DIAGNOSTICS = {
   "gen-write": e("gen", "the output directory cannot be created or written (the previous output is left as it was)"),
 
   // ---- the fleet
+  "fleet-bad-option": e("fleet", "a fleet function (`publishConfigs()`, `fleetStatus()`, ...) got an unknown option or a value of the wrong type (library API)", {
+    anchor: "library-api",
+  }),
   "config-publish-conflict": e("fleet", "the manifest changed since it was read (another publisher won); names both hashes"),
   "config-publish-interrupted": e("fleet", "etcd went away during a publish; says whether it landed"),
   "config-publish-modified": e("fleet", "`--no-build`: a file in `out/` differs from the sha256 the build recorded"),
@@ -230,6 +264,9 @@ export const DIAGNOSTICS = {
 
 /** Every code bale reports. A string that is not one of these fails `tsc` where a BaleError is made. */
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+
+/** The codes whose severity is "warning" (what `Diagnostics.warn` takes). */
+export type WarningCode = { [K in DiagnosticCode]: (typeof DIAGNOSTICS)[K]["severity"] extends "warning" ? K : never }[DiagnosticCode];
 
 /** The codes of one area (e.g. the config compiler's, for its public CONFIG_ERROR_CODES). */
 export type AreaCode<A extends DiagnosticArea> = { [K in DiagnosticCode]: (typeof DIAGNOSTICS)[K]["area"] extends A ? K : never }[DiagnosticCode];

@@ -41,7 +41,8 @@ export function renderAreaTable(area: DiagnosticArea): string {
     if (d.area !== area) continue;
     const anchor = "anchor" in d ? d.anchor : undefined;
     const see = anchor !== undefined && anchor !== AREA_ANCHORS[area] ? ` ([more](#${anchor}))` : "";
-    rows.push(`| \`${code}\` | ${d.summary.replace(/\|/g, "\\|")}${see} |`);
+    const warning = d.severity === "warning" ? "*warning:* " : "";
+    rows.push(`| \`${code}\` | ${warning}${d.summary.replace(/\|/g, "\\|")}${see} |`);
   }
   return rows.join("\n");
 }

@@ -7,6 +7,7 @@ import { basename, join, resolve } from "node:path";
 import type { BuildSession } from "../config-compiler/build.js";
 import type { Manifest } from "../config-compiler/types.js";
 import { BaleError } from "../errors.js";
+import { validateOptions } from "../options.js";
 import { EtcdClient, EtcdRequestError, EtcdUnreachable, parseEndpoints, type KeyValue } from "./etcd.js";
 import {
   blobPuts,
@@ -189,6 +190,7 @@ const manifestPuts = (prefix: string, artifacts: Record<string, FleetArtifact>, 
 
 /** Builds (unless build: false) and publishes every artifact, all-or-nothing, guarded against concurrent publishers. */
 export async function publishConfigs(o: PublishOptions): Promise<PublishResult> {
+  validateOptions("publishConfigs", o);
   const t0 = performance.now();
   const root = resolve(o.root ?? ".");
   const out = resolve(o.out ?? join(root, "out"));
@@ -208,8 +210,8 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
     const session: BuildSession = {};
     if (o.build !== false) {
       // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
-      const { build } = await import("../config-compiler/build.js");
-      await build({ root, out }, session, true);
+      const { build, prepare } = await import("../config-compiler/build.js");
+      await build(prepare({ root, out }), session, true);
     }
     const written = session.written;
     const t1 = performance.now();
@@ -270,6 +272,7 @@ export interface ManifestStatus {
 
 /** What is live (and which canaries exist). */
 export async function fleetStatus(o: FleetOptions): Promise<FleetStatus> {
+  validateOptions("fleetStatus", o);
   return withClient(o, async (client, prefix) => {
     const r = await client.range(keys.manifests(prefix), { prefix: true });
     let live: ManifestStatus | null = null;
@@ -294,6 +297,7 @@ export async function fleetStatus(o: FleetOptions): Promise<FleetStatus> {
 
 /** The last `limit` manifest swaps, newest first. */
 export async function fleetHistory(o: FleetOptions & { limit?: number }): Promise<HistoryRecord[]> {
+  validateOptions("fleetHistory", o);
   return withClient(o, async (client, prefix) => (await readHistory(client, prefix, o.limit ?? 20)).map((h) => h.record));
 }
 
@@ -331,6 +335,7 @@ export interface RollbackOptions extends FleetOptions {
 
 /** Republishes an earlier manifest through the same guarded swap. */
 export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult> {
+  validateOptions("rollbackConfigs", o);
   const t0 = performance.now();
   return withClient(o, async (client, prefix) => {
     const cur = await readForReplace(client, prefix, keys.live(prefix));
@@ -359,6 +364,7 @@ export interface PromoteOptions extends FleetOptions {
 
 /** Makes a canary's manifest live for everyone (and removes the canary key in the same transaction). */
 export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
+  validateOptions("promoteCanary", o);
   const t0 = performance.now();
   const name = checkCanaryName(o.canary);
   return withClient(o, async (client, prefix) => {

@@ -3,18 +3,16 @@
  * temp file beside the output, fsynced, mode 0755, then renamed into place —
  * an earlier good archive at that path survives any failure.
  */
-import { createHash } from "node:crypto";
-import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ArchiveIndex, encodeTrailer, FORMAT_RUNTIME, FORMAT_VERSION } from "../archive/format.js";
 import type { EmbeddedRuntime } from "./runtime.js";
-import { uniqueSuffix } from "../archive/cache.js";
-import { BaleError, userIoError } from "../errors.js";
+import { sha256 } from "../archive/io.js";
+import { userIoError, writeFileAtomic } from "../atomic.js";
+import { BaleError } from "../errors.js";
 import { preludeForIndex, renderPrelude } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
-
-const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 let extractorCache: Buffer | undefined;
 /** The built extractor segment (deflated JS + wasm decoder): beside this module in dist/, or in dist/ when running from src/ (tests). */
@@ -132,31 +130,11 @@ export function assemble(a: AssembleInput): Assembled {
   return { index, parts, size: parts.reduce((n, p) => n + p.length, 0) };
 }
 
-/** Writes `parts` to `output` atomically with mode 0755. */
+/** Writes `parts` to `output` atomically (src/atomic.ts: temp beside it, fsynced, renamed) with mode 0755. */
 export function writeExecutable(output: string, parts: Buffer[]): void {
-  const tmp = join(dirname(output), `.${basename(output)}.tmp-${uniqueSuffix()}`);
-  let fd: number;
   try {
-    fd = openSync(tmp, "wx", 0o755);
+    writeFileAtomic(output, parts, { mode: 0o755, durable: true });
   } catch (e) {
-    userIoError(e, "pack-output-unwritable", "cannot write the archive here", output, "pass -o with a path in a directory you may write to");
-  }
-  try {
-    for (const p of parts) {
-      let off = 0;
-      while (off < p.length) off += writeSync(fd, p, off, p.length - off);
-    }
-    fchmodSync(fd, 0o755); // whatever the umask
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, output);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    rmSync(tmp, { force: true });
-    userIoError(e, "pack-output-unwritable", "cannot write the archive here", output, "free some space or pass -o with another path");
+    userIoError(e, "pack-output-unwritable", "cannot write the archive here", output, "pass -o with a path in a directory you may write to, with room");
   }
 }

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { extname, relative } from "node:path";
 import * as acorn from "acorn";
 import { transformSync } from "esbuild";
+import type { BaleWarning } from "../diagnostics/collector.js";
 
 type Node = acorn.Node & Record<string, unknown>;
 
@@ -149,16 +150,16 @@ export function findDynamicLoads(file: string): DynamicLoad[] {
 }
 
 /** One warning per computed load that may miss something, relative to `root`. */
-export function dynamicWarnings(files: Iterable<string>, root: string, wholeProject: boolean): string[] {
-  const out: string[] = [];
+export function dynamicWarnings(files: Iterable<string>, root: string, wholeProject: boolean): BaleWarning[] {
+  const out: BaleWarning[] = [];
   for (const f of files) {
     if (!/\.(c|m)?(j|t)sx?$/.test(f) || f.endsWith(".d.ts")) continue;
     for (const d of findDynamicLoads(f)) {
       const at = `${relative(root, d.file) || d.file}:${d.line}`;
       if (d.kind === "name") {
-        out.push(`${at}: ${d.call}() of a computed name: a package it loads is packed only if the project's dependencies or --external name it`);
+        out.push({ code: "pack-dynamic-name", message: `${at}: ${d.call}() of a computed name: a package it loads is packed only if the project's dependencies or --external name it` });
       } else if (!wholeProject) {
-        out.push(`${at}: ${d.call}() of a computed path: only the files the tracer found for it are packed; add others with --include`);
+        out.push({ code: "pack-dynamic-path", message: `${at}: ${d.call}() of a computed path: only the files the tracer found for it are packed; add others with --include` });
       }
     }
   }

@@ -6,12 +6,16 @@
  * as node_modules lays them out, the entry run in place. TypeScript is compiled file by file beside
  * its source. `bundle: true` opts into esbuild bundling of the app's code and pure-JS packages.
  *
- * Phases, top to bottom: check options -> trace -> plan (own files, packages, compiled TS) ->
- * build the payload tree -> write the archive.
+ * Steps, top to bottom (see pack()): check options -> embed a runtime -> collect (trace, stage for
+ * another platform, plan: own files, packages, compiled TS) -> build the payload tree -> write the
+ * archive. Warnings go to one Diagnostics collector and come back in `PackResult.warnings`.
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { BaleError, userIoError } from "../errors.js";
+import { userIoError } from "../atomic.js";
+import { BaleError } from "../errors.js";
+import { Diagnostics, type BaleWarning } from "../diagnostics/collector.js";
+import { validateOptions } from "../options.js";
 import { satisfies } from "../runtime-stub/node-version.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { ArchiveIndex } from "../archive/format.js";
@@ -88,8 +92,8 @@ export interface PackResult {
   externalPackages: string[];
   /** What was left out because it never runs. */
   pruned: { installOnly: string[]; buildFiles: number; buildBytes: number; otherPlatforms?: string[] };
-  /** Things that may make the archive behave differently from the app in its project. */
-  warnings: string[];
+  /** Things that may make the archive behave differently from the app in its project (catalog codes of severity "warning"). */
+  warnings: BaleWarning[];
   /** The embedded Node.js runtime, or null when the archive runs on the host's node. */
   runtime: RuntimeInfo | null;
   /** The zstd implementation that compressed the payload (zstd-napi unless it is not installed). */
@@ -101,10 +105,6 @@ export interface PackResult {
 
 const APP = "app";
 const CONFIG = "config";
-const PACK_OPTION_KEYS = new Set<string>([
-  "entry", "output", "name", "include", "extraEntries", "external", "exclude", "bundle", "config", "nodeOptions", "level", "sourcemap", "node", "sourceDateEpoch", "cwd",
-  "runtime", "runtimeLevel", "target",
-]);
 
 interface Checked {
   cwd: string;
@@ -129,6 +129,11 @@ interface Checked {
   target: Target | null;
   /** The platform of the archive (the target, else this host's): the embedded runtime's. */
   platform: Platform;
+  runtimeLevel: number | undefined;
+  /** `node` as given: the range the archive requires. */
+  nodeRange: string | undefined;
+  /** `sourcemap` as given (its default depends on what is compiled). */
+  sourcemap: boolean | undefined;
 }
 
 function sourceDateEpoch(o: PackOptions): number {
@@ -171,11 +176,9 @@ function existing(paths: string[], base: string, what: string, fixBase: string):
   });
 }
 
-/** Phase 1: options, merged with the project's `"bale"` block, checked. */
+/** Check options: the options, merged with the project's `"bale"` block, checked. */
 function checkOptions(o: PackOptions): Checked {
-  for (const k of Object.keys(o)) {
-    if (!PACK_OPTION_KEYS.has(k)) throw new BaleError("pack-bad-option", `unknown pack option "${k}"`, { fix: `use only ${[...PACK_OPTION_KEYS].join(", ")}` });
-  }
+  validateOptions("pack", o);
   const cwd = o.cwd ?? process.cwd();
   const level = o.level ?? DEFAULT_LEVEL;
   checkLevel(level);
@@ -243,6 +246,9 @@ function checkOptions(o: PackOptions): Checked {
     runtimeBase: o.runtime !== undefined ? cwd : project.root,
     platform: platform ?? (hostPlatform() as Platform),
     target,
+    runtimeLevel: o.runtimeLevel,
+    nodeRange: o.node,
+    sourcemap: o.sourcemap,
   };
 }
 
@@ -278,10 +284,9 @@ interface Plan {
   traced: ReadonlyMap<string, unknown>;
   sourcemap: boolean;
   closure: Closure | null;
-  warnings: string[];
 }
 
-function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], skip: Set<string>, warnings: string[]): Set<string> {
+function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], skip: Set<string>, d: Diagnostics): Set<string> {
   const own = new Set<string>();
   const inPackage = (f: string): boolean => packageRootOf(f) !== null || packageRoots.some((r) => isBelow(f, r));
   const included = (f: string): boolean => c.includes.some((i) => f === i || isBelow(f, i));
@@ -293,7 +298,8 @@ function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], 
       continue;
     }
     const by = info.parents.find((p) => !packageRootOf(p)) ?? info.parents[0];
-    warnings.push(
+    d.warn(
+      "pack-file-outside-project",
       `${f} is read by ${by ? whereNamed(by, f, c.project.root) : "the app"} but lies outside the project (${c.project.root}): left out; ` +
         `pack it with --include if the app needs it at run time`,
     );
@@ -313,9 +319,9 @@ function whereNamed(reader: string, read: string, root: string): string {
   }
 }
 
-/** Phase 3a (default): the project's files and its dependency closure, the entry run in place. */
-async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string, staging: Staging | null): Promise<Plan> {
-  const warnings: string[] = [];
+/** Collect (default): the project's files and its dependency closure, the entry run in place. */
+async function planInPlace(c: Checked, trace: TraceResult, target: string, staging: Staging | null, d: Diagnostics): Promise<Plan> {
+  const sourcemapOpt = c.sourcemap;
   const entries = [c.entry.file, ...c.extraEntries];
   const graph = await ownGraph(entries, c.project.root);
   const hasTs = [...graph.inputs].some((f) => TS_FILE.test(f) && !f.endsWith(".d.ts"));
@@ -337,18 +343,15 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   }
   const closureInput = { projectRoot: c.project.root, projectPkg: c.project.pkg, projectIsPackage, traced, external: c.external };
   // For another platform, the packages come from the install for it (target.ts), at the same places.
-  const staged = staging === null ? null : stagedClosure(staging, closureInput, warnings);
+  const staged = staging === null ? null : stagedClosure(staging, closureInput, d);
   const closure = staged?.closure ?? dependencyClosure(closureInput);
   for (const m of closure.missing) {
-    warnings.push(
-      staging === null
-        ? `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`
-        : `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but npm did not install it for ${staging.target}: left out`,
-    );
+    if (staging === null) d.warn("pack-dependency-missing", `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`);
+    else d.warn("pack-target-not-installed", `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but npm did not install it for ${staging.target}: left out`);
   }
   const packages = staged?.packages ?? new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
   const skip = new Set<string>(compiled ? compiled.files.keys() : []);
-  const ownFiles = tracedOwnFiles(c, trace, [...packages.keys()], skip, warnings);
+  const ownFiles = tracedOwnFiles(c, trace, [...packages.keys()], skip, d);
   // Own files esbuild reached that nft did not report (e.g. JSON imported by compiled TS).
   for (const f of graph.inputs) if (!skip.has(f) && !TS_FILE.test(f) && !packageRootOf(f)) ownFiles.add(f);
   const entryFile = compiled?.files.get(c.entry.file)?.file ?? realpathSync(c.entry.file);
@@ -356,7 +359,7 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
   // the app hands them by path (eslint.config.js, .prettierrc, postcss.config.js) that no tracer sees.
   const projectTree = c.project.packageJsonFile !== null && !projectIsPackage ? c.project.root : null;
   const ownCode = [...graph.inputs, ...ownFiles].filter((f) => !packageRootOf(f));
-  warnings.push(...dynamicWarnings(new Set(ownCode), c.project.root, projectTree !== null));
+  d.addWarnings(dynamicWarnings(new Set(ownCode), c.project.root, projectTree !== null));
   return {
     mode: "in-place",
     entryFile,
@@ -370,13 +373,12 @@ async function planInPlace(c: Checked, trace: TraceResult, sourcemapOpt: boolean
     traced: trace.files,
     sourcemap: sourcemapOpt === true || (sourcemap && compiled !== null),
     closure,
-    warnings,
   };
 }
 
-/** Phase 3b (`bundle`): esbuild bundles the app and its pure-JS packages; the rest stays whole. */
-async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean | undefined, target: string, staging: Staging | null): Promise<Plan> {
-  const warnings: string[] = [];
+/** Collect (`bundle`): esbuild bundles the app and its pure-JS packages; the rest stays whole. */
+async function planBundle(c: Checked, trace: TraceResult, target: string, staging: Staging | null, d: Diagnostics): Promise<Plan> {
+  const sourcemapOpt = c.sourcemap;
   // --external packages (with what they depend on) stay whole in bundle mode too.
   const closure = dependencyClosure({ projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: c.external });
   const external = unbundledPackages(trace, new Set(closure.packages.keys()));
@@ -395,17 +397,17 @@ async function planBundle(c: Checked, trace: TraceResult, sourcemapOpt: boolean 
     if (b.map) generated.set(`${b.file}.map`, b.map);
     for (const i of b.inputs) bundledInputs.add(i);
     for (const n of b.nativeFiles) trace.files.set(n, trace.files.get(n) ?? { reasons: ["asset"], parents: [] });
-    warnings.push(...dynamicWarnings(new Set([...bundledInputs].filter((f) => !packageRootOf(f))), c.project.root, false));
+    d.addWarnings(dynamicWarnings(new Set([...bundledInputs].filter((f) => !packageRootOf(f))), c.project.root, false));
   }
   // Own files the bundle does not contain (runtime files, scripts run as processes or workers) stay as files.
   const skip = new Set<string>([c.entry.file, ...[...bundledInputs].filter((f) => !isRuntimeFile(f, trace.files.get(f) ?? { reasons: [], parents: [] }))]);
-  const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, warnings);
+  const ownFiles = tracedOwnFiles(c, trace, externalRoots, skip, d);
   if (c.entry.packageJson) ownFiles.add(c.entry.packageJson);
-  const plan: Plan = { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null, warnings };
+  const plan: Plan = { mode: "bundle", entryFile, generated, ownFiles, projectTree: null, packages: external, symlinks: trace.symlinks, traced: trace.files, sourcemap, closure: null };
   if (staging !== null) {
     // Another platform: the packages kept whole come from the install for it, found from the top-level ones.
-    const staged = stagedClosure(staging, { projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: topLevel(c, external, staging.target) }, warnings);
-    for (const m of staged.closure.missing) warnings.push(`${m} is kept out of the bundle but npm did not install it for ${staging.target}: left out`);
+    const staged = stagedClosure(staging, { projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: topLevel(c, external, staging.target) }, d);
+    for (const m of staged.closure.missing) d.warn("pack-target-not-installed", `${m} is kept out of the bundle but npm did not install it for ${staging.target}: left out`);
     plan.packages = staged.packages;
     plan.sources = staged.sources;
     plan.symlinks = new Map([...[...trace.symlinks].filter(([l]) => !l.includes(`${sep}node_modules${sep}`)), ...staged.symlinks]);
@@ -424,8 +426,17 @@ function topLevel(c: Checked, external: Map<string, string>, platform: Target): 
   return [...names].sort();
 }
 
-/** Phase 4: the payload tree, at paths relative to the archive root. */
-function buildTree(c: Checked, plan: Plan): { tree: PayloadTree; entry: string; pruned: PackResult["pruned"]; at: (abs: string) => string } {
+interface Built {
+  tree: PayloadTree;
+  /** The entry's path in the archive. */
+  entry: string;
+  pruned: PackResult["pruned"];
+  /** The archive path of an absolute path. */
+  at: (abs: string) => string;
+}
+
+/** The payload tree, at paths relative to the archive root. */
+function buildTree(c: Checked, plan: Plan): Built {
   const pkgJsons = c.project.packageJsonFile ? [c.project.packageJsonFile] : [];
   const root = archiveRoot([
     plan.entryFile,
@@ -520,59 +531,94 @@ function countTree(abs: string, isDir: boolean): { files: number; bytes: number 
   return { files, bytes };
 }
 
+/** Packs an app into one executable file. Steps, top to bottom; nothing is written before the last. */
 export async function pack(o: PackOptions): Promise<PackResult> {
-  const held: { staging: Staging | null } = { staging: null };
+  const clock = new Clock();
+  const c = checkOptions(o);
+  clock.lap("optionsMs");
+  const d = new Diagnostics();
+  const rt = await embedRuntime(c);
+  clock.lap("runtimeMs");
+  let staging: Staging | null = null;
   try {
-    return await packWith(o, held);
+    const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
+    for (const m of trace.warnings) d.warn("pack-trace-warning", m);
+    clock.lap("traceMs");
+    staging = await stage(c, d);
+    clock.lap("stageMs");
+    const plan = c.bundle ? await planBundle(c, trace, rt.target, staging, d) : await planInPlace(c, trace, rt.target, staging, d);
+    clock.lap("bundleMs");
+    const built = buildTree(c, plan);
+    if (c.target !== null) checkForTarget(c, plan, built, staging, d);
+    const tar = await writeTar(built.tree, c.epoch);
+    clock.lap("tarMs");
+    const archive = await writeArchive(c, rt, plan, built.entry, tar);
+    clock.lap("compressMs");
+    return result(c, rt, plan, built, archive, staging, d, clock);
   } finally {
-    held.staging?.dispose(); // a staging install that is not a cache entry
+    staging?.dispose(); // a staging install that is not a cache entry
   }
 }
 
-async function packWith(o: PackOptions, held: { staging: Staging | null }): Promise<PackResult> {
-  const t0 = performance.now();
-  const c = checkOptions(o);
+/** Each step's time, and the total since the clock was made. */
+class Clock {
+  private readonly t0 = performance.now();
+  private mark = this.t0;
+  readonly ms = { optionsMs: 0, runtimeMs: 0, traceMs: 0, stageMs: 0, bundleMs: 0, tarMs: 0, compressMs: 0 };
+  lap(k: keyof Clock["ms"]): void {
+    const now = performance.now();
+    this.ms[k] += now - this.mark;
+    this.mark = now;
+  }
+  total(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+}
 
-  const tRuntime = performance.now();
+interface EmbeddedRuntime {
+  runtime: Awaited<ReturnType<typeof prepareRuntime>>;
+  /** The index's node range. */
+  node: string;
+  /** esbuild's target for code bale compiles (node<major>). */
+  target: string;
+}
+
+/** The runtime to embed (none for "system"), checked against the node range the app asks for. */
+async function embedRuntime(c: Checked): Promise<EmbeddedRuntime> {
   const runtime = await prepareRuntime({
     spec: c.runtime,
     platform: c.platform,
     cwd: c.runtimeBase,
-    ...(o.runtimeLevel !== undefined ? { level: o.runtimeLevel } : {}),
-    check: (info) => void runtimeRange(info, o.node),
+    ...(c.runtimeLevel !== undefined ? { level: c.runtimeLevel } : {}),
+    check: (info) => void runtimeRange(info, c.nodeRange),
   });
-  const node = runtime ? runtimeRange(runtime.info, o.node) : (o.node ?? ">=20");
-  const runtimeMs = performance.now() - tRuntime;
-  const target = `node${minNodeMajor(node)}`;
+  const node = runtime ? runtimeRange(runtime.info, c.nodeRange) : (c.nodeRange ?? ">=20");
+  return { runtime, node, target: `node${minNodeMajor(node)}` };
+}
 
-  const tTrace = performance.now();
-  const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
-  const tStage = performance.now();
-  // Another platform: its production dependencies, installed for it (cached); nothing to install without a package.json.
-  const stageWarnings: string[] = [];
-  const staging = c.target !== null && c.project.packageJsonFile !== null ? await stageInstall(c.project.root, c.target, stageWarnings) : null;
-  held.staging = staging;
-  const tBundle = performance.now();
-  const plan = c.bundle ? await planBundle(c, trace, o.sourcemap, target, staging) : await planInPlace(c, trace, o.sourcemap, target, staging);
-  const tTar = performance.now();
+/** For another platform: its production dependencies, installed for it (cached); nothing to install without a package.json. */
+async function stage(c: Checked, d: Diagnostics): Promise<Staging | null> {
+  return c.target !== null && c.project.packageJsonFile !== null ? await stageInstall(c.project.root, c.target, d) : null;
+}
 
-  const { tree, entry, pruned, at } = buildTree(c, plan);
-  if (c.target !== null) {
-    const pkgs = new Map<string, TargetPackage>();
-    for (const [root, name] of plan.packages) pkgs.set(at(root), { at: root, source: plan.sources?.get(root) ?? root, name });
-    const checked = checkTargetBinaries({ target: c.target, tree, packages: pkgs, staging, declaredIn: c.project.packageJsonFile }, c.project.pkg);
-    plan.warnings.push(...checked.warnings);
-    pruned.otherPlatforms = checked.pruned;
-  }
-  const tar = await writeTar(tree, c.epoch);
-  const tCompress = performance.now();
+/** For another platform: every binary in the tree is for it (others are pruned where the package has the target's too). */
+function checkForTarget(c: Checked, plan: Plan, built: Built, staging: Staging | null, d: Diagnostics): void {
+  const target = c.target as Target;
+  const pkgs = new Map<string, TargetPackage>();
+  for (const [root, name] of plan.packages) pkgs.set(built.at(root), { at: root, source: plan.sources?.get(root) ?? root, name });
+  const checked = checkTargetBinaries({ target, tree: built.tree, packages: pkgs, staging, declaredIn: c.project.packageJsonFile }, c.project.pkg);
+  d.addWarnings(checked.warnings);
+  built.pruned.otherPlatforms = checked.pruned;
+}
+
+/** Compresses the payload and writes the archive (prelude, extractor, runtime, payload, index). */
+async function writeArchive(c: Checked, rt: EmbeddedRuntime, plan: Plan, entry: string, tar: Awaited<ReturnType<typeof writeTar>>): Promise<{ assembled: ReturnType<typeof assemble>; compressor: PackResult["compressor"] }> {
   const z = await compress(tar.tar, c.level);
-  const nodeOptions = [...(plan.sourcemap ? ["--enable-source-maps"] : []), ...c.nodeOptions.split(/\s+/).filter(Boolean)];
-  const a = assemble({
+  const assembled = assemble({
     name: c.name,
     entry,
-    node,
-    nodeOptions,
+    node: rt.node,
+    nodeOptions: [...(plan.sourcemap ? ["--enable-source-maps"] : []), ...c.nodeOptions.split(/\s+/).filter(Boolean)],
     configDir: c.configDir === null ? null : CONFIG,
     payload: z.data,
     level: c.level,
@@ -580,38 +626,51 @@ async function packWith(o: PackOptions, held: { staging: Staging | null }): Prom
     files: tar.files,
     unpackedSize: tar.unpackedSize,
     sourceDateEpoch: c.epoch,
-    runtime,
+    runtime: rt.runtime,
   });
   try {
     mkdirp(dirname(c.output));
   } catch (e) {
     userIoError(e, "pack-output-unwritable", "cannot create the output's directory", c.output, "pass -o with a path in a directory you may write to");
   }
-  writeExecutable(c.output, a.parts);
-  const tEnd = performance.now();
+  writeExecutable(c.output, assembled.parts);
+  return { assembled, compressor: z.implementation };
+}
+
+function result(
+  c: Checked,
+  rt: EmbeddedRuntime,
+  plan: Plan,
+  built: Built,
+  archive: Awaited<ReturnType<typeof writeArchive>>,
+  staging: Staging | null,
+  d: Diagnostics,
+  clock: Clock,
+): PackResult {
   const pkgNames = [...plan.packages.keys()].map((r) => {
     const p = readPkg(plan.sources?.get(r) ?? r);
     return `${p?.name ?? r}@${p?.version ?? "?"}`;
   });
+  const ms = clock.ms;
   return {
     output: c.output,
-    index: a.index,
-    size: a.size,
+    index: archive.assembled.index,
+    size: archive.assembled.size,
     mode: plan.mode,
     packages: [...new Set(pkgNames)].sort(),
     externalPackages: [...new Set(plan.packages.values())].sort(),
-    pruned,
-    warnings: [...trace.warnings, ...stageWarnings, ...plan.warnings],
-    runtime: runtime?.info ?? null,
-    compressor: z.implementation,
-    ...(c.target !== null ? { target: { platform: c.target, stagingDir: staging?.lockfile ? staging.dir : null, reused: staging?.reused ?? false, stageMs: Math.round(tBundle - tStage) } } : {}),
+    pruned: built.pruned,
+    warnings: d.warnings,
+    runtime: rt.runtime?.info ?? null,
+    compressor: archive.compressor,
+    ...(c.target !== null ? { target: { platform: c.target, stagingDir: staging?.lockfile ? staging.dir : null, reused: staging?.reused ?? false, stageMs: Math.round(ms.stageMs) } } : {}),
     timings: {
-      runtimeMs: Math.round(runtimeMs),
-      traceMs: Math.round(tStage - tTrace),
-      bundleMs: Math.round(tTar - tBundle),
-      tarMs: Math.round(tCompress - tTar),
-      compressMs: Math.round(tEnd - tCompress),
-      totalMs: Math.round(tEnd - t0),
+      runtimeMs: Math.round(ms.runtimeMs),
+      traceMs: Math.round(ms.traceMs),
+      bundleMs: Math.round(ms.bundleMs),
+      tarMs: Math.round(ms.tarMs),
+      compressMs: Math.round(ms.compressMs),
+      totalMs: clock.total(),
     },
   };
 }

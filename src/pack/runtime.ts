@@ -12,16 +12,17 @@
  * 120 MB) is paid once per binary. An exact version already in the cache needs no network.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
-import { type Env, uniqueSuffix } from "../archive/cache.js";
+import type { Env } from "../archive/paths.js";
+import { sha256 } from "../archive/io.js";
 import { elfPlatform, ensurePrivateDir, hostPlatform, packCacheDir } from "./target.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
-import { BaleError, userIoError } from "../errors.js";
+import { userIoError, writeFileAtomic } from "../atomic.js";
+import { BaleError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
 import { checkRuntimeLevel, compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
 
@@ -49,7 +50,6 @@ export function runtimeCacheDir(env: Env = process.env): string {
   return join(packCacheDir(env as NodeJS.ProcessEnv), "runtimes");
 }
 
-const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 // ---- the decoder ----
 
@@ -235,12 +235,8 @@ async function compressedRuntime(bin: Buffer, hash: string, level: number, dir: 
   }
   const data = await compressRuntime(bin, level);
   mkdirp(dirname(file), 0o700);
-  const tmp = `${file}.tmp-${uniqueSuffix()}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-  const shaTmp = `${file}.sha256.tmp-${uniqueSuffix()}`;
-  writeFileSync(shaTmp, `${sha256(data)}\n`);
-  renameSync(shaTmp, `${file}.sha256`);
+  writeFileAtomic(file, data);
+  writeFileAtomic(`${file}.sha256`, `${sha256(data)}\n`);
   return data;
 }
 

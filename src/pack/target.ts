@@ -20,7 +20,9 @@ import { closeSync, copyFileSync, existsSync, lstatSync, openSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { type Platform, PLATFORMS } from "../archive/format.js";
-import { BaleError, userIoError } from "../errors.js";
+import { userIoError } from "../atomic.js";
+import { BaleError } from "../errors.js";
+import type { BaleWarning, Diagnostics } from "../diagnostics/collector.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { PayloadTree } from "./payload.js";
 import type { PackageJson } from "./project.js";
@@ -268,7 +270,7 @@ function npmErrorLines(output: string): string[] {
  * Installs the project's production dependencies for `target` into a staging directory (or reuses
  * the cached one). `warnings` gets a line when there is no lockfile.
  */
-export async function stageInstall(projectRoot: string, target: Target, warnings: string[]): Promise<Staging> {
+export async function stageInstall(projectRoot: string, target: Target, d: Diagnostics): Promise<Staging> {
   const ir = installRootOf(projectRoot);
   const copies: string[] = ["package.json", ".npmrc", ...(ir.lockfile ? [relative(ir.root, ir.lockfile)] : []), ...ir.members.map((m) => `${m}/package.json`)];
   const present = copies.filter((c) => existsSync(join(ir.root, c)));
@@ -281,7 +283,8 @@ export async function stageInstall(projectRoot: string, target: Target, warnings
   const base = { target, installRoot: ir.root, lockfile: ir.lockfile };
   if (ir.lockfile !== null && existsSync(join(finalDir, MARKER))) return { ...base, dir: finalDir, reused: true, dispose: () => {} };
   if (ir.lockfile === null) {
-    warnings.push(
+    d.warn(
+      "pack-target-no-lockfile",
       `no package-lock.json or npm-shrinkwrap.json in ${ir.root}: the dependencies for ${target} were installed with \`npm install\`, so their versions may differ from the project's; commit a lockfile to pack the versions you tested`,
     );
   }
@@ -356,7 +359,7 @@ export interface StagedClosure {
  * too: every package at the place it would have in the project, with the directory its files come
  * from (the staged package; a workspace member's own files stay the project's).
  */
-export function stagedClosure(s: Staging, i: ClosureInput, warnings: string[]): StagedClosure {
+export function stagedClosure(s: Staging, i: ClosureInput, d: Diagnostics): StagedClosure {
   const projectDir = toStage(s, i.projectRoot);
   const traced = new Set<string>();
   for (const h of i.traced) {
@@ -371,7 +374,8 @@ export function stagedClosure(s: Staging, i: ClosureInput, warnings: string[]): 
     if (r !== null && isBelow(r.real, s.dir)) traced.add(r.real);
     else if (hp !== null && !forPlatform(hp, s.target)) continue; // the host's platform package: the target has its own
     else {
-      warnings.push(
+      d.warn(
+        "pack-target-not-installed",
         `${name ?? h} is loaded by the app but npm did not install it for ${s.target} (it is not a production dependency): left out; add it to "dependencies" in package.json`,
       );
     }
@@ -382,7 +386,7 @@ export function stagedClosure(s: Staging, i: ClosureInput, warnings: string[]): 
   for (const [real, p] of closure.packages) {
     if (real !== s.dir && !isBelow(real, s.dir)) {
       // Found by walking up past the staging dir: not part of the install for the target.
-      warnings.push(`${p.name} was found outside the install for ${s.target} (${real}): left out`);
+      d.warn("pack-target-not-installed", `${p.name} was found outside the install for ${s.target} (${real}): left out`);
       continue;
     }
     const at = fromStage(s, real);
@@ -420,7 +424,7 @@ export interface TargetCheckInput {
 export interface TargetCheckResult {
   /** Binaries for other machines left out of packages that also hold a build for the target (multi-platform prebuilds). */
   pruned: string[];
-  warnings: string[];
+  warnings: BaleWarning[];
 }
 
 interface Owned {
@@ -484,7 +488,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
   }
   const problems: BaleError[] = [];
   const pruned: string[] = [];
-  const warnings: string[] = [];
+  const warnings: BaleWarning[] = [];
   const fixPrebuilt = `use a version (or an alternative package) that publishes a prebuilt ${i.target} build, pack on a ${i.target} machine, or, if the app does not need it at run time, make it a devDependency`;
   for (const [owner, o] of byOwner) {
     if (o.foreign.length === 0) continue;
@@ -530,7 +534,7 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
         { file: i.declaredIn ?? p.at, fix: fixPrebuilt },
       );
       if (required.has(p.name)) problems.push(e);
-      else warnings.push(`${e.message}; packed without it, as an optional dependency`);
+      else warnings.push({ code: "pack-target-optional-no-build", message: `${e.message}; packed without it, as an optional dependency` });
       continue;
     }
     // Optional platform packages (os/cpu in the lockfile): the target's must be among those installed.

@@ -9,26 +9,14 @@
  * payload into <cache root>/<app id> atomically and exits; the prelude then
  * execs node on the app. It never touches stdin or stdout.
  */
-import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BaleError, ioErrorToUser, userIoError } from "../errors.js";
+import { BaleError } from "../errors.js";
+import { discardDir, ioErrorToUser, publishDir, syncPath, syncTree, tempIn, userIoError, writeFileAtomic } from "../atomic.js";
 import { type ArchiveIndex, readIndexFromFd } from "../archive/format.js";
-import { extractPayload, syncPath, syncTree } from "../archive/extract.js";
-import {
-  acquireLock,
-  cleanStale,
-  ensureCacheRoot,
-  entryProblem,
-  FILES,
-  filesText,
-  lstatOrNull,
-  MARKER,
-  markerText,
-  NODE_STAMP,
-  readMarker,
-  uniqueSuffix,
-  writeFileAtomic,
-} from "../archive/cache.js";
+import { extractPayload } from "../archive/extract.js";
+import { entryDir, FILES, lockPath, MARKER, NODE_STAMP, trashPrefix, workPrefix } from "../archive/paths.js";
+import { acquireLock, cleanStale, ensureCacheRoot, entryProblem, filesText, lstatOrNull, markerText, readMarker } from "./cache.js";
 import { satisfies } from "./node-version.js";
 import { useWasmDecoder } from "../archive/zstd-wasm.js";
 
@@ -74,7 +62,7 @@ export async function extractToCache(
     try {
       const r = await intoCache(fd, index, archive, root, t0);
       // The warm path runs without a version check while this stamp names the node binary and is not older than it.
-      if (nodePath) writeFileAtomic(join(root, index.appId, NODE_STAMP), `${nodePath}\n`, 0o644);
+      if (nodePath) writeFileAtomic(join(entryDir(root, index.appId), NODE_STAMP), `${nodePath}\n`);
       return r;
     } catch (e) {
       throw ioErrorToUser(e, "cache-unwritable", `cannot extract ${index.name} into the cache`, root, "set BALE_CACHE_DIR to a directory on a file system with room that you can write") ?? e;
@@ -86,7 +74,7 @@ export async function extractToCache(
 
 /** A complete entry whose files are all there (a cold start re-checks: this is how damage gets repaired). */
 function intact(root: string, index: ArchiveIndex): boolean {
-  const dir = join(root, index.appId);
+  const dir = entryDir(root, index.appId);
   return readMarker(root, index.appId) !== null && lstatOrNull(join(dir, index.entry)) !== null && entryProblem(dir) === null;
 }
 
@@ -95,7 +83,7 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
   const id = index.appId;
   if (intact(root, index)) return "present";
   const lock = acquireLock(
-    join(root, `${id}.lock`),
+    lockPath(root, id),
     () => readMarker(root, id) !== null,
     () => process.stderr.write(`bale: waiting for another process to finish extracting ${index.name}\n`),
   );
@@ -103,7 +91,7 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
   try {
     if (intact(root, index)) return "present";
     cleanStale(root, id);
-    const final = join(root, id);
+    const final = entryDir(root, id);
     let repaired = false;
     if (lstatOrNull(final) !== null) {
       // Present but incomplete, damaged or not ours to trust: move it aside and start over.
@@ -112,11 +100,9 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
         repaired = true;
         process.stderr.write(`bale: the cache entry of ${index.name} was damaged (${problem}); extracting it again\n`);
       }
-      const trash = join(root, `.trash-${id}-${uniqueSuffix()}`);
-      renameSync(final, trash);
-      rmSync(trash, { recursive: true, force: true });
+      discardDir(final, trashPrefix(id));
     }
-    const work = join(root, `.work-${id}-${uniqueSuffix()}`);
+    const work = tempIn(root, workPrefix(id));
     mkdirSync(work, { mode: 0o700 });
     try {
       const stats = await extractPayload(fd, index, work, archive);
@@ -127,17 +113,8 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
       writeFileSync(join(work, MARKER), markerText(marker), { mode: 0o600, flag: "wx" });
       // Everything in the work dir is on disk before the rename publishes it (the marker says "complete").
       if (process.env.BALE_NO_FSYNC !== "1") await syncTree(work, [...stats.listing.map(([, , p]) => p), FILES, MARKER]);
-      try {
-        renameSync(work, final);
-      } catch (e) {
-        // Only possible if a lock was broken while its holder lived: someone else published first.
-        const code = (e as NodeJS.ErrnoException).code;
-        if ((code === "ENOTEMPTY" || code === "EEXIST") && readMarker(root, id)) {
-          rmSync(work, { recursive: true, force: true });
-          return "present";
-        }
-        throw e;
-      }
+      // Refused only if a lock was broken while its holder lived: someone else published first.
+      if (!publishDir(work, final, () => readMarker(root, id) !== null)) return "present";
       syncPath(root);
       trace(`extracted ${index.name} (${stats.files} files, ${stats.bytes} bytes, decoder ${stats.decoder}) into ${final} in ${Math.round(performance.now() - t0)} ms`);
       return repaired ? "repaired" : "extracted";

@@ -13,7 +13,9 @@
  * Warm path (the app was extracted before): pure sh builtins, no fork, no JS —
  * compute the cache dir exactly as `cacheRoot()` does, find node on PATH
  * (or BALE_NODE), check the entry is ours (owned by us, not a symlink),
- * complete (its marker names this app id, its entry file is there) and was
+ * complete (its marker is there — the directory is named by the app id and the
+ * marker is renamed in last, so its presence is enough and its contents are not
+ * read: dash reads a file one byte per syscall — its entry file is there) and was
  * last checked with this node binary (the `.bale-node` stamp names it and is
  * not older than it), then `exec` node on the entry. The app is node's main
  * module, so argv, stdin, signals and exit codes are its own.
@@ -24,7 +26,7 @@
  * returns; then exec exactly as on the warm path.
  */
 
-import { MARKER, NODE_STAMP, RUNTIMES } from "../archive/cache.js";
+import { MARKER, NODE_STAMP, RUNTIMES } from "../archive/paths.js";
 import type { ArchiveIndex, RuntimeInfo } from "../archive/format.js";
 
 /** Where the archive's own Node.js runtime is: its identity and the two segments that make it. */
@@ -73,12 +75,58 @@ const pad = (n: number): string => String(n).padStart(NUM_WIDTH, " ");
 /** Zero-padded where the number is glued to other text (`tail -c +N`) and for the decoder's arguments. */
 const pad0 = (n: number): string => String(n).padStart(NUM_WIDTH, "0");
 
+/**
+ * The values the prelude pins, each spelled by one template: `pin` renders it, `readPins` parses it
+ * back (the same template, with the value a capture group), so the two cannot drift apart.
+ */
+const PINS = {
+  appId: { text: (v: string) => `\n_bale_id=${v}\n`, value: "[0-9a-f]{64}" },
+  indexSha256: { text: (v: string) => ` "$_bale_id" ${v} `, value: "[0-9a-f]{64}" },
+  extractorLength: { text: (v: string) => `,L=${v},b=Buffer.alloc(L),`, value: "[ 0-9]{15}" },
+  extractorOffset: { text: (v: string) => `n=f.readSync(d,b,0,L,${v});`, value: "[ 0-9]{15}" },
+  extractorSha256: { text: (v: string) => `.digest("hex")!=="${v}"){`, value: "[0-9a-f]{64}" },
+} as const;
+type PinName = keyof typeof PINS;
+
+function pin(name: PinName, v: string): string {
+  if (!new RegExp(`^${PINS[name].value}$`).test(v)) throw new Error(`internal: ${name} ${JSON.stringify(v)} does not fit the prelude`);
+  return PINS[name].text(v);
+}
+
+export interface Pins {
+  appId: string;
+  indexSha256: string;
+  extractorOffset: number;
+  extractorLength: number;
+  extractorSha256: string;
+}
+
+/** The values a prelude pins, parsed back with the templates that rendered them; null for any not found. */
+export function readPins(prelude: string): { [K in keyof Pins]: Pins[K] | null } {
+  const read = (name: PinName): string | null => {
+    const [before, after] = PINS[name].text("\0").split("\0") as [string, string];
+    const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`${esc(before)}(${PINS[name].value})${esc(after)}`).exec(prelude)?.[1] ?? null;
+  };
+  const num = (name: PinName): number | null => {
+    const v = read(name);
+    return v === null ? null : Number(v.trim());
+  };
+  return {
+    appId: read("appId"),
+    indexSha256: read("indexSha256"),
+    extractorOffset: num("extractorOffset"),
+    extractorLength: num("extractorLength"),
+    extractorSha256: read("extractorSha256"),
+  };
+}
+
 function bootstrap(o: PreludeOptions): string {
   // Runs as `node -e` (CommonJS, `require` in scope). No single quotes: it sits inside '...' in sh.
   const js =
-    `var f=require("fs"),a=process.argv[1],L=${pad(o.extractorLength)},b=Buffer.alloc(L),d=f.openSync(a,"r"),` +
-    `n=f.readSync(d,b,0,L,${pad(o.extractorOffset)});f.closeSync(d);` +
-    `if(n!==L||require("crypto").createHash("sha256").update(b).digest("hex")!=="${o.extractorSha256}"){` +
+    `var f=require("fs"),a=process.argv[1]${pin("extractorLength", pad(o.extractorLength))}d=f.openSync(a,"r"),` +
+    `${pin("extractorOffset", pad(o.extractorOffset))}f.closeSync(d);` +
+    `if(n!==L||require("crypto").createHash("sha256").update(b)${pin("extractorSha256", o.extractorSha256)}` +
     `process.stderr.write("bale: "+a+": the archive is truncated or corrupt (its extractor is damaged). ` +
     `Fix: copy the archive again or rebuild it with bale pack.\\n");process.exit(1)}` +
     `var u=require("zlib").inflateRawSync(b),J=+u.toString("latin1",0,10);` +
@@ -110,8 +158,8 @@ export function renderPrelude(o: PreludeOptions): string {
     `{\n` +
     `trap - EXIT\n` +
     `# bale executable archive (format ${o.runtime === null ? 1 : 2}): ${name}\n` +
-    `# Run it like the app itself. \`bale inspect\` / \`bale verify\` show and check what is inside.\n` +
-    `_bale_id=${o.appId}\n` +
+    `# Run it like the app itself. \`bale inspect\` / \`bale verify\` show and check what is inside.` +
+    pin("appId", o.appId) +
     `case $0 in /*) BALE_ARCHIVE=$0 ;; *) BALE_ARCHIVE=$PWD/$0 ;; esac\n` +
     `export BALE_ARCHIVE\n` +
     `_bale_x() { echo "bale: $BALE_ARCHIVE: $1 [$2]" >&2; exit \${3:-1}; }\n` +
@@ -153,13 +201,13 @@ function systemNode(o: PreludeOptions, name: string, range: string): string {
     `  if [ -n "\${BALE_NODE:-}" ]; then _bale_x "cannot run ${name}: BALE_NODE=$BALE_NODE is not an executable file. Fix: point BALE_NODE at a node binary (Node.js ${range})." node-missing 127\n` +
     `  else _bale_x "cannot run ${name}: node is not on PATH. Fix: install Node.js ${range}, or set BALE_NODE to a node binary." node-missing 127; fi\n` +
     `fi\n` +
-    `_bale_ok=; _bale_ns=\n` +
+    `_bale_ns=\n` +
     `if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ] && [ -f "$_bale_d/${NODE_STAMP}" ] && [ ! "$_bale_np" -nt "$_bale_d/${NODE_STAMP}" ]; then\n` +
-    `  read -r _bale_ok < "$_bale_d/${MARKER}"; read -r _bale_ns < "$_bale_d/${NODE_STAMP}"\n` +
+    `  read -r _bale_ns < "$_bale_d/${NODE_STAMP}"\n` +
     `fi\n` +
-    `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_ns" != "$_bale_np" ]; then\n` +
+    `if [ "$_bale_ns" != "$_bale_np" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
-    `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} "$_bale_np" || exit\n` +
+    `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}"$_bale_np" || exit\n` +
     `fi\n`
   );
 }
@@ -173,8 +221,9 @@ const WRAP = '${BALE_EXEC_WRAPPER:+"$BALE_EXEC_WRAPPER"} ';
 
 /**
  * Runs on the archive's own runtime (format 2), shared by every archive that embeds the same binary:
- * `<cache>/runtimes/<sha256 of node>/node`, complete when its marker names that hash. Warm path: two
- * markers, no fork. Cold path, when the runtime is missing (no node anywhere is assumed): copy the
+ * `<cache>/runtimes/<sha256 of node>/node`, complete when its marker exists (renamed in last; the
+ * directory is named by the hash, so the marker's contents are for `bale cache list`, not read here). Warm
+ * path: two `test -f`, no read, no fork. Cold path, when the runtime is missing (no node anywhere is assumed): copy the
  * decoder segment out with tail|head, check its sha256 with sha256sum against the hash pinned here,
  * run it on the runtime segment (it checks that segment's pinned sha256 before writing a byte), then
  * publish node and its marker with rename(2) — concurrent first runs each decode into their own temp
@@ -189,12 +238,12 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `_bale_np=$_bale_rd/node\n` +
     `_bale_ok=; _bale_rok=\n` +
     `if [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ]; then\n` +
-    `  if [ -O "$_bale_rd" ] && [ ! -L "$_bale_rd" ] && [ ! -L "$_bale_c/${RUNTIMES}" ] && [ -f "$_bale_rd/${MARKER}" ] && [ -f "$_bale_np" ]; then read -r _bale_rok < "$_bale_rd/${MARKER}"; fi\n` +
-    `  if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ]; then read -r _bale_ok < "$_bale_d/${MARKER}"; fi\n` +
+    `  if [ -O "$_bale_rd" ] && [ ! -L "$_bale_rd" ] && [ ! -L "$_bale_c/${RUNTIMES}" ] && [ -f "$_bale_rd/${MARKER}" ] && [ -f "$_bale_np" ]; then _bale_rok=1; fi\n` +
+    `  if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ]; then _bale_ok=1; fi\n` +
     `fi\n` +
-    `if [ "$_bale_ok" != "$_bale_id" ] || [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
+    `if [ -z "$_bale_ok" ] || [ -z "$_bale_rok" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
-    `  if [ "$_bale_rok" != ${rt.info.sha256} ]; then\n` +
+    `  if [ -z "$_bale_rok" ]; then\n` +
     // An archive for another machine is said so before anything runs (uname is optional: without it the kernel refuses later).
     `    _bale_m=$(uname -m 2>&-) || _bale_m=\n` +
     `    [ -z "$_bale_m" ] || [ "$_bale_m" = ${rt.info.platform === "linux-arm64" ? "aarch64" : "x86_64"} ] || [ -n "\${BALE_EXEC_WRAPPER:-}" ] || _bale_x "this archive is for ${rt.info.platform} and this host is $_bale_m. Fix: run it on a ${rt.info.platform} host, or through an emulator with BALE_EXEC_WRAPPER (e.g. qemu-${rt.info.platform === "linux-arm64" ? "aarch64" : "x86_64"}-static), or pack it again with --target for this host." wrong-platform\n` +
@@ -223,7 +272,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}" || ${unwritable}\n` +
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
-    `  NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c" "$_bale_id" ${o.indexSha256} || exit\n` +
+    `  NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
     `fi\n`
   );
 }

@@ -93,3 +93,23 @@ test("without zstd-napi and without a built-in zstd, verify and extract check an
   assert.equal(x.status, 0, x.stderr);
   assert.ok(readFileSync(join(dir, "out/.bale-runtime/node")).equals(readFileSync(process.execPath)));
 });
+
+test("an index whose entry or configDir lies outside the payload is refused before anything runs [archive-corrupt]", async () => {
+  const dir = tmp("bale-archive-outside-");
+  const cache = join(dir, "cache");
+  const { tarFile, tarHeader } = await import("../craft.js");
+  const { compress } = await import("../../src/pack/zstd.js");
+  const main = tarFile("app/main.js", 'console.log("APP RAN")\n');
+  const tar = Buffer.concat([tarHeader("app/", "5", { mode: 0o755 }), main, Buffer.alloc(1024)]);
+  const z = await compress(tar, 3);
+  // A well-formed archive (its prelude pins this very index) whose entry climbs out of its cache entry.
+  const archive = wrapPayload(dir, "climbs", z.data, { entries: 2, files: 1, unpackedSize: 23 }, "../escaped.js");
+  mkdirSync(cache, { recursive: true, mode: 0o700 });
+  writeFileSync(join(cache, "escaped.js"), 'console.log("ESCAPED")\n');
+  const r = spawnSync(archive, [], { env: env({ BALE_CACHE_DIR: cache }), encoding: "utf8" });
+  assert.doesNotMatch(r.stdout, /ESCAPED/);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^bale: .*climbs: not a valid bale archive: the index's entry lies outside the payload \(path "\.\.\/escaped\.js" climbs out with "\.\."\)\. Fix: .+ \[archive-corrupt\]\n$/);
+  const i = bale(["inspect", archive]);
+  assert.match(oneError(i, "archive-corrupt", archive), /entry lies outside the payload/);
+});

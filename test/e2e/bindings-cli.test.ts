@@ -1,6 +1,7 @@
 /** `bale gen` through the built CLI: output layout, flags, exit codes, atomic replacement. */
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ROOT, bale, tmp } from "../helpers.js";
@@ -80,6 +81,42 @@ test("a gen killed between a folder's two renames: the next gen, even a failing 
   assert.equal(r.status, 1, r.stderr);
   assert.equal(readFileSync(join(root, "gen/ts/types.ts"), "utf8"), before);
   assert.deepEqual(readdirSync(join(root, "gen")).sort(), ["openapi", "python", "ts"]);
+});
+
+test("crash recovery of gen follows the one rule of src/atomic.ts: a folder a dead gen left aside comes back, also when its pid now belongs to a younger process", async () => {
+  const root = project();
+  assert.equal(bale(["gen", root]).status, 0);
+  const gen = join(root, "gen");
+  const before = readFileSync(join(gen, "ts/types.ts"), "utf8");
+  const pythonBefore = readFileSync(join(gen, "python/bale_gen/__init__.py"), "utf8");
+  // A process started now stands for a pid the kernel handed out again (fresh containers reuse the same
+  // pids): the gen that left these temps an hour ago had that pid and is gone.
+  const younger = spawn("sleep", ["30"], { stdio: "ignore" });
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    const pid = younger.pid as number;
+    const hourAgo = new Date(Date.now() - 3600_000);
+    // The layout of src/atomic.ts: ts/ swapped aside, its replacement built but not renamed in...
+    renameSync(join(gen, "ts"), join(gen, `.ts.bale-old-${pid}-aaaaaa`));
+    mkdirSync(join(gen, `.ts.bale-new-${pid}-bbbbbb`));
+    // ...and the stage of earlier bale versions: python/ moved into old/.
+    const legacy = join(gen, `.bale-gen-${pid}-x1y2z3`);
+    mkdirSync(join(legacy, "old"), { recursive: true });
+    renameSync(join(gen, "python"), join(legacy, "old/python"));
+    for (const n of readdirSync(gen)) if (n.startsWith(".")) utimesSync(join(gen, n), hourAgo, hourAgo);
+    // A live gen's temp (this process, started before its temp) is not another gen's to remove.
+    const live = join(gen, `.openapi.bale-new-${process.pid}-cccccc`);
+    mkdirSync(live);
+    // The next gen fails (a broken schema) and still repairs first.
+    writeFileSync(join(root, "schemas/HelloRequest.schema.json"), JSON.stringify({ type: "object", properties: { a: { $ref: "Missing.schema.json" } } }));
+    const r = bale(["gen", root]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(readFileSync(join(gen, "ts/types.ts"), "utf8"), before);
+    assert.equal(readFileSync(join(gen, "python/bale_gen/__init__.py"), "utf8"), pythonBefore);
+    assert.deepEqual(readdirSync(gen).sort(), [".openapi.bale-new-" + process.pid + "-cccccc", "openapi", "python", "ts"]);
+  } finally {
+    younger.kill();
+  }
 });
 
 test("without compiled configs the error says to run bale config build first", () => {

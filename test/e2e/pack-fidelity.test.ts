@@ -186,7 +186,7 @@ test("files read outside the project are left out with a warning; /proc is read 
   });
   const p = same(dir, "main.js", [], [], { stdout: "pid ok true\nown inside\n", status: 0 });
   assert.doesNotMatch(p.files, /secret|proc/);
-  assert.match(p.pack.stderr, /warning: .*outside\/secret\.json is read by main\.js:5 but lies outside the project .*left out; pack it with --include/);
+  assert.match(p.pack.stderr, /warning: .*outside\/secret\.json is read by main\.js:5 but lies outside the project .*left out; pack it with --include.* \[pack-file-outside-project\]$/m);
 });
 
 test("TypeScript is compiled file by file beside its source: __dirname and module format are the project's", () => {
@@ -295,6 +295,7 @@ test("pack names the file and line of each require()/import() of a computed name
     ["main.ts:5 require", "main.ts:7 import"],
     r.stderr,
   );
+  assert.ok(warnings.every((w) => w.endsWith(" [pack-dynamic-name]")), r.stderr);
 });
 
 test("workspace and pnpm layouts: linked workspace packages and .pnpm sibling links resolve as on disk", () => {

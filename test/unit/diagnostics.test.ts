@@ -12,18 +12,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DIAGNOSTICS, isDiagnosticCode, type DiagnosticCode } from "../../src/diagnostics/catalog.js";
 import { headingAnchors, renderErrorTables } from "../../src/diagnostics/readme.js";
+import { UNTRIGGERED } from "../untriggered.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const CODES = Object.keys(DIAGNOSTICS) as DiagnosticCode[];
-
-/**
- * Codes no test provokes, and why. Keep this short: a code that bad input can trigger gets a case
- * in a bad-input corpus (test/fixtures/{config,pack,gen}/bad) instead.
- */
-const UNTRIGGERED: Partial<Record<DiagnosticCode, string>> = {
-  "pack-duplicate-path":
-    "a guard: every payload path comes from one project-relative path, and no input found so far makes two sources meet (a .ts beside its .js, an --include of a traced file, a file and a directory)",
-};
 
 /** Text files under dir, skipping what is not the project's own tests. */
 function files(dir: string, out: string[] = []): string[] {
@@ -36,7 +28,7 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const SELF = new Set([join(ROOT, "test/unit/diagnostics.test.ts"), join(ROOT, "test/unit/errors.test.ts")]);
+const SELF = new Set([join(ROOT, "test/unit/diagnostics.test.ts"), join(ROOT, "test/unit/errors.test.ts"), join(ROOT, "test/untriggered.ts")]);
 const testTexts = files(join(ROOT, "test"))
   .filter((f) => !SELF.has(f) && !f.startsWith(join(ROOT, "test/corpus/apps")))
   .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, "utf8") }));
@@ -101,4 +93,49 @@ test("a catalog fix is the sentence the code's sites give", () => {
     assert.ok(src.includes(code), `${code} is never reported`);
     assert.ok(src.includes(d.fix), `${code}: the catalog's fix ${JSON.stringify(d.fix)} is said nowhere in src/`);
   }
+});
+
+/**
+ * Codes of pack, config and gen that no bad-input corpus case triggers, and the one test that does
+ * (the corpora run the CLI on a project; these need the library API, a pruned install, root, the
+ * network or a registry package, or a service definition only bale's own build writes).
+ */
+const OUTSIDE_CORPUS: Partial<Record<DiagnosticCode, string>> = {
+  "config-bad-option": "test/unit/library-options.test.ts",
+  "config-root-missing": "test/e2e/config-cli.test.ts",
+  "config-typescript-missing": "test/e2e/pruned-install.test.ts",
+  "config-output": "test/e2e/unwritable.test.ts",
+  "pack-bad-option": "test/unit/library-options.test.ts",
+  "pack-bad-target": "test/unit/pack-target.test.ts",
+  "pack-symlink-escape": "test/unit/tar.test.ts",
+  "pack-runtime-decoder": "test/e2e/pruned-install.test.ts",
+  "pack-target-install": "test/e2e/pack-target.test.ts",
+  "pack-target-no-build": "test/e2e/pack-target.test.ts",
+  "pack-target-binary": "test/e2e/pack-target.test.ts",
+  "gen-bad-option": "test/unit/library-options.test.ts",
+  "gen-schema-clash": "test/unit/bindings-model.test.ts",
+  "gen-service-clash": "test/unit/bindings-model.test.ts",
+  "gen-method-clash": "test/unit/bindings-model.test.ts",
+};
+
+test("every code of pack, config and gen is triggered by a case of its bad-input corpus, or by the test OUTSIDE_CORPUS names", (t) => {
+  const counts: string[] = [];
+  for (const area of ["config", "pack", "gen"] as const) {
+    const dir = join(ROOT, "test/fixtures", area, "bad");
+    const triggered = new Set(
+      readdirSync(dir)
+        .filter((n) => statSync(join(dir, n)).isDirectory() && n !== "_base")
+        .map((n) => (JSON.parse(readFileSync(join(dir, n, "expect.json"), "utf8")) as { code: string }).code),
+    );
+    const codes = CODES.filter((c) => DIAGNOSTICS[c].area === area);
+    for (const c of codes) {
+      if (triggered.has(c) || UNTRIGGERED[c] !== undefined) continue;
+      const where = OUTSIDE_CORPUS[c];
+      assert.ok(where !== undefined, `${c}: no case of test/fixtures/${area}/bad triggers it (add one, or say in OUTSIDE_CORPUS which test does)`);
+      assert.ok(assertedIn(c).includes(where), `${c}: ${where} does not assert it`);
+    }
+    for (const c of triggered) assert.ok(OUTSIDE_CORPUS[c as DiagnosticCode] === undefined, `${c} is in the corpus now: remove it from OUTSIDE_CORPUS`);
+    counts.push(`${area}: ${codes.filter((c) => triggered.has(c)).length} of ${codes.length} codes`);
+  }
+  t.diagnostic(`triggered by the corpora: ${counts.join(", ")}`);
 });

@@ -3,8 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { renderPrelude, shQuote } from "../../src/runtime-stub/prelude.js";
-import { pinnedIndexSha256 } from "../../src/archive/format.js";
+import { readPins, renderPrelude, shQuote } from "../../src/runtime-stub/prelude.js";
 import { assertGolden } from "../golden.js";
 import { ROOT } from "../helpers.js";
 
@@ -62,10 +61,26 @@ test("shQuote survives a round trip through sh", () => {
   }
 });
 
-test("the index hash the prelude pins is parsed back by exactly what renders it", () => {
+test("the values the prelude pins are parsed back by exactly what renders them (readPins)", () => {
   for (const h of ["0".repeat(64), "f".repeat(64), "0123456789abcdef".repeat(4)]) {
-    assert.equal(pinnedIndexSha256(renderPrelude({ ...opts, indexSha256: h })), h);
-    assert.equal(pinnedIndexSha256(renderPrelude({ ...rtOpts, indexSha256: h })), h);
+    for (const base of [opts, rtOpts]) {
+      const o = { ...base, indexSha256: h, appId: [...h].reverse().join(""), extractorOffset: 987654321, extractorLength: 1, extractorSha256: h };
+      assert.deepEqual(readPins(renderPrelude(o)), {
+        appId: o.appId,
+        indexSha256: h,
+        extractorOffset: 987654321,
+        extractorLength: 1,
+        extractorSha256: h,
+      });
+    }
   }
-  assert.equal(pinnedIndexSha256("#!/bin/sh\necho hi\n"), null);
+  assert.deepEqual(readPins("#!/bin/sh\necho hi\n"), { appId: null, indexSha256: null, extractorOffset: null, extractorLength: null, extractorSha256: null });
+  // An edited pin reads back as edited (verify compares it with the index).
+  const edited = renderPrelude(opts).replace(` "$_bale_id" ${"c".repeat(64)} `, ` "$_bale_id" ${"9".repeat(64)} `);
+  assert.equal(readPins(edited).indexSha256, "9".repeat(64));
+});
+
+test("a value that does not fit its pin is refused at render time, never written", () => {
+  assert.throws(() => renderPrelude({ ...opts, indexSha256: "C".repeat(64) }), /internal: indexSha256/);
+  assert.throws(() => renderPrelude({ ...opts, extractorOffset: 1e16 }), /internal: extractorOffset/);
 });

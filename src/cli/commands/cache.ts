@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
-import { cacheList, cachePrune } from "../../archive/admin.js";
+import { cacheList } from "../../admin/cache-list.js";
+import { cachePrune } from "../../admin/cache-prune.js";
 import { EXIT_USER, formatBytes, out, printJson } from "../output.js";
 
 interface Args {

@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { extract } from "../../archive/admin.js";
+import { extract } from "../../admin/extract.js";
 import { formatBytes, out } from "../output.js";
 
 interface Args {

@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { inspect } from "../../archive/admin.js";
+import { inspect } from "../../admin/inspect.js";
 import { formatBytes, out, printJson } from "../output.js";
 
 interface Args {

@@ -4,6 +4,7 @@ import type { PackOptions } from "../../pack/index.js";
 import { TARGETS, type Target } from "../../pack/target.js";
 import { DEFAULT_LEVEL } from "../../pack/zstd.js";
 import { err, formatBytes, out, printJson } from "../output.js";
+import { warningLine } from "../../diagnostics/collector.js";
 
 interface Args {
   entry: string;
@@ -112,7 +113,7 @@ export const packCommand: CommandModule<object, Args> = {
       if (p.otherPlatforms?.length) parts.push(`${p.otherPlatforms.length} binaries for other platforms`);
       out(`  left out, never run: ${parts.join("; ")}`);
     }
-    for (const w of r.warnings) err(`  warning: ${w}`);
+    for (const w of r.warnings) err(`  warning: ${warningLine(w)}`);
     if (r.compressor !== "zstd-napi" && !process.env.BALE_ZSTD_IMPL) {
       err(`  note: zstd-napi is not installed (optional; its install script may have been skipped), so the payload was compressed with ${r.compressor}: same format and deterministic, but not byte-identical to a zstd-napi build`);
     }

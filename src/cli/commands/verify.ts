@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { verify } from "../../archive/admin.js";
+import { verify } from "../../admin/verify.js";
 import { EXIT_USER, err, out, printJson } from "../output.js";
 
 interface Args {

@@ -1,68 +1,24 @@
 /**
- * The content-addressed cache that archives extract into.
- *
- *   <cache>/CACHEDIR.TAG
- *   <cache>/<app id>/            a complete extraction (published by rename)
- *   <cache>/<app id>/.bale-ok    marker: app id, then a JSON line of metadata
- *   <cache>/<app id>/.bale-files what was extracted ("<type> <size> <path>" lines): `cache list --check`
- *   <cache>/<app id>/.bale-node  the node binary whose version was last checked against the app's range
- *   <cache>/runtimes/<sha256>/node       an embedded Node.js runtime (format 2 archives), shared
- *   <cache>/runtimes/<sha256>/.bale-ok   its marker: the sha256, then {"version","platform","size"}
- *   <cache>/runtimes/<sha256>/.tmp-<pid> a runtime being decoded by the sh prelude of process <pid>
- *   <cache>/<app id>.lock        held while one process extracts
- *   <cache>/.work-<app id>-<pid>-<rand>/   private, in-progress extraction
+ * The content-addressed cache that archives extract into (its layout: src/archive/paths.ts). This code
+ * runs inside every archive (the embedded extractor) and in the admin commands.
  *
  * Correctness never depends on the lock: an extraction is built in a private
  * work dir and published with one rename(2), which fails if another process
  * published first. The lock only keeps concurrent first runs from all doing
  * the same work; a lock left by a dead process is broken.
  */
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
-import { BaleError, userIoError } from "../errors.js";
-import { isAlive, mkdirp, selfToken } from "../fsutil.js";
+import { BaleError } from "../errors.js";
+import { deadTemps, discardDir, isAlive, removeAll, selfToken, userIoError, writeFileAtomic } from "../atomic.js";
+import { mkdirp } from "../fsutil.js";
+import { CACHEDIR_TAG_NAME, entryDir, HEX64, FILES, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
 
-export const MARKER = ".bale-ok";
-export const FILES = ".bale-files";
-export const NODE_STAMP = ".bale-node";
-/** `<cache>/runtimes/<sha256 of node>/{node,.bale-ok}`: Node.js runtimes embedded in archives, shared by them. */
-export const RUNTIMES = "runtimes";
 export const CACHEDIR_TAG =
   "Signature: 8a477f597d28d172789f06886806bc55\n" +
   "# This file is a cache directory tag created by bale (extracted executable archives).\n" +
   "# For information about cache directory tags, see https://bford.info/cachedir/\n";
-
-export type Env = Record<string, string | undefined>;
-
-function euid(): number {
-  return typeof process.geteuid === "function" ? process.geteuid() : 0;
-}
-
-/** A directory owned by us (following symlinks, as sh's `test -d && test -O` do). */
-function ownDir(p: string): boolean {
-  try {
-    const st = statSync(p);
-    return st.isDirectory() && st.uid === euid();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The cache root, computed exactly as the sh prelude computes it: BALE_CACHE_DIR; else
- * $XDG_CACHE_HOME/bale or $HOME/.cache/bale when that base is a directory we own (never create
- * directories in another user's home, as `sudo -E` would have us do; a not yet existing XDG_CACHE_HOME
- * counts as ours when HOME is); else ${TMPDIR:-/tmp}/bale-<euid>.
- */
-export function cacheRoot(env: Env = process.env): string {
-  if (env.BALE_CACHE_DIR) return env.BALE_CACHE_DIR;
-  const home = Boolean(env.HOME && ownDir(env.HOME));
-  const xdg = env.XDG_CACHE_HOME;
-  if (xdg && xdg.startsWith("/") && (ownDir(xdg) || (home && !existsSync(xdg)))) return `${xdg}/bale`;
-  if (home) return `${env.HOME}/.cache/bale`;
-  return `${env.TMPDIR || "/tmp"}/bale-${euid()}`;
-}
 
 function unsafe(dir: string, what: string, fix: string): BaleError {
   return new BaleError("cache-unsafe", `refusing to use the cache directory: ${what}`, { file: dir, fix });
@@ -82,8 +38,8 @@ export function ensureCacheRoot(dir: string): void {
     }
   }
   checkCacheRoot(dir);
-  const tag = join(dir, "CACHEDIR.TAG");
-  if (lstatOrNull(tag) === null) writeFileAtomic(tag, CACHEDIR_TAG);
+  const tag = join(dir, CACHEDIR_TAG_NAME);
+  if (lstatOrNull(tag) === null) writeFileAtomic(tag, CACHEDIR_TAG, { mode: 0o600 });
 }
 
 /** Throws cache-unsafe unless `dir` (which exists) is a real directory, ours, not group/world-writable. */
@@ -107,22 +63,6 @@ export function lstatOrNull(p: string): Stats | null {
   }
 }
 
-let seq = 0;
-export function uniqueSuffix(): string {
-  return `${process.pid}-${Date.now().toString(36)}${(seq++).toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}`;
-}
-
-export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
-  const tmp = `${path}.tmp-${uniqueSuffix()}`;
-  const fd = openSync(tmp, "wx", mode);
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 export interface MarkerInfo {
   appId: string;
   name: string;
@@ -133,11 +73,13 @@ export interface MarkerInfo {
   runtime?: string;
 }
 
-/** Reads the marker of `<root>/<id>`; null unless the entry is complete, ours and for this id. */
-export function readMarker(root: string, appId: string): MarkerInfo | null {
-  const dir = join(root, appId);
+/**
+ * The two lines of the marker of the cache directory `dir` — its name (app id or runtime sha256), then
+ * a JSON line — or null unless `dir` is a real directory, ours, whose marker names `id`.
+ */
+export function readMarkerFile(dir: string, id: string): Record<string, unknown> | null {
   const st = lstatOrNull(dir);
-  if (!st || !st.isDirectory()) return null;
+  if (!st?.isDirectory()) return null;
   if (typeof process.getuid === "function" && st.uid !== process.getuid()) return null;
   let text: string;
   try {
@@ -146,24 +88,43 @@ export function readMarker(root: string, appId: string): MarkerInfo | null {
     return null;
   }
   const [first, second] = text.split("\n");
-  if (first !== appId) return null;
+  if (first !== id) return null;
   try {
-    const meta = JSON.parse(second ?? "{}") as Partial<MarkerInfo>;
-    const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
-    if (typeof meta.runtime === "string" && /^[0-9a-f]{64}$/.test(meta.runtime)) info.runtime = meta.runtime;
-    return info;
+    return Object(JSON.parse(second ?? "{}")) as Record<string, unknown>;
   } catch {
-    return { appId, name: "", entry: "", extractedAt: 0, bale: "" };
+    return {}; // damaged metadata: shown as unknown
   }
+}
+
+const str = (v: unknown, or = ""): string => (typeof v === "string" ? v : or);
+
+/** Reads the marker of `<root>/<id>`; null unless the entry is complete, ours and for this id. */
+export function readMarker(root: string, appId: string): MarkerInfo | null {
+  const meta = readMarkerFile(entryDir(root, appId), appId) as Partial<MarkerInfo> | null;
+  if (meta === null) return null;
+  const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
+  if (typeof meta.runtime === "string" && HEX64.test(meta.runtime)) info.runtime = meta.runtime;
+  return info;
+}
+
+export interface RuntimeMarker {
+  version: string;
+  platform: string;
+  /** The size of node the marker records (-1 when unknown). */
+  size: number;
+}
+
+/** Reads the marker of `<root>/runtimes/<sha256>`; null unless that runtime is complete, ours and for this hash. */
+export function readRuntimeMarker(root: string, sha256: string): RuntimeMarker | null {
+  const meta = readMarkerFile(runtimeDir(root, sha256), sha256);
+  if (meta === null) return null;
+  return { version: str(meta.version, "?"), platform: str(meta.platform, "?"), size: typeof meta.size === "number" ? meta.size : -1 };
 }
 
 export function markerText(info: MarkerInfo): string {
   const meta = { name: info.name, entry: info.entry, extractedAt: info.extractedAt, bale: info.bale, ...(info.runtime ? { runtime: info.runtime } : {}) };
   return `${info.appId}\n${JSON.stringify(meta)}\n`;
 }
-
-// ---- process liveness: src/fsutil.ts (shared with the config compiler's and gen's crash recovery)
-export { isAlive, selfToken } from "../fsutil.js";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleepMs(ms: number): void {
@@ -239,23 +200,27 @@ export function acquireLock(path: string, stop: () => boolean, onWait?: () => vo
   }
 }
 
-/** Removes in-progress work dirs and trash left in `root` by dead processes (for `appId`, or all). */
-export function cleanStale(root: string, appId?: string): number {
-  let removed = 0;
-  let names: string[];
+/** Removes the in-progress work dirs and trash of `appId` left in `root` by dead processes (all ids: `bale cache prune`). */
+export function cleanStale(root: string, appId: string): number {
+  return removeAll([...deadTemps(root, workPrefix(appId)), ...deadTemps(root, trashPrefix(appId))]);
+}
+
+/**
+ * Removes the entry `<root>/<appId>` so that its next run extracts it again: renamed aside at once
+ * (under its lock, so never under an extraction), or — while `inUse` — only its marker. Returns which.
+ */
+export function discardEntry(root: string, appId: string, inUse: boolean): "removed" | "invalidated" {
+  const lock = acquireLock(lockPath(root, appId), () => false);
   try {
-    names = readdirSync(root);
-  } catch {
-    return 0;
+    if (inUse) {
+      rmSync(join(entryDir(root, appId), MARKER), { force: true });
+      return "invalidated";
+    }
+    discardDir(entryDir(root, appId), trashPrefix(appId));
+    return "removed";
+  } finally {
+    lock?.release();
   }
-  for (const name of names) {
-    const m = /^\.(work|trash)-([0-9a-f]{64})-(\d+)-/.exec(name);
-    if (!m || (appId !== undefined && m[2] !== appId)) continue;
-    if (isAlive(m[3] as string)) continue;
-    rmSync(join(root, name), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
 }
 
 // ---- the file list of a cache entry (cheap damage detection) ----

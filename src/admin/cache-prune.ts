@@ -1,0 +1,96 @@
+/** `bale cache prune`: removes what no running or newest app needs, and what dead processes left. */
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { deadTemps, discardDir, isAlive, removeAll } from "../atomic.js";
+import { CACHE_TEMP, HEX64, MARKER, RUNTIME_TEMP, runtimesDir, trashPrefix } from "../archive/paths.js";
+import { discardEntry, lstatOrNull } from "../runtime-stub/cache.js";
+import { type CacheEntry, cacheList, type CacheOptions } from "./cache-list.js";
+import type { RuntimeEntry } from "./runtime.js";
+import { validateOptions } from "../options.js";
+
+export interface PruneResult {
+  root: string;
+  removed: CacheEntry[];
+  kept: CacheEntry[];
+  /** Runtimes no kept app runs on and no process holds: removed. */
+  removedRuntimes: RuntimeEntry[];
+  keptRuntimes: RuntimeEntry[];
+  /** Work dirs, trash, locks and half-decoded runtimes left by dead processes that were cleaned. */
+  staleCleaned: number;
+}
+
+/**
+ * Removes cache entries no running app holds, keeping the newest entry of each app name, then the
+ * runtimes that no kept app runs on and no process holds. Each app removal takes the entry's lock, so
+ * it never races an extraction; a runtime that a first run is unpacking right now (a live `.tmp-<pid>`)
+ * is kept.
+ */
+export function cachePrune(o: CacheOptions = {}): PruneResult {
+  validateOptions("cachePrune", o);
+  const { root, entries, runtimes } = cacheList(o);
+  const removed: CacheEntry[] = [];
+  const kept: CacheEntry[] = [];
+  const newest = new Set<string>();
+  for (const e of entries) {
+    if (!newest.has(e.name)) {
+      newest.add(e.name);
+      kept.push(e);
+    } else if (e.inUseBy.length > 0) {
+      kept.push(e);
+    } else {
+      discardEntry(root, e.appId, false);
+      removed.push(e);
+    }
+  }
+  let staleCleaned = removeAll(deadTemps(root, CACHE_TEMP));
+  staleCleaned += cleanRuntimeTemps(root);
+  const needed = new Set(kept.map((e) => e.runtime).filter((r): r is string => r !== undefined));
+  const removedRuntimes: RuntimeEntry[] = [];
+  const keptRuntimes: RuntimeEntry[] = [];
+  for (const rt of runtimes) {
+    const busy = needed.has(rt.sha256) || rt.inUseBy.length > 0 || readdirSync(rt.path).some((n) => RUNTIME_TEMP.test(n));
+    if (busy || !existsSync(rt.path)) {
+      keptRuntimes.push(rt);
+      continue;
+    }
+    discardDir(rt.path, trashPrefix(rt.sha256));
+    removedRuntimes.push(rt);
+  }
+  if (existsSync(root)) {
+    for (const name of readdirSync(root)) {
+      if (!name.endsWith(".lock")) continue;
+      try {
+        if (!isAlive(readFileSync(join(root, name), "utf8"))) {
+          rmSync(join(root, name), { force: true });
+          staleCleaned++;
+        }
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return { root, removed, kept, removedRuntimes, keptRuntimes, staleCleaned };
+}
+
+/**
+ * Half-decoded runtimes (`runtimes/<sha>/.tmp-<pid>*`) whose sh process is gone (killed mid-decode),
+ * trash left by a removal, and runtime dirs with no marker and nothing in progress.
+ */
+function cleanRuntimeTemps(root: string): number {
+  const rtRoot = runtimesDir(root);
+  if (!lstatOrNull(rtRoot)?.isDirectory()) return 0;
+  let n = removeAll(deadTemps(rtRoot, CACHE_TEMP));
+  for (const name of readdirSync(rtRoot)) {
+    const path = join(rtRoot, name);
+    if (!HEX64.test(name) || !lstatOrNull(path)?.isDirectory()) continue;
+    const dead = deadTemps(path, RUNTIME_TEMP);
+    n += removeAll(dead);
+    const live = readdirSync(path).some((f) => RUNTIME_TEMP.test(f));
+    // A marker-less dir with nothing in progress, old enough not to be a first run between its mkdir and its decode.
+    if (!live && !existsSync(join(path, MARKER)) && Date.now() - (lstatOrNull(path)?.mtimeMs ?? 0) > 60_000) {
+      rmSync(path, { recursive: true, force: true });
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,74 @@
+/** `bale extract`: an archive's payload (and runtime) into a new directory, atomically. */
+import { closeSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { deadTempsBeside, removeAll, tempBeside, userIoError } from "../atomic.js";
+import { BaleError } from "../errors.js";
+import { extractPayload } from "../archive/extract.js";
+import { type ArchiveIndex, readIndexFromFd, type RuntimeInfo } from "../archive/format.js";
+import { openArchive } from "../archive/io.js";
+import { EXTRACTED_RUNTIME } from "../archive/paths.js";
+import { embeddedRuntime } from "./runtime.js";
+import { validateOptions } from "../options.js";
+
+export interface ExtractOptions {
+  archive: string;
+  /** Directory to create; must not exist (or be empty). */
+  output: string;
+}
+
+const UNWRITABLE_FIX = "pass -o with a directory on a file system with room that you can write";
+
+/** Extracts the payload into a new directory, atomically (src/atomic.ts: a temp beside it, verified, renamed). */
+export async function extract(o: ExtractOptions): Promise<{ output: string; files: number; bytes: number }> {
+  validateOptions("extract", o);
+  const out = resolve(o.output);
+  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
+    throw new BaleError("extract-output-exists", "the output directory exists and is not empty", {
+      file: o.output,
+      fix: "pass -o with a new directory, or remove this one",
+    });
+  }
+  if (!existsSync(dirname(out))) {
+    throw new BaleError("extract-output-parent-missing", "the output's parent directory does not exist", { file: o.output, fix: "create it first" });
+  }
+  const fd = openArchive(o.archive);
+  removeAll(deadTempsBeside(out, "bale-new")); // what a killed `bale extract` to the same place left
+  const tmp = tempBeside(out, "bale-new");
+  try {
+    const { index } = readIndexFromFd(fd, o.archive);
+    try {
+      mkdirSync(tmp, { mode: 0o755 });
+    } catch (e) {
+      userIoError(e, "extract-output-unwritable", "cannot create the output directory", o.output, "pass -o with a directory in a place you may write to");
+    }
+    let stats: Awaited<ReturnType<typeof extractPayload>>;
+    try {
+      stats = await extractPayload(fd, index, tmp, o.archive);
+      if (index.runtime) writeRuntime(fd, index, index.runtime, tmp, o.archive);
+      if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
+      renameSync(tmp, out); // published with one rename
+
+    } catch (e) {
+      userIoError(e, "extract-output-unwritable", "cannot write the extracted files", o.output, UNWRITABLE_FIX);
+    }
+    return { output: out, files: stats.files, bytes: stats.bytes };
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeRuntime(fd: number, index: ArchiveIndex, rt: RuntimeInfo, into: string, archive: string): void {
+  const seg = index.segments.runtime;
+  const r = seg ? embeddedRuntime(fd, seg, rt) : { problem: "the index names a runtime but not its segments (corrupted)" };
+  if ("problem" in r) {
+    throw new BaleError("archive-corrupt", `not a valid bale archive: ${r.problem}`, {
+      file: archive,
+      fix: "copy the archive again or rebuild it with `bale pack`",
+    });
+  }
+  mkdirSync(join(into, dirname(EXTRACTED_RUNTIME)), { mode: 0o755 });
+  writeFileSync(join(into, EXTRACTED_RUNTIME), r.node, { mode: 0o755 });
+}
