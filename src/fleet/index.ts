@@ -371,7 +371,8 @@ export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
     const c = await readHead(client, prefix, keys.canary(prefix, name));
     if (!c) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
     if (o.expect !== undefined && !(/^[0-9a-f]{8,64}$/.test(o.expect) && c.hash.startsWith(o.expect))) {
-      throw new BaleError("config-promote-conflict", `canary ${JSON.stringify(name)} holds ${c.hash}, not the expected ${o.expect}; nothing was promoted`, {
+      const what = /^[0-9a-f]{8,64}$/.test(o.expect) ? `the expected ${o.expect}` : `${JSON.stringify(o.expect)}, which is not a manifest hash (8 to 64 hex digits)`;
+      throw new BaleError("config-promote-conflict", `canary ${JSON.stringify(name)} holds ${c.hash}, not ${what}; nothing was promoted`, {
         fix: "test the manifest the canary holds now (`bale config status`), then promote with --expect set to its hash",
         details: [`expected: ${o.expect}`, `found:    ${c.hash}`],
       });

@@ -349,7 +349,7 @@ test("promote --expect refuses a canary holding another manifest, writing nothin
   assert.deepEqual(await snapshot(prefix), before);
   const bad = bale(["config", "promote", ...args, "--canary", "host-7", "--expect", "not-a-hash"]);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /\[config-promote-conflict\]/);
+  assert.match(bad.stderr, /not "not-a-hash", which is not a manifest hash.*\[config-promote-conflict\]/);
   assert.deepEqual(await snapshot(prefix), before);
 });
 
