@@ -56,6 +56,8 @@ test("config publish spellings the fast path does not take go through yargs: hel
 test("publish after a one-config edit loads ajv only when a schema changed: the compiled validators come from the build cache, and judge the same", () => {
   const root = tmp();
   writeProject(root, { a: '{ greeting: "hi", level: 1 }', b: '{ greeting: "yo", level: 2 }' });
+  // bale.config.json is checked on every build, without ajv.
+  writeFileSync(join(root, "bale.config.json"), '{ "timeoutMs": 4000 }\n');
   const publish = () => traced(["config", "publish", root, "--etcd", "http://127.0.0.1:1", "--prefix", "/x"]);
   // ajv itself, not the small runtime helpers (dist/runtime/) that compiled validators call.
   const ajv = (loaded: string[]) => loaded.filter((u) => u.startsWith("node_modules/ajv/") && !u.startsWith("node_modules/ajv/dist/runtime/"));
