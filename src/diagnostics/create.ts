@@ -1,0 +1,31 @@
+/**
+ * The one way library code reports a diagnostic: `diag(key, params, init?)` makes the BaleError of a
+ * catalog entry (src/diagnostics/catalog.ts), its message and fix filled in from the entry's
+ * templates; `warning(key, params)` makes a BaleWarning. `key` is a code or `code:variant`; a wrong
+ * key, a missing or an extra parameter fails tsc. `init` gives the location, details and cause; it may
+ * give a fix only where the catalog has none for that key (a fix computed at the site, such as a
+ * "did you mean").
+ *
+ * Not for code that ships inside archives (see the catalog's header): that constructs BaleError.
+ */
+import { BaleError, type BaleErrorInit } from "../errors.js";
+import type { BaleWarning } from "./collector.js";
+import { formOf, type CodeOf, type HasFix, type MessageKey, type ParamsOf, type WarningCode } from "./catalog.js";
+
+/** Where a diagnostic is, and what more it says; `fix` only where the catalog has none for the key. */
+export type DiagInit<K extends MessageKey> = Omit<BaleErrorInit, "fix"> & (HasFix<K> extends true ? { fix?: never } : { fix?: string });
+
+export function diag<K extends MessageKey>(key: K, params: ParamsOf<K>, init?: DiagInit<K>): BaleError & { code: CodeOf<K> } {
+  const f = formOf(key, params);
+  const fix = f.fix ?? init?.fix;
+  return new BaleError(f.code, f.message, { ...init, ...(fix !== undefined ? { fix } : {}) }) as BaleError & { code: CodeOf<K> };
+}
+
+/** A warning's key: a warning code, or one of its variants. */
+export type WarningKey = Extract<MessageKey, WarningCode | `${WarningCode}:${string}`>;
+
+/** A warning: its message, then its fix (if the catalog gives one), as one text. */
+export function warning<K extends WarningKey>(key: K, params: ParamsOf<K>): BaleWarning {
+  const f = formOf(key, params);
+  return { code: f.code as WarningCode, message: f.fix === undefined ? f.message : `${f.message}; ${f.fix}` };
+}
