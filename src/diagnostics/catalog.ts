@@ -108,9 +108,21 @@ const w = <A extends DiagnosticArea, const M extends More = {}>(area: A, summary
 /** The fix of a native dependency without a build for `--target` (pack-target-binary, pack-target-no-build). */
 const FIX_PREBUILT = t`use a version (or an alternative package) that publishes a prebuilt ${"target"} build, pack on a ${"target"} machine, or, if the app does not need it at run time, make it a devDependency`;
 
+/** The wordings of every `*-bad-option` code (src/options.ts, validateOptions). */
+const OPTION_FORMS = {
+  message: t`${"fn"} option "${"key"}" must be ${"kind"}, not ${"got"}`,
+  fix: t`pass ${"key"} as ${"kind"}`,
+  variants: {
+    "not-object": { message: t`${"fn"}() takes an options object, not ${"got"}`, fix: t`pass { ${"required"} }` },
+    unknown: { message: t`unknown ${"fn"} option "${"key"}"`, fix: t`write "${"near"}" instead` },
+    "unknown-other": { message: t`unknown ${"fn"} option "${"key"}"`, fix: t`use only the options of ${"fn"}(): ${"names"}` },
+    missing: { message: t`${"fn"}() needs the option "${"key"}"` },
+  },
+} as const;
+
 export const DIAGNOSTICS = {
   // ---- bale pack
-  "pack-bad-option": e("pack", "`pack()` got an unknown option or a value of the wrong type (library API)", { anchor: "library-api" }),
+  "pack-bad-option": e("pack", "`pack()` got an unknown option or a value of the wrong type (library API)", { ...OPTION_FORMS, anchor: "library-api" }),
   "pack-bad-level": e("pack", "`--level` or `--runtime-level` is not a whole number from 1 to 19", { message: t`compression level ${"level"} is out of range`,
     fix: "pass --level with a whole number from 1 (fastest) to 19 (smallest)",
     variants: {
@@ -146,7 +158,9 @@ export const DIAGNOSTICS = {
   }),
   "pack-config-empty": e("pack", "the `--config` directory is empty", { message: t`the --config directory is empty`, fix: "run `bale config build` first" }),
   "pack-output-is-dir": e("pack", "the output path (`-o`) is a directory", { message: t`the output path is a directory`, fix: "pass -o with a file path" }),
-  "pack-output-unwritable": e("pack", "the archive cannot be written where `-o` says (permissions, read-only, full disk)"),
+  "pack-output-unwritable": e("pack", "the archive cannot be written where `-o` says (permissions, read-only, full disk)", { message: t`cannot write the archive here: ${"reason"}`,
+    fix: "pass -o with a path in a directory you may write to, with room",
+    variants: { "create-dir": { message: t`cannot create the output's directory: ${"reason"}`, fix: "pass -o with a path in a directory you may write to" } } }),
   "pack-node-options": e("pack", "`--node-options` holds something that is not a node option", { message: t`--node-options holds ${"option"}, which is not a node option (node would run it as the script)`,
     fix: "give only options, and attach values with = (e.g. --max-old-space-size=512)",
   }),
@@ -159,7 +173,7 @@ export const DIAGNOSTICS = {
     fix: "replace the symlink chain with a copy of the file (or a link that stays inside the project)",
     anchor: "the-archive-format-versions-1-and-2",
   }),
-  "pack-runtime-missing": e("pack", "the `--runtime` binary cannot be read", { fix: "pass --runtime with the path to a node binary" }),
+  "pack-runtime-missing": e("pack", "the `--runtime` binary cannot be read", { message: t`cannot read the --runtime binary: ${"reason"}`, fix: "pass --runtime with the path to a node binary" }),
   "pack-runtime-not-node": e("pack", "the `--runtime` file is not a Linux x64 or arm64 executable", { message: t`the --runtime file is not a Linux x64 or arm64 executable`,
     fix: "pass the path to a node binary (e.g. from the official Linux tarball), or a version such as --runtime 22",
   }),
@@ -188,7 +202,9 @@ export const DIAGNOSTICS = {
   "pack-cache-unsafe": e("pack", "the pack cache (`$BALE_PACK_CACHE_DIR`) is not a private directory of yours", { message: t`refusing to use the pack cache directory: it is not a directory of yours that only you can write`,
     fix: "remove it, or set BALE_PACK_CACHE_DIR to a private directory you own",
   }),
-  "pack-cache-unwritable": e("pack", "the pack cache cannot be created or written"),
+  "pack-cache-unwritable": e("pack", "the pack cache cannot be created or written", { message: t`cannot create the pack cache directory: ${"reason"}`,
+    fix: "set BALE_PACK_CACHE_DIR to a directory you can write",
+    variants: { stage: { message: t`cannot stage the dependencies for ${"target"}: ${"reason"}`, fix: "set BALE_PACK_CACHE_DIR to a directory on a file system with room that you can write" } } }),
   "pack-target-bad-lockfile": e("pack", "the lockfile `--target` installs from is not valid JSON", { message: t`cannot read the lockfile: ${"reason"}`,
     fix: "regenerate it with `npm install --package-lock-only`",
   }),
@@ -239,10 +255,11 @@ export const DIAGNOSTICS = {
 
   // ---- archives at run time, inspect / verify / extract, the cache
   "archive-bad-option": e("archive", "`inspect()`, `verify()`, `extract()`, `cacheList()` or `cachePrune()` got an unknown option or a value of the wrong type (library API)", {
+    ...OPTION_FORMS,
     anchor: "library-api",
   }),
   "archive-unreadable": e("archive", "the archive cannot be opened, or is a directory"),
-  "archive-corrupt": e("archive", "not a valid bale archive: bad index, trailer or hash, or a damaged embedded runtime", { anchor: "running-an-archive" }),
+  "archive-corrupt": e("archive", "not a valid bale archive: bad index, trailer or hash, or a damaged embedded runtime", { fix: "copy the archive again or rebuild it with `bale pack`", anchor: "running-an-archive" }),
   "archive-format": e("archive", "the archive's format version is newer than this bale reads", {
     fix: "use the bale version that built it, or rebuild the archive",
   }),
@@ -255,11 +272,13 @@ export const DIAGNOSTICS = {
   "archive-hostile-entry": e("archive", "a tar entry would write outside the target, or through a symlink", {
     anchor: "the-archive-format-versions-1-and-2",
   }),
-  "extract-output-exists": e("archive", "`bale extract -o` names a directory that exists and is not empty", {
+  "extract-output-exists": e("archive", "`bale extract -o` names a directory that exists and is not empty", { message: t`the output directory exists and is not empty`,
     fix: "pass -o with a new directory, or remove this one",
   }),
-  "extract-output-parent-missing": e("archive", "the parent of `bale extract -o` does not exist", { fix: "create it first" }),
-  "extract-output-unwritable": e("archive", "`bale extract` cannot create or fill the output directory"),
+  "extract-output-parent-missing": e("archive", "the parent of `bale extract -o` does not exist", { message: t`the output's parent directory does not exist`, fix: "create it first" }),
+  "extract-output-unwritable": e("archive", "`bale extract` cannot create or fill the output directory", { message: t`cannot write the extracted files: ${"reason"}`,
+    fix: "pass -o with a directory on a file system with room that you can write",
+    variants: { create: { message: t`cannot create the output directory: ${"reason"}`, fix: "pass -o with a directory in a place you may write to" } } }),
   "extractor-usage": e("archive", "the archive's extractor was started by hand, without its arguments", {
     fix: "run the archive itself, not its extractor",
   }),
@@ -278,39 +297,119 @@ export const DIAGNOSTICS = {
   }),
 
   // ---- the config compiler
-  "config-bad-option": e("config", "`compileConfigs()`, `checkConfigs()` or `watchConfigs()` got an unknown option or a value of the wrong type (library API)", { anchor: "library-api" }),
-  "config-root-missing": e("config", "the root does not exist"),
-  "config-project-file": e("config", "`bale.config.json` is invalid"),
-  "config-schema-json": e("config", "a schema file is not valid JSON"),
-  "config-schema-invalid": e("config", "a schema is not valid JSON Schema 2020-12 (ajv strict), or a `$ref` does not resolve"),
-  "config-schema-name": e("config", "a schema file name is not a PascalCase type name, or is reserved"),
-  "config-syntax": e("config", "a script does not parse (esbuild)"),
-  "config-import-builtin": e("config", "a script imports a Node.js built-in"),
-  "config-import-package": e("config", "a script imports a package that is not allow-listed"),
-  "config-import-outside-root": e("config", "a script imports a file outside the root (links followed), or by absolute path"),
-  "config-link-outside-root": e("config", "a script file is a symbolic link to a file outside the root, or to nothing"),
-  "config-import-unresolved": e("config", "an import cannot be resolved", {
+  "config-bad-option": e("config", "`compileConfigs()`, `checkConfigs()` or `watchConfigs()` got an unknown option or a value of the wrong type (library API)", { ...OPTION_FORMS, anchor: "library-api" }),
+  "config-root-missing": e("config", "the root does not exist", { message: t`the project root does not exist or is not a directory`, fix: "pass the directory that holds schemas/ and your *.config.ts files" }),
+  "config-project-file": e("config", "`bale.config.json` is invalid", { message: t`"${"key"}" must be ${"must"}`,
+    fix: "see 'bale.config.json' in the README for its keys",
+    variants: {
+      json: { message: t`bale.config.json is not valid JSON (${"reason"})`, fix: "fix the JSON syntax" },
+      "not-object": { message: t`the file must hold a JSON object`, fix: t`write an object with some of ${"keys"}` },
+      "unknown-key": { message: t`unknown key "${"key"}"`, fix: t`write "${"near"}" instead` },
+      "unknown-key-other": { message: t`unknown key "${"key"}"`, fix: t`remove it; bale.config.json has only ${"keys"} (see 'bale.config.json' in the README)` },
+    } }),
+  "config-schema-json": e("config", "a schema file is not valid JSON", { message: t`the schema is not valid JSON: ${"reason"}`, fix: "fix the JSON syntax" }),
+  "config-schema-invalid": e("config", "a schema is not valid JSON Schema 2020-12 (ajv strict), or a `$ref` does not resolve", { message: t`the schema is invalid: ${"reason"}`,
+    fix: 'use only JSON Schema 2020-12 keywords (ajv strict mode); put annotations in "description"',
+    variants: {
+      ref: { message: t`the schema is invalid: ${"reason"}`, fix: 'refer to another schema by its file name, e.g. {"$ref": "Address.schema.json"}, or by its $id' },
+      "not-object": { message: t`a schema must be a JSON object`, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' },
+    } }),
+  "config-schema-name": e("config", "a schema file name is not a PascalCase type name, or is reserved", { message: t`"${"name"}" cannot be a schema name: ${"reason"}`, fix: t`rename the file, e.g. to ${"suggested"}` }),
+  "config-syntax": e("config", "a script does not parse (esbuild)", { message: t`${"text"}`, fix: "fix the syntax error",
+    variants: { "top-level-await": { fix: "export a promise instead: export default (async () => Schema({...}))()" } } }),
+  "config-import-builtin": e("config", "a script imports a Node.js built-in", { message: t`imports the Node.js built-in module "${"spec"}"; config scripts are hermetic and cannot use it`,
+    fix: "compute the value from plain data; pass environment-specific values as separate config files" }),
+  "config-import-package": e("config", "a script imports a package that is not allow-listed", { message: t`imports the package "${"package"}", which is not allow-listed`,
+    fix: t`add "${"package"}" to "allowPackages" in bale.config.json if it is deterministic and needs no Node.js APIs`,
+    variants: { scheme: { message: t`imports "${"spec"}"; only relative imports and allow-listed packages are allowed` } } }),
+  "config-import-outside-root": e("config", "a script imports a file outside the root (links followed), or by absolute path", { message: t`imports "${"spec"}", which is outside the project root`,
+    fix: "move the shared module inside the project root (the directory holding schemas/), or import only relative paths inside it",
+    variants: { absolute: { message: t`imports "${"spec"}" by absolute path; only relative imports inside the project are allowed` } } }),
+  "config-link-outside-root": e("config", "a script file is a symbolic link to a file outside the root, or to nothing", { message: t`the script is a symbolic link to a file outside the project root; scripts are read only from inside it`,
+    fix: "replace the link by the file itself, or point it at a file inside the project root",
+    variants: { dangling: { message: t`the script is a symbolic link that leads to no file` } } }),
+  "config-import-unresolved": e("config", "an import cannot be resolved", { message: t`${"text"}`,
     fix: "check the path; relative imports need ./ or ../ and may omit the .ts extension",
   }),
-  "config-unknown-schema": e("config", "an import from `bale:schemas`, a service's `input`/`output`, or a validator names no schema"),
-  "config-hermetic": e("config", "a script used a forbidden API (`Date.now()`, `Math.random()`, `process`, `fetch`, ...)"),
-  "config-throw": e("config", "a script threw (or its promise rejected or never settled)"),
-  "config-timeout": e("config", "a script ran longer than `timeoutMs`"),
-  "config-memory": e("config", "a script used more heap than `memoryLimitMb`, or allocated more ArrayBuffer memory in total"),
-  "config-no-default-export": e("config", "a script has no default export"),
-  "config-not-constructed": e("config", "the default export was not made by a schema constructor"),
-  "config-wrong-kind": e("config", "a `*.service.ts` does not export a `Service`, or a `*.config.ts` does"),
-  "config-non-json": e("config", "the value is not plain JSON (the JSON path is named)"),
-  "config-schema-violation": e("config", "the value does not match its schema (pointer, reason, expected vs actual)"),
-  "config-validator-failed": e("config", "a validator module returned problems"),
-  "config-validator-error": e("config", "a validator module threw, timed out, or returned something other than `string[]`"),
-  "config-duplicate-output": e("config", "two scripts compile to the same file (or to `bale-manifest.json`)"),
-  "config-type-error": e("config", "tsc reported a type error (`check` only)"),
-  "config-typescript-missing": e("config", "`check` cannot find the `typescript` package (bale depends on it; reinstall)"),
-  "config-output": e("config", "the output directory cannot be written or is not bale's"),
+  "config-unknown-schema": e("config", "an import from `bale:schemas`, a service's `input`/`output`, or a validator names no schema", { message: t`there is no schema named "${"name"}" (no ${"schemaFile"})`,
+    variants: {
+      validator: { message: t`validator for "${"name"}", but there is no ${"schemaFile"}`, fix: "rename it to schemas/<Schema>.validate.ts for an existing schema" },
+      constructor: { message: t`the value was made by the constructor "${"name"}", but there is no such schema`, fix: t`create ${"schemaFile"}` },
+      service: { message: t`${"subject"} names the schema "${"name"}", which does not exist (no ${"schemaFile"})` },
+    } }),
+  "config-hermetic": e("config", "a script used a forbidden API (`Date.now()`, `Math.random()`, `process`, `fetch`, ...)", { message: t`${"message"}${"where"}`,
+    fix: "remove the call; config scripts evaluate plain computations only",
+    variants: {
+      random: { fix: "use fixed values (or derive them from a seed you keep in the config)" },
+      date: { fix: 'use a fixed date, e.g. new Date("2024-01-01T00:00:00Z")' },
+      host: {
+        message: t`uses ${"api"}, which hermetic config scripts do not have (no process, environment, file system, network or timers)${"where"}`,
+        fix: "compute the value from plain data in the project; use separate config files per environment instead of reading the environment",
+      },
+    } }),
+  "config-throw": e("config", "a script threw (or its promise rejected or never settled)", { message: t`${"what"}${"where"}`,
+    fix: "fix the script so that it evaluates without throwing",
+    variants: {
+      overflow: {
+        message: t`the call stack overflowed (recursion that does not end, or nests too deep): ${"message"}${"where"}`,
+        fix: "make the recursion terminate, or replace deep recursion by a loop",
+      },
+      "never-settles": {
+        message: t`the default export is a promise that never settles (it waits for something that cannot happen: there are no timers or I/O)`,
+        fix: "resolve the promise from plain computation, or export the value directly",
+      },
+    } }),
+  "config-timeout": e("config", "a script ran longer than `timeoutMs`", { message: t`evaluation did not finish within ${"ms"} ms (an infinite loop, or too much work)`,
+    fix: 'make the script finish (check loops and recursion), or raise "timeoutMs" in bale.config.json',
+    variants: { validator: { message: t`the validator did not finish within ${"ms"} ms (validating ${"source"})`, fix: "make the validator finish" } } }),
+  "config-memory": e("config", "a script used more heap than `memoryLimitMb`, or allocated more ArrayBuffer memory in total", { message: t`evaluation used more than the memory limit of ${"mb"} MB`,
+    fix: 'build smaller values (check loops that grow arrays or strings), or raise "memoryLimitMb" in bale.config.json',
+    variants: {
+      "array-buffer": {
+        message: t`evaluation allocated more ArrayBuffer memory (typed arrays) than the memory limit of ${"mb"} MB${"where"}`,
+        fix: 'allocate smaller buffers (every ArrayBuffer a script creates counts, freed or not), or raise "memoryLimitMb" in bale.config.json',
+      },
+    } }),
+  "config-no-default-export": e("config", "a script has no default export", { message: t`the script has no default export`, fix: 'end it with \`export default Schema({...})\`, using a constructor imported from "bale:schemas"' }),
+  "config-not-constructed": e("config", "the default export was not made by a schema constructor", { message: t`the default export is ${"got"}, not a value made by a schema constructor`,
+    fix: t`wrap it in its schema's constructor: import { ${"schema"} } from "bale:schemas" and export default ${"schema"}({...})` }),
+  "config-wrong-kind": e("config", "a `*.service.ts` does not export a `Service`, or a `*.config.ts` does", { message: t`a *.service.ts must export Service({...}), but this one exports a ${"schema"}`,
+    fix: t`rename the file to ${"renamed"}, or export Service({...})`,
+    variants: {
+      "service-in-config": { message: t`a *.config.ts exports a Service; service definitions belong in *.service.ts files`, fix: t`rename the file to ${"renamed"}` },
+    } }),
+  "config-non-json": e("config", "the value is not plain JSON (the JSON path is named)", { message: t`${"subject"} is ${"what"}, which is not JSON`, fix: "make the value plain JSON: objects, arrays, strings, finite numbers, booleans and null" }),
+  "config-schema-violation": e("config", "the value does not match its schema (pointer, reason, expected vs actual)", { message: t`${"subject"} ${"text"}` }),
+  "config-validator-failed": e("config", "a validator module returned problems", { message: t`${"subject"} is rejected by ${"validator"}: ${"text"}`, fix: t`change the value so that ${"validator"} accepts it` }),
+  "config-validator-error": e("config", "a validator module threw, timed out, or returned something other than `string[]`", { message: t`the validator ${"what"}${"where"}`,
+    fix: "make the validator return string[] (or nothing) instead of throwing",
+    variants: {
+      overflow: {
+        message: t`the call stack overflowed (recursion that does not end, or nests too deep): ${"message"}${"where"}`,
+        fix: "make the recursion terminate, or replace deep recursion by a loop",
+      },
+      "bad-return": {
+        message: t`the validator must default-export a function returning string[] or nothing, but it gave ${"got"} (validating ${"source"})`,
+        fix: "export default (value) => { const problems: string[] = []; ...; return problems; }",
+      },
+    } }),
+  "config-duplicate-output": e("config", "two scripts compile to the same file (or to `bale-manifest.json`)", { message: t`${"script"} and ${"other"} both compile to ${"output"}`,
+    fix: "rename one of them",
+    variants: { reserved: { message: t`${"script"} would compile to ${"output"}, which is bale's own file`, fix: "rename the script" } } }),
+  "config-type-error": e("config", "tsc reported a type error (`check` only)", { message: t`${"code"}: ${"message"}`,
+    fix: "fix the type error (bale-env.d.ts has the types of the schemas)",
+    variants: { config: { message: t`${"text"}`, fix: "fix the TypeScript configuration" } } }),
+  "config-typescript-missing": e("config", "`check` cannot find the `typescript` package (bale depends on it; reinstall)", { message: t`the type check needs the typescript package, which bale depends on but cannot find (was it pruned?)`,
+    fix: "reinstall bale (npm i bale) or add typescript to the project (npm i -D typescript); \`bale config build\` works without it" }),
+  "config-output": e("config", "the output directory cannot be written or is not bale's", { message: t`the output directory is not empty and was not made by bale (no ${"manifest"}); bale replaces its output directory as a whole`,
+    fix: "pass an empty or new directory with -o",
+    variants: {
+      "not-dir": { message: t`the output path exists and is not a directory`, fix: "pass another -o, or remove the file" },
+      write: { message: t`cannot write the output directory: ${"reason"}`, fix: "check permissions and free space; the previous output was left as it was" },
+    } }),
 
   // ---- bale gen
-  "gen-bad-option": e("gen", "`generateBindings()` or `renderBindings()` got an unknown option or a value of the wrong type (library API)", { anchor: "library-api" }),
+  "gen-bad-option": e("gen", "`generateBindings()` or `renderBindings()` got an unknown option or a value of the wrong type (library API)", { ...OPTION_FORMS, anchor: "library-api" }),
   "gen-root": e("gen", "the project root is not a directory", { message: t`config project root ${"root"} is not a directory`, fix: "Pass the directory that holds schemas/ and your *.config.ts files" }),
   "gen-no-manifest": e("gen", "there is no `bale-manifest.json` (run `bale config build` first)", { message: t`no compiled configs: ${"manifest"} does not exist`, fix: t`Run \`bale config build ${"root"}\` first` }),
   "gen-manifest": e("gen", "`bale-manifest.json` is not a version 1 bale manifest", { message: t`the manifest is not a version 1 bale manifest`, fix: "Rebuild it with `bale config build`" }),
@@ -366,10 +465,13 @@ export const DIAGNOSTICS = {
     fix: t`Create ${"schemaFile"} or use one of: ${"schemas"}`,
     variants: { "not-object": { message: t`method ${"method"} uses ${"role"} type ${"type"}, which is not an object schema`, fix: 'RPC messages must be JSON objects: give the schema "type": "object"' } } }),
   "gen-method-clash": e("gen", "two methods of a service differ only in case or separators", { message: t`methods ${"first"} and ${"second"} of ${"service"} differ only in case or separators, so their generated methods get the same name`, fix: "Give the methods of a service names that differ in more than case and _", anchor: "inputs" }),
-  "gen-write": e("gen", "the output directory cannot be created or written (the previous output is left as it was)"),
+  "gen-write": e("gen", "the output directory cannot be created or written (the previous output is left as it was)", { message: t`cannot write bindings here: ${"reason"}`,
+    fix: "check permissions and free space; the previous output was left as it was",
+    variants: { create: { message: t`cannot create the output directory: ${"reason"}`, fix: "pass -o with a directory in a place you may write to" } } }),
 
   // ---- the fleet
   "fleet-bad-option": e("fleet", "a fleet function (`publishConfigs()`, `fleetStatus()`, ...) got an unknown option or a value of the wrong type (library API)", {
+    ...OPTION_FORMS,
     anchor: "library-api",
   }),
   "config-publish-conflict": e("fleet", "the manifest changed since it was read (another publisher won); names both hashes"),

@@ -8,6 +8,7 @@
  *
  * Not for code that ships inside archives (see the catalog's header): that constructs BaleError.
  */
+import { ioProblem } from "../atomic.js";
 import { BaleError, type BaleErrorInit } from "../errors.js";
 import type { BaleWarning } from "./collector.js";
 import { formOf, type CodeOf, type HasFix, type MessageKey, type ParamsOf, type WarningCode } from "./catalog.js";
@@ -28,4 +29,27 @@ export type WarningKey = Extract<MessageKey, WarningCode | `${WarningCode}:${str
 export function warning<K extends WarningKey>(key: K, params: ParamsOf<K>): BaleWarning {
   const f = formOf(key, params);
   return { code: f.code as WarningCode, message: f.fix === undefined ? f.message : `${f.message}; ${f.fix}` };
+}
+
+/** The keys whose message has a `reason` parameter: what `ioDiag` fills in from the errno. */
+export type IoKey = { [K in MessageKey]: "reason" extends keyof ParamsOf<K> ? K : never }[MessageKey];
+
+/**
+ * The user error for a file-system error caused by the path the user gave (unwritable, read-only,
+ * full, missing): the key's message with `reason` from the errno ("permission denied (EACCES)"), and
+ * a fix the errno may extend ("free some space there, or ..."). A BaleError passes as it is; null if
+ * the error is not one the user can fix (a bug keeps its stack).
+ */
+export function ioDiag<K extends IoKey>(e: unknown, key: K, params: Omit<ParamsOf<K>, "reason">, file: string): BaleError | null {
+  if (e instanceof BaleError) return e;
+  const p = ioProblem(e);
+  if (!p) return null;
+  const f = formOf(key, { ...params, reason: p.reason });
+  const fix = p.fix && f.fix ? `${p.fix}, or ${f.fix}` : (f.fix ?? p.fix);
+  return new BaleError(f.code, f.message, { file, ...(fix !== undefined ? { fix } : {}), cause: e });
+}
+
+/** `ioDiag`, thrown; an error that is not the user's is rethrown as it is. */
+export function userIo<K extends IoKey>(e: unknown, key: K, params: Omit<ParamsOf<K>, "reason">, file: string): never {
+  throw ioDiag(e, key, params, file) ?? e;
 }

@@ -12,7 +12,6 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { userIoError } from "../atomic.js";
 import { Diagnostics, type BaleWarning } from "../diagnostics/collector.js";
 import { validateOptions } from "../options.js";
 import { satisfies } from "../runtime-stub/node-version.js";
@@ -31,7 +30,7 @@ import { assemble, writeExecutable } from "./assemble.js";
 import { parseRuntimeSpec, prepareRuntime } from "./runtime.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
 import { checkTarget, checkTargetBinaries, forPlatform, hostPlatform, stageInstall, stagedClosure, TARGETS, type Staging, type Target, type TargetPackage } from "./target.js";
-import { diag } from "../diagnostics/create.js";
+import { diag, userIo } from "../diagnostics/create.js";
 
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
@@ -616,7 +615,7 @@ async function writeArchive(c: Checked, rt: EmbeddedRuntime, plan: Plan, entry: 
   try {
     mkdirp(dirname(c.output));
   } catch (e) {
-    userIoError(e, "pack-output-unwritable", "cannot create the output's directory", c.output, "pass -o with a path in a directory you may write to");
+    userIo(e, "pack-output-unwritable:create-dir", {}, c.output);
   }
   writeExecutable(c.output, assembled.parts);
   return { assembled, compressor: z.implementation };

@@ -21,11 +21,11 @@ import type { Env } from "../archive/paths.js";
 import { sha256 } from "../archive/io.js";
 import { elfPlatform, ensurePrivateDir, hostPlatform, packCacheDir } from "./target.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
-import { userIoError, writeFileAtomic } from "../atomic.js";
+import { writeFileAtomic } from "../atomic.js";
 import { BaleError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
 import { checkRuntimeLevel, compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
-import { diag } from "../diagnostics/create.js";
+import { diag, userIo } from "../diagnostics/create.js";
 
 export type RuntimeSpec = { kind: "system" } | { kind: "npm"; range: string } | { kind: "file"; path: string };
 
@@ -195,7 +195,7 @@ function fileNode(path: string, cwd: string, platform: Platform): { bin: string;
   try {
     st = statSync(bin);
   } catch (e) {
-    userIoError(e, "pack-runtime-missing", "cannot read the --runtime binary", bin, "pass --runtime with the path to a node binary");
+    userIo(e, "pack-runtime-missing", {}, bin);
   }
   const p = st.isFile() ? elfPlatform(bin) : null;
   if (p === null) {

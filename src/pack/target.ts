@@ -20,14 +20,13 @@ import { closeSync, copyFileSync, existsSync, lstatSync, openSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { type Platform, PLATFORMS } from "../archive/format.js";
-import { userIoError } from "../atomic.js";
 import { BaleError } from "../errors.js";
 import type { BaleWarning, Diagnostics } from "../diagnostics/collector.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { PayloadTree } from "./payload.js";
 import type { PackageJson } from "./project.js";
 import { dependencyClosure, readPkg, resolvePackageDir, type Closure, type ClosureInput } from "./deps.js";
-import { diag, warning } from "../diagnostics/create.js";
+import { diag, userIo, warning } from "../diagnostics/create.js";
 
 /** The platforms bale packs for: the same list and type as the index's runtime platform. */
 export const TARGETS = PLATFORMS;
@@ -189,7 +188,7 @@ export function ensurePrivateDir(dir: string): void {
   try {
     mkdirp(dir, 0o700);
   } catch (e) {
-    userIoError(e, "pack-cache-unwritable", "cannot create the pack cache directory", dir, "set BALE_PACK_CACHE_DIR to a directory you can write");
+    userIo(e, "pack-cache-unwritable", {}, dir);
   }
   const st = lstatSync(dir);
   const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
@@ -311,7 +310,7 @@ export async function stageInstall(projectRoot: string, target: Target, d: Diagn
   } catch (e) {
     dispose();
     if (e instanceof BaleError) throw e;
-    return userIoError(e, "pack-cache-unwritable", `cannot stage the dependencies for ${target}`, cacheDir, "set BALE_PACK_CACHE_DIR to a directory on a file system with room that you can write");
+    return userIo(e, "pack-cache-unwritable:stage", { target }, cacheDir);
   }
 }
 
