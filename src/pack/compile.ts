@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import * as esbuild from "esbuild";
-import { BaleError } from "../errors.js";
+import type { BaleError } from "../errors.js";
 import { packageTypeOf } from "./project.js";
 import { diag } from "../diagnostics/create.js";
 

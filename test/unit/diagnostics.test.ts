@@ -137,10 +137,11 @@ test("every template renders its parameters, and the variants are well formed", 
       assert.ok(d.message !== undefined || form.message !== undefined, `${code}:${id} has no message`);
     }
     const p = Object.fromEntries([d.message, d.fix].flatMap((tpl) => (tpl && typeof tpl !== "string" ? tpl.keys : [])).map((k) => [k, `<${k}>`]));
-    if (d.message !== undefined) {
+    const m = d.message;
+    if (m !== undefined) {
       const f = formOf(code, p);
-      for (const k of d.message.keys) assert.ok(f.message.includes(`<${k}>`), `${code}: ${k}`);
-      assert.equal(templateText(d.message), d.message.parts.map((s, i) => (i < d.message!.keys.length ? `${s}{${d.message!.keys[i]}}` : s)).join(""));
+      for (const k of m.keys) assert.ok(f.message.includes(`<${k}>`), `${code}: ${k}`);
+      assert.equal(templateText(m), m.parts.map((s, i) => (i < m.keys.length ? `${s}{${m.keys[i]}}` : s)).join(""));
     }
   }
   const e = diag("pack-bad-level:runtime", { level: 42 });
@@ -174,7 +175,7 @@ test("a wrong key, a missing or an extra parameter, or a second fix does not typ
 test("the extractor that ships in every archive carries no catalog text", () => {
   const extractor = readFileSync(join(ROOT, "dist/runtime-stub/extractor.min.js"), "utf8");
   const leaked = (Object.entries(DIAGNOSTICS) as Array<[DiagnosticCode, DiagnosticDef]>)
-    .filter(([, d]) => extractor.includes(d.summary) || (d.message !== undefined && d.message.parts.some((p) => p.length > 24 && extractor.includes(p))))
+    .filter(([, d]) => extractor.includes(d.summary) || d.message?.parts.some((p) => p.length > 24 && extractor.includes(p)))
     .map(([code]) => code);
   assert.deepEqual(leaked, []);
 });
