@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The fleet's numbers against a real single-node etcd on loopback (this machine):
 //   - publish of 1000 configs (library call and the CLI end to end, --no-build: compiling is the config bench's job),
-//   - a one-config change (library and CLI),
+//   - a one-config change as a user makes it: edit one .config.ts of a 1000-config project, then a fresh
+//     `bale config publish` (node start + incremental build + publish; bench/fleet-one.mjs), and its parts
+//     on their own: the library on a prebuilt out/ (no build, no process start), the CLI with --no-build,
 //   - propagation: 100 watchers (4 processes x 25 configs, generated TS loaders), time from publish returning
 //     to each watcher's onChange (p50/p99 over all watcher events, and of the last watcher per round),
 //   - watcher cost at rest: RSS per watching process, etcd connections per process.
@@ -17,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { freePort, healthy } from "../scripts/lib/etcd.mjs";
+import { measureOneConfig } from "./fleet-one.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist/cli/main.js");
@@ -151,6 +154,8 @@ export async function runFleetBench(opts = {}) {
       oneCli.push(ms);
       oneCliLib.push(result.timings.totalMs);
     }
+    // The one-config change as a user makes it: edit a .config.ts, run `bale config publish` (with its build).
+    const [real] = await measureOneConfig({ url, work, clis: [CLI], rounds: 7, prefix: `${prefix}-real` });
     // Where a fresh process spends it: node itself, and the CLI's argument parsing (yargs) as `bale --version` loads it.
     const nodeStart = [];
     const cliVersion = [];
@@ -242,6 +247,10 @@ export async function runFleetBench(opts = {}) {
         cliWorkMsMedian: median(oneCliLib),
         nodeStartMsMedian: median(nodeStart),
         cliVersionMsMedian: median(cliVersion),
+        editPublishMsMedian: real.publishMsMedian,
+        editPublishMinMs: Math.min(...real.publishMs),
+        editPublishBuildMsMedian: real.buildMsMedian,
+        editPublishInProcessMsMedian: real.inProcessMsMedian,
       },
       propagation: { watchers: total, processes: procsN, rounds, p50: pct(all, 50), p99: pct(all, 99), lastWatcherP50: pct(lastPerRound, 50), lastWatcherP99: pct(lastPerRound, 99) },
       atRest: { rssMiBPerProcess: rss.map((k) => k / 1024), connectionsPerProcess: conns },
@@ -264,8 +273,9 @@ function table(r) {
     "|---|---|---|",
     `| publish 1000 configs, library (blobs ${f(r.publish1000.blobsMs)} ms in ${r.publish1000.blobTxns} txns + swap ${f(r.publish1000.swapMs)} ms) | ${f(r.publish1000.libraryMs)} ms | <= 2000 ms |`,
     `| publish 1000 configs, CLI end to end (node start included) | ${f(r.publish1000.cliMs)} ms | <= 2000 ms |`,
-    `| one-config change, library (median of 7; min ${f(r.oneChange.libraryMinMs)}; read out/ + live ${f(r.oneChange.readMsMedian)}, swap txn ${f(r.oneChange.swapMsMedian)}) | ${f(r.oneChange.libraryMsMedian)} ms | <= 100 ms |`,
-    `| one-config change, CLI end to end (median of 7; min ${f(r.oneChange.cliMinMs)}; of which the publish itself ${f(r.oneChange.cliWorkMsMedian)}) | ${f(r.oneChange.cliMsMedian)} ms | <= 100 ms |`,
+    `| one-config change as a user makes it: edit one .config.ts of 1000, then \`bale config publish\` (fresh process: node start, incremental build, publish; median of 7, min ${f(r.oneChange.editPublishMinMs)}; in the process ${f(r.oneChange.editPublishInProcessMsMedian)}, of which the build ${f(r.oneChange.editPublishBuildMsMedian)}) | ${f(r.oneChange.editPublishMsMedian)} ms | <= 100 ms |`,
+    `| part of it: the library on a prebuilt out/ (\`build: false\`, no process start; median of 7, min ${f(r.oneChange.libraryMinMs)}; read out/ + live ${f(r.oneChange.readMsMedian)}, swap txn ${f(r.oneChange.swapMsMedian)}) | ${f(r.oneChange.libraryMsMedian)} ms | |`,
+    `| part of it: \`bale config publish --no-build\` on a prebuilt out/ (fresh process, no build; median of 7, min ${f(r.oneChange.cliMinMs)}; of which the publish itself ${f(r.oneChange.cliWorkMsMedian)}) | ${f(r.oneChange.cliMsMedian)} ms | |`,
     `| a fresh process: \`node -e 0\` / \`bale --version\` (node + yargs + commands) | ${f(r.oneChange.nodeStartMsMedian)} / ${f(r.oneChange.cliVersionMsMedian)} ms | |`,
     `| propagation to ${r.propagation.watchers} watchers (${r.propagation.processes} processes), all events p50 / p99 | ${f(r.propagation.p50)} / ${f(r.propagation.p99)} ms | p99 <= 200 ms |`,
     `| propagation, last watcher per round p50 / p99 (${r.propagation.rounds} rounds) | ${f(r.propagation.lastWatcherP50)} / ${f(r.propagation.lastWatcherP99)} ms | p99 <= 200 ms |`,

@@ -130,7 +130,7 @@ const PUBLISH: Table<PublishOptions> = {
 
 const HISTORY: Table<FleetOptions & { limit?: number }> = { ...FLEET, limit: opt(kinds.wholeAtLeast(0)) };
 const ROLLBACK: Table<RollbackOptions> = { ...FLEET, to: opt(kinds.string), by: opt(kinds.string) };
-const PROMOTE: Table<PromoteOptions> = { ...FLEET, canary: req(kinds.string), by: opt(kinds.string) };
+const PROMOTE: Table<PromoteOptions> = { ...FLEET, canary: req(kinds.string), expect: opt(kinds.string), by: opt(kinds.string), onProgress: opt(kinds.function) };
 
 const CACHE: Table<CacheOptions> = { env: opt(kinds.env), check: opt(kinds.boolean) };
 

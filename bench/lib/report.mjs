@@ -108,7 +108,7 @@ export function renderMarkdown(d) {
   }
   L.push("");
   const majors = Object.keys(d.versions.node);
-  L.push("First run (empty cache) and warm start of the bale archive on each Node major (`BALE_NODE`): Node 20 decodes with fzstd (pure JS), Node 22/24 with the built-in zstd. Medians (min–max).", "");
+  L.push("First run (empty cache) and warm start of the bale archive on each Node major (`BALE_NODE`): Node 20 decodes with zstd's own decompressor compiled to WebAssembly, Node 22/24 with the built-in zstd. Medians (min–max).", "");
   L.push(`| app | ${majors.map((k) => `first run, Node ${k}`).join(" | ")} | ${majors.map((k) => `warm, Node ${k}`).join(" | ")} |`);
   L.push(`| --- | ${majors.map(() => "---").join(" | ")} | ${majors.map(() => "---").join(" | ")} |`);
   for (const a of d.apps) {
@@ -119,7 +119,7 @@ export function renderMarkdown(d) {
   for (const a of d.apps) {
     const P = d.bale[a.id]?.perNode;
     if (P?.cold22nofsync && !P.cold22nofsync.error) {
-      L.push("", `Cost of fsync on the ${a.id} first run (Node 22): ${ms(P.cold22.median)} with fsync vs ${ms(P.cold22nofsync.median)} with \`BALE_NO_FSYNC=1\` (${ms(P.cold22.median - P.cold22nofsync.median)}).`);
+      L.push("", `Cost of the sync on the ${a.id} first run (Node 22): ${ms(P.cold22.median)} with the sync vs ${ms(P.cold22nofsync.median)} with \`BALE_NO_FSYNC=1\` (${ms(P.cold22.median - P.cold22nofsync.median)}).`);
     }
   }
   L.push("");

@@ -1,61 +1,47 @@
 /** One ajv setup for the main thread and the workers: JSON Schema 2020-12, strict, allErrors, formats. */
-import Ajv2020Module from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import { createRequire } from "node:module";
+import type Ajv2020Module from "ajv/dist/2020.js";
+import type addFormatsModule from "ajv-formats";
+import type standaloneModule from "ajv/dist/standalone/index.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 
 type AjvCtor = typeof Ajv2020Module.default;
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: AjvCtor }).default ?? Ajv2020Module) as AjvCtor;
 type AddFormats = typeof addFormatsModule.default;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
+type Standalone = typeof standaloneModule.default;
+
+let modules: { Ajv2020: AjvCtor; addFormats: AddFormats; standaloneCode: Standalone } | undefined;
+/** ajv, loaded on first use (synchronously: it is CommonJS), so that importing this module costs nothing (~100 ms otherwise). */
+function ajvModules(): NonNullable<typeof modules> {
+  if (!modules) {
+    const req = createRequire(import.meta.url);
+    const def = <T>(m: unknown): T => ((m as { default?: T }).default ?? m) as T;
+    modules = { Ajv2020: def<AjvCtor>(req("ajv/dist/2020.js")), addFormats: def<AddFormats>(req("ajv-formats")), standaloneCode: def<Standalone>(req("ajv/dist/standalone/index.js")) };
+  }
+  return modules;
+}
 
 export type Ajv = InstanceType<AjvCtor>;
 export type { ErrorObject, ValidateFunction };
 
-export interface SchemaSource {
-  /** Type name (file stem), e.g. "GreeterConfig"; "Service" for the built-in one. */
-  name: string;
-  /** ajv key: the file name (e.g. "GreeterConfig.schema.json"); the schema's `$id` (if any) resolves too. */
-  key: string;
-  json: unknown;
-}
+export type { SchemaSource } from "./service-schema.js";
+import type { SchemaSource } from "./service-schema.js";
 
-export function makeAjv(schemas: SchemaSource[]): Ajv {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: false });
+/** `source`: keep each compiled function's code, so that `standaloneCode` can write it out (see validate.ts). */
+export function makeAjv(schemas: SchemaSource[], o: { source?: boolean } = {}): Ajv {
+  const { Ajv2020, addFormats } = ajvModules();
+  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: false, ...(o.source ? { code: { source: true } } : {}) });
   addFormats(ajv);
   for (const s of schemas) ajv.addSchema(s.json as object, s.key);
   return ajv;
 }
 
-/** bale's built-in schema for `Service({...})` values (the contract in types.ts). */
-export const SERVICE_SCHEMA = {
-  $schema: "https://json-schema.org/draft/2020-12/schema",
-  title: "Service",
-  type: "object",
-  additionalProperties: false,
-  required: ["name", "methods"],
-  properties: {
-    name: {
-      type: "string",
-      pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$",
-      description: 'Fully qualified "<package>.<Service>", e.g. "demo.v1.Greeter"',
-    },
-    description: { type: "string" },
-    methods: {
-      type: "object",
-      minProperties: 1,
-      propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_]*$" },
-      additionalProperties: {
-        type: "object",
-        additionalProperties: false,
-        required: ["input", "output"],
-        properties: {
-          input: { type: "string", description: "Schema name of the request message" },
-          output: { type: "string", description: "Schema name of the response message" },
-          description: { type: "string" },
-        },
-      },
-    },
-  },
-} as const;
+/**
+ * The compiled validators of `keys` as one CommonJS module (ajv's standalone code; `ajv` made with
+ * `source: true`), exporting them as v0, v1, … in the order of `keys`. It needs only ajv's small runtime
+ * helpers and ajv-formats' format table, not ajv itself.
+ */
+export function standaloneOf(ajv: Ajv, keys: readonly string[]): string {
+  return ajvModules().standaloneCode(ajv, Object.fromEntries(keys.map((k, i) => [`v${i}`, k])));
+}
 
-export const SERVICE_KEY = "bale:Service.schema.json";
+export { SERVICE_KEY, SERVICE_SCHEMA } from "./service-schema.js";

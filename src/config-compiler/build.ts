@@ -9,19 +9,19 @@ import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../atomic.js";
 import { BaleError } from "../errors.js";
 import { VERSION } from "../version.js";
-import { bundleAll, type BundledEntry } from "./bundle.js";
+import { bundleAll, startBundler, type BundledEntry } from "./bundle.js";
 import { canonicalJson } from "./canonical.js";
 import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf, type Discovered, type ProjectFile } from "./discover.js";
 import { Diagnostics } from "../diagnostics/collector.js";
 import { validateOptions } from "../options.js";
 import { ENV_DTS, generateEnvDts } from "./env-dts.js";
-import { explain, type ExplainContext } from "./explain.js";
-import { SourceLocator } from "./locate.js";
+import type { ExplainContext } from "./explain.js";
+import type { SourceLocator } from "./locate.js";
 import { assertReplaceable, CACHE, MANIFEST, recoverOut, settleDeletes, writeTree, type TreeFile } from "./outdir.js";
 import { WorkerPool } from "./pool.js";
 import type { EvalResult } from "./protocol.js";
 import { closure, compileAll, loadSchemas, sha256, type LoadedSchema } from "./schemas.js";
-import { ajvFor, checkValue, type CheckContext } from "./validate.js";
+import { checkValue, validatorsFor, type CheckContext, type StandaloneValidators } from "./validate.js";
 import type { Manifest, ManifestArtifact } from "./types.js";
 import { isSchemaFileName, schemaFileOf } from "../schema/names.js";
 import { diag } from "../diagnostics/create.js";
@@ -106,12 +106,16 @@ interface CacheFile {
   envSha: string;
   validators: Record<string, { source: string; deps: string[] }>;
   artifacts: Record<string, CacheArtifact>;
+  /** The schemas' compiled validators (see validate.ts), so that a build whose schemas did not change need not load ajv. */
+  standalone?: StandaloneValidators;
 }
 
 /** State that survives between builds of one watch session. */
 export interface BuildSession {
   pool?: WorkerPool;
   memoryLimitMb?: number;
+  /** Set by a build that wrote `out`: its manifest, and the text of every output evaluated this build (the others are as they were in `out`). A publish uses it instead of reading `out` again. */
+  written?: { manifest: Manifest; texts: Map<string, string> };
 }
 
 /** What a build knows before it reads a script: paths, limits, bale.config.json. */
@@ -166,12 +170,30 @@ export async function compileConfigs(o: CompileOptions = {}): Promise<BuildRepor
  * every problem it found, and nothing is written before the last.
  */
 export async function build(p: Prepared, session: BuildSession, write: boolean, found?: Discovered): Promise<BuildReport> {
+  const early: { pool?: WorkerPool } = {};
+  try {
+    return await buildWith(p, session, write, found, early);
+  } finally {
+    // A worker pool started early (see hashInputs) is closed on every path, errors before the evaluation included.
+    await early.pool?.close();
+  }
+}
+
+async function buildWith(p: Prepared, session: BuildSession, write: boolean, found: Discovered | undefined, early: { pool?: WorkerPool }): Promise<BuildReport> {
   if (p.problem) throw p.problem;
   const clock = new Stopwatch();
   if (write) await recover(p.out);
   const files = found ?? discover(p.root, p.out);
   clock.lap("discoverMs");
-  const inputs = hashInputs(p, files, write && p.incremental);
+  // A script that is new or whose files changed will be bundled and evaluated: esbuild and a worker are
+  // started as soon as one is seen, so that they boot on the other core while the rest is hashed.
+  const inputs = hashInputs(p, files, write && p.incremental, () => {
+    startBundler();
+    if (!session.pool) {
+      early.pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
+      early.pool.warm(1);
+    }
+  });
   clock.lap("hashMs");
   const problems = new Diagnostics();
   const set = loadSchemaSet(p, files, inputs, problems);
@@ -180,10 +202,11 @@ export async function build(p: Prepared, session: BuildSession, write: boolean, 
   problems.throwIfFailed();
   clock.lap("schemasMs");
   const plan = planBuild(p, files, inputs, set);
-  const evaluated = await evaluate(p, session, plan, set, inputs, clock);
+  const evaluated = await evaluate(p, session, early.pool, plan, set, inputs, clock);
   const logs = await explainFailures(p, plan, set, evaluated);
   const next = nextState(p, files, inputs, set, plan, evaluated, env?.sha ?? "");
   const removed = (next.oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
+  if (write) session.written = { manifest: next.manifest, texts: new Map(next.files.flatMap((f) => (f.text === undefined ? [] : [[f.path, f.text] as const]))) };
   const wrote = write ? emit(p.out, next, inputs.incremental) : false;
   if (write) clock.lap("writeMs");
   return {
@@ -234,7 +257,7 @@ interface Inputs {
   optionsKey: string;
 }
 
-function hashInputs(p: Prepared, found: Discovered, incremental: boolean): Inputs {
+function hashInputs(p: Prepared, found: Discovered, incremental: boolean, onFirstChanged: () => void): Inputs {
   const hashes = new Map<string, string | null>();
   const texts = new Map<string, string>();
   const hash = (file: string): string | null => {
@@ -254,7 +277,17 @@ function hashInputs(p: Prepared, found: Discovered, incremental: boolean): Input
   const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
   const previous = incremental ? readCache(p.out) : undefined;
   const cache = previous !== undefined && previous.version === 1 && previous.bale === VERSION && previous.optionsKey === optionsKey ? previous : undefined;
-  for (const f of [...found.schemas, ...found.validators, ...found.scripts]) hash(f);
+  for (const f of [...found.schemas, ...found.validators]) hash(f);
+  let changed = false;
+  for (const s of found.scripts) {
+    const deps = cache?.artifacts[s]?.deps;
+    let same = hash(s) !== null && deps !== undefined;
+    for (const [d, sha] of Object.entries(deps ?? {})) same = hash(d) === sha && same;
+    if (!same && !changed) {
+      changed = true;
+      onFirstChanged();
+    }
+  }
   if (cache) for (const a of Object.values(cache.artifacts)) for (const d of Object.keys(a.deps)) hash(d);
   return { hash, texts, incremental, cache, optionsKey };
 }
@@ -334,12 +367,23 @@ function planBuild(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
     const cached = cache?.validators[name];
     return cached && cached.source === v ? cached.deps : [v];
   };
+  // Memoized per schema (and validator-deps function): every script of a schema has the same key.
+  const memo = new Map<(n: string) => string[], Map<string, string>>();
   const schemaKeyOf = (name: string, vdeps: (n: string) => string[] = validatorDeps): string => {
-    if (name === "Service") return sha256(`Service\n${set.names.join(",")}`);
-    if (!set.byName.has(name)) return "missing";
-    const parts = closure(name, set.byName).map((n) => `${n}:${set.byName.get(n)?.sha256 ?? "missing"}`);
-    for (const d of vdeps(name)) parts.push(`validator ${d}:${hash(d)}`);
-    return sha256(parts.join("\n"));
+    let keys = memo.get(vdeps);
+    if (!keys) memo.set(vdeps, (keys = new Map()));
+    let key = keys.get(name);
+    if (key === undefined) {
+      if (name === "Service") key = sha256(`Service\n${set.names.join(",")}`);
+      else if (!set.byName.has(name)) key = "missing";
+      else {
+        const parts = closure(name, set.byName).map((n) => `${n}:${set.byName.get(n)?.sha256 ?? "missing"}`);
+        for (const d of vdeps(name)) parts.push(`validator ${d}:${hash(d)}`);
+        key = sha256(parts.join("\n"));
+      }
+      keys.set(name, key);
+    }
+    return key;
   };
   const dirty: string[] = [];
   const clean: string[] = [];
@@ -361,13 +405,19 @@ interface Evaluation {
   bundles: Map<string, BundledEntry>;
   /** What each validator module imports, as esbuild found it this build. */
   validatorDeps: Map<string, string[]>;
+  /** The schemas' validators as standalone code, when they were loaded or compiled this build. */
+  standalone?: StandaloneValidators | undefined;
 }
 
 /** Bundles the dirty scripts and the validators, and evaluates and validates each script in the worker pool. */
-async function evaluate(p: Prepared, session: BuildSession, plan: BuildPlan, set: SchemaSet, inputs: Inputs, clock: Stopwatch): Promise<Evaluation> {
+async function evaluate(p: Prepared, session: BuildSession, early: WorkerPool | undefined, plan: BuildPlan, set: SchemaSet, inputs: Inputs, clock: Stopwatch): Promise<Evaluation> {
   const ev: Evaluation = { results: new Map(), bundles: new Map(), validatorDeps: new Map() };
   if (!plan.dirty.length) return ev;
-  const pool = session.pool ?? new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
+  // The validators: from the cache's standalone code when the schemas did not change, else compiled (ajv is loaded then).
+  const cached = inputs.cache?.standalone?.schemasKey === set.schemasKey ? inputs.cache.standalone : undefined;
+  const compiled = validatorsFor(set.schemasKey, set.schemas, cached);
+  compiled.catch(() => undefined);
+  const pool = session.pool ?? early ?? new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
   try {
     pool.warm(Math.min(pool.size, plan.dirty.length));
     ev.bundles = await bundleAll({ root: p.root, entries: [...plan.dirty, ...set.validatorFiles.values()], schemaNames: set.names, allowPackages: p.allowPackages });
@@ -379,7 +429,9 @@ async function evaluate(p: Prepared, session: BuildSession, plan: BuildPlan, set
       timeoutMs: p.timeoutMs,
       memoryLimitMb: p.memoryLimitMb,
     });
-    const check: CheckContext = { ajv: ajvFor(set.schemasKey, set.schemas), byName: set.byName, validators: set.validatorFiles };
+    const v = await compiled;
+    ev.standalone = v.standalone;
+    const check: CheckContext = { validators: v.get, byName: set.byName, scripts: set.validatorFiles };
     await Promise.all(
       plan.dirty.map(async (s) => {
         const code = (ev.bundles.get(s) as BundledEntry).code;
@@ -404,7 +456,8 @@ async function explainFailures(p: Prepared, plan: BuildPlan, set: SchemaSet, ev:
   const ctx: ExplainContext = {
     root: p.root,
     maps: new Map([...ev.bundles].map(([k, v]) => [k, v.map])),
-    locator: () => (locator ??= SourceLocator.create(p.root)),
+    // Explaining a failure (and locating it in the sources) is loaded only when a script failed.
+    locator: () => (locator ??= import("./locate.js").then((m) => m.SourceLocator.create(p.root))),
     schemas: set.byName,
     timeoutMs: p.timeoutMs,
     memoryLimitMb: p.memoryLimitMb,
@@ -412,7 +465,7 @@ async function explainFailures(p: Prepared, plan: BuildPlan, set: SchemaSet, ev:
   for (const s of plan.dirty) {
     const r = ev.results.get(s) as EvalResult;
     for (const [level, message] of r.logs) logs.push({ source: s, level, message });
-    for (const e of await explain(s, r, ctx)) d.error(e);
+    if (r.status !== "ok") for (const e of await (await import("./explain.js")).explain(s, r, ctx)) d.error(e);
   }
   d.throwIfFailed();
   return logs;
@@ -421,6 +474,7 @@ async function explainFailures(p: Prepared, plan: BuildPlan, set: SchemaSet, ev:
 /** The build's result: the manifest, the cache and the files of <out>, and the report of each artifact. */
 interface NextState {
   oldManifest: Manifest | undefined;
+  manifest: Manifest;
   reports: ArtifactReport[];
   files: TreeFile[];
   manifestText: string;
@@ -433,7 +487,8 @@ function nextState(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
   const validatorDeps = (name: string): string[] => ev.validatorDeps.get(name) ?? plan.validatorDeps(name);
   const artifacts: ManifestArtifact[] = [];
   const reports: ArtifactReport[] = [];
-  const cache: CacheFile = { version: 1, bale: VERSION, optionsKey: inputs.optionsKey, schemasKey: set.schemasKey, envKey: envKeyOf(set), envSha, validators: {}, artifacts: {} };
+  const standalone = ev.standalone ?? (inputs.cache?.standalone?.schemasKey === set.schemasKey ? inputs.cache.standalone : undefined);
+  const cache: CacheFile = { version: 1, bale: VERSION, optionsKey: inputs.optionsKey, schemasKey: set.schemasKey, envKey: envKeyOf(set), envSha, validators: {}, artifacts: {}, ...(standalone ? { standalone } : {}) };
   for (const [name, source] of set.validatorFiles) cache.validators[name] = { source, deps: validatorDeps(name) };
   const files: TreeFile[] = [];
   for (const s of found.scripts) {
@@ -465,7 +520,7 @@ function nextState(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
     artifacts,
     schemas: Object.fromEntries(set.schemas.map((s) => [s.name, { file: s.file, sha256: s.sha256 }])),
   };
-  return { oldManifest, reports, files, manifestText: canonicalJson(manifest), cacheText: JSON.stringify(cache) + "\n" };
+  return { oldManifest, manifest, reports, files, manifestText: canonicalJson(manifest), cacheText: JSON.stringify(cache) + "\n" };
 }
 
 /** Replaces <out> atomically, unless its outputs are identical (then at most the cache is refreshed). Returns whether <out> was replaced. */

@@ -3,10 +3,10 @@
  * IIFE per entry, external source maps, and a metafile that gives each entry's source files.
  * A plugin serves the virtual module `bale:schemas` and enforces hermetic imports.
  */
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { realpathSync } from "node:fs";
-import * as esbuild from "esbuild";
+import type * as esbuild from "esbuild";
 import { BaleErrors, type BaleError } from "../errors.js";
 import { isBelow } from "../fsutil.js";
 import { suggest } from "./diagnostics.js";
@@ -35,6 +35,18 @@ export interface BundleOptions {
 }
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+let loaded: typeof esbuild | undefined;
+/** esbuild, loaded on first use (synchronously: it is CommonJS), so that a build with nothing to bundle never loads it (~50 ms). */
+const esb = (): typeof esbuild => (loaded ??= createRequire(import.meta.url)("esbuild") as typeof esbuild);
+
+let started = false;
+/** Starts esbuild's service process now (it boots on another core while the build hashes files); bundleAll would start it anyway. */
+export function startBundler(): void {
+  if (started) return;
+  started = true;
+  esb().initialize({}).catch(() => undefined);
+}
 
 function packageName(spec: string): string {
   const parts = spec.split("/");
@@ -92,7 +104,7 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
   };
   let built: esbuild.BuildResult<{ metafile: true; write: false }>;
   try {
-    built = await esbuild.build({
+    built = await esb().build({
       absWorkingDir: o.root,
       entryPoints: o.entries.map((e, i) => ({ in: `./${e}`, out: `e${i}` })),
       outdir,

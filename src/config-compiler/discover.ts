@@ -3,7 +3,6 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { join, relative, sep } from "node:path";
 import { isBelow } from "../fsutil.js";
 import { suggest } from "./diagnostics.js";
-import { makeAjv, type ValidateFunction } from "./ajv.js";
 import { listSchemaFiles } from "../schema/load.js";
 import { diag } from "../diagnostics/create.js";
 
@@ -119,7 +118,26 @@ const MUST: Record<Exclude<keyof typeof PROJECT_FILE_SCHEMA.properties, "$schema
   memoryLimitMb: "an integer >= 16",
 };
 
-let validateProjectFile: ValidateFunction | undefined;
+/**
+ * The first way `raw` breaks PROJECT_FILE_SCHEMA, or undefined when it holds. Written out by hand so
+ * that a build does not load ajv (~100-200 ms) for a four-key file; test/unit/project-file.test.ts
+ * checks it agrees with ajv on the schema itself.
+ */
+export function projectFileProblem(raw: unknown): { kind: "not-object" } | { kind: "unknown-key" | "bad-value"; key: string } | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { kind: "not-object" };
+  const int = (v: unknown, min: number): boolean => typeof v === "number" && Number.isInteger(v) && v >= min;
+  for (const [key, v] of Object.entries(raw)) {
+    const ok =
+      key === "$schema" ? typeof v === "string"
+      : key === "allowPackages" ? Array.isArray(v) && v.every((x) => typeof x === "string" && [...x].length >= 1)
+      : key === "timeoutMs" ? int(v, 1)
+      : key === "memoryLimitMb" ? int(v, 16)
+      : undefined;
+    if (ok === undefined) return { kind: "unknown-key", key };
+    if (!ok) return { kind: "bad-value", key };
+  }
+  return undefined;
+}
 
 /** Reads `<root>/bale.config.json` (optional), checked against PROJECT_FILE_SCHEMA. */
 export function readProjectFile(root: string): ProjectFile {
@@ -132,16 +150,15 @@ export function readProjectFile(root: string): ProjectFile {
   } catch (e) {
     throw diag("config-project-file:json", { reason: (e as Error).message }, { file: "bale.config.json" });
   }
-  validateProjectFile ??= makeAjv([]).compile(PROJECT_FILE_SCHEMA);
-  if (!validateProjectFile(raw)) {
-    const err = validateProjectFile.errors?.[0];
-    const key = err?.instancePath.split("/")[1] ?? (err?.keyword === "additionalProperties" ? String(err.params.additionalProperty) : undefined);
-    const line = key === undefined ? 1 : (lineOfKey(text, key) ?? 1);
+  const problem = projectFileProblem(raw);
+  if (problem) {
     const known = Object.keys(MUST);
-    if (key === undefined) {
-      throw diag("config-project-file:not-object", { keys: known.join(", ") }, { file: "bale.config.json", line });
+    if (problem.kind === "not-object") {
+      throw diag("config-project-file:not-object", { keys: known.join(", ") }, { file: "bale.config.json", line: 1 });
     }
-    if (err?.keyword === "additionalProperties") {
+    const { key } = problem;
+    const line = lineOfKey(text, key) ?? 1;
+    if (problem.kind === "unknown-key") {
       const near = suggest(key, known);
       const at = { file: "bale.config.json", line };
       throw near !== undefined

@@ -661,6 +661,7 @@ export const DIAGNOSTICS = {
   "config-canary-missing": e("fleet", "`promote` of a canary that does not exist", {
     fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries",
   }),
+  "config-promote-conflict": e("fleet", "`promote`: the canary changed (republished, promoted or removed) between reading it and the swap, or does not hold the `--expect` hash; names both hashes, nothing is written"),
 } as const satisfies Record<string, DiagnosticDef>;
 
 /** Every code bale reports. A string that is not one of these fails `tsc` where a BaleError is made. */

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import type { BuildSession } from "../config-compiler/build.js";
 import type { Manifest } from "../config-compiler/types.js";
 import { BaleError } from "../errors.js";
 import { validateOptions } from "../options.js";
@@ -113,18 +114,46 @@ async function readOut(out: string): Promise<{ artifacts: Record<string, FleetAr
   const blobs = new Map<string, Buffer>();
   for (const [i, a] of m.artifacts.entries()) {
     if (i % 64 === 63) await new Promise<void>((r) => setImmediate(r));
-    const file = join(out, a.output);
-    let data: Buffer;
-    try {
-      data = readFileSync(file);
-    } catch {
-      throw new BaleError("config-publish-no-output", `the artifact ${a.output} named by bale-manifest.json is missing`, { file, fix: "rebuild with `bale config build`" });
-    }
-    if (sha256Hex(data) !== a.sha256) {
-      throw new BaleError("config-publish-modified", `${a.output} was changed after the build (its sha256 differs from bale-manifest.json); nothing was published`, { file, fix: "rebuild with `bale config build` (or publish without --no-build)" });
-    }
+    const data = readChecked(out, a.output, a.sha256);
     artifacts[a.output] = { sha256: a.sha256, schema: a.schema, kind: a.kind, size: data.length };
     blobs.set(a.sha256, data);
+  }
+  return { artifacts, blobs };
+}
+
+/** An artifact's bytes from `out/`, checked against the sha256 the build recorded. */
+function readChecked(out: string, output: string, sha256: string): Buffer {
+  const file = join(out, output);
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    throw new BaleError("config-publish-no-output", `the artifact ${output} named by bale-manifest.json is missing`, { file, fix: "rebuild with `bale config build`" });
+  }
+  if (sha256Hex(data) !== sha256) {
+    throw new BaleError("config-publish-modified", `${output} was changed after the build (its sha256 differs from bale-manifest.json); nothing was published`, { file, fix: "rebuild with `bale config build` (or publish without --no-build)" });
+  }
+  return data;
+}
+
+/**
+ * What a build in this process just wrote, without reading `out/` again: the bytes of what it evaluated
+ * are in memory; the rest (outputs the build kept) is read from `out/` (and checked against its sha256)
+ * only when no stored manifest lists that sha256 (then the store has its bytes and size).
+ */
+function fromBuild(out: string, written: NonNullable<BuildSession["written"]>, known: (Head | undefined)[]): { artifacts: Record<string, FleetArtifact>; blobs: Map<string, Buffer> } {
+  const sizes = new Map(known.flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => [a.sha256, a.size] as const)));
+  const artifacts: Record<string, FleetArtifact> = {};
+  const blobs = new Map<string, Buffer>();
+  for (const a of written.manifest.artifacts) {
+    const text = written.texts.get(a.output);
+    let size = sizes.get(a.sha256);
+    if (text !== undefined || size === undefined) {
+      const data = text !== undefined ? Buffer.from(text, "utf8") : readChecked(out, a.output, a.sha256);
+      blobs.set(a.sha256, data);
+      size = data.length;
+    }
+    artifacts[a.output] = { sha256: a.sha256, schema: a.schema, kind: a.kind, size };
   }
   return { artifacts, blobs };
 }
@@ -168,29 +197,34 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
   const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
   const target = canary === undefined ? "live" : `canary:${canary}`;
   setup(o).client.close(); // check endpoints and prefix before building
-  if (o.build !== false) {
-    // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
-    const { compileConfigs } = await import("../config-compiler/build.js");
-    await compileConfigs({ root, out });
-  }
-  const t1 = performance.now();
   return withClient({ ...o, root }, async (client, prefix) => {
     const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
-    // What is live is read while out/ is read and hashed (one waits on etcd, the other on the disk and CPU);
-    // out/'s own errors still come first.
+    // What is live is read while the build runs, or out/ is read and hashed (one waits on etcd, the other
+    // on the disk and CPU); the build's and out/'s own errors still come first. The swap is guarded on the
+    // revision read here, however long the build takes.
     const live = (async () => {
       const cur = await readForReplace(client, prefix, key);
       return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
     })();
     live.catch(() => undefined);
-    const { artifacts, blobs } = await readOut(out);
+    const session: BuildSession = {};
+    if (o.build !== false) {
+      // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
+      const { build, prepare } = await import("../config-compiler/build.js");
+      await build(prepare({ root, out }), session, true);
+    }
+    const written = session.written;
+    const t1 = performance.now();
+    const read = written ? undefined : await readOut(out);
     const { cur, base } = await live;
+    const { artifacts, blobs } = read ?? fromBuild(out, written as NonNullable<typeof written>, [cur.head, base]);
     const diff = diffManifests(base?.artifacts, artifacts);
     const t2 = performance.now();
     if (cur.head && isEmpty(base === cur.head ? diff : diffManifests(cur.head.artifacts, artifacts))) {
       return { prefix, target, revision: cur.head.kv.modRevision, hash: cur.head.hash, previousHash: cur.head.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: 0, swapMs: 0, totalMs: t2 - t0 } };
     }
     const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));
+    for (const [output, a] of Object.entries(artifacts)) if (!have.has(a.sha256) && !blobs.has(a.sha256)) blobs.set(a.sha256, readChecked(out, output, a.sha256));
     const todo = blobPuts(prefix, blobs, have);
     const manifest = manifestPuts(prefix, artifacts, new Set([...(cur.head?.shards ?? []), ...(base?.shards ?? [])]));
     // A small change rides whole in the guarded transaction (blobs + changed shards + root + pointer +
@@ -321,7 +355,11 @@ export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult
 
 export interface PromoteOptions extends FleetOptions {
   canary: string;
+  /** The manifest hash (or a prefix of >= 8 hex digits) the canary must hold: the one you tested. Anything else is refused (`config-promote-conflict`). */
+  expect?: string;
   by?: string;
+  /** Called (and awaited) just before the swap transaction is sent. */
+  onProgress?: (p: { phase: "swap" }) => void | Promise<void>;
 }
 
 /** Makes a canary's manifest live for everyone (and removes the canary key in the same transaction). */
@@ -332,8 +370,15 @@ export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
   return withClient(o, async (client, prefix) => {
     const c = await readHead(client, prefix, keys.canary(prefix, name));
     if (!c) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
+    if (o.expect !== undefined && !(/^[0-9a-f]{8,64}$/.test(o.expect) && c.hash.startsWith(o.expect))) {
+      const what = /^[0-9a-f]{8,64}$/.test(o.expect) ? `the expected ${o.expect}` : `${JSON.stringify(o.expect)}, which is not a manifest hash (8 to 64 hex digits)`;
+      throw new BaleError("config-promote-conflict", `canary ${JSON.stringify(name)} holds ${c.hash}, not ${what}; nothing was promoted`, {
+        fix: "test the manifest the canary holds now (`bale config status`), then promote with --expect set to its hash",
+        details: [`expected: ${o.expect}`, `found:    ${c.hash}`],
+      });
+    }
     const cur = await readForReplace(client, prefix, keys.live(prefix));
-    return swapTo(client, prefix, cur, c.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision });
+    return swapTo(client, prefix, cur, c.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision, hash: c.hash }, o.onProgress);
   });
 }
 
@@ -345,7 +390,8 @@ async function swapTo(
   action: "rollback" | "promote",
   by: string | undefined,
   t0: number,
-  canary?: { name: string; modRevision: number },
+  canary?: { name: string; modRevision: number; hash: string },
+  onProgress?: (p: { phase: "swap" }) => void | Promise<void>,
 ): Promise<PublishResult> {
   // Every blob must still be there before readers are pointed at them.
   const have = new Set((await client.range(keys.blobs(prefix), { prefix: true, keysOnly: true })).kvs.map((k) => k.key.slice(keys.blobs(prefix).length)));
@@ -359,6 +405,7 @@ async function swapTo(
   if (inline.length === 0) await writeImmutable(client, manifest.puts);
   const published: Published = { at: new Date().toISOString(), by: by ?? defaultBy(), action, ...(canary ? { canary: canary.name } : {}) };
   const t1 = performance.now();
+  await onProgress?.({ phase: "swap" });
   const s = await swapPointer(client, prefix, {
     key: keys.live(prefix),
     target: "live",
@@ -368,8 +415,25 @@ async function swapTo(
     published,
     diff,
     puts: inline,
-    ...(canary ? { extra: [{ delete: { key: keys.canary(prefix, canary.name) } }] } : {}),
+    // A promote is guarded on the canary too: what goes live is the manifest read (and checked against
+    // --expect) above, not one republished to the canary since.
+    ...(canary ? { extra: [{ delete: { key: keys.canary(prefix, canary.name) } }], guard: promoteGuard(prefix, canary) } : {}),
   });
   const t2 = performance.now();
   return { prefix, target: "live", revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: 0, published: true, timings: { buildMs: 0, readMs: t1 - t0, blobsMs: 0, swapMs: t2 - t1, totalMs: t2 - t0 } };
+}
+
+function promoteGuard(prefix: string, canary: { name: string; modRevision: number; hash: string }): { key: string; modRevision: number; conflict: (now: KeyValue | undefined) => BaleError } {
+  const key = keys.canary(prefix, canary.name);
+  return {
+    key,
+    modRevision: canary.modRevision,
+    conflict: (now) => {
+      const found = now ? pointerHash(now) : null;
+      return new BaleError("config-promote-conflict", `canary ${JSON.stringify(canary.name)} changed since it was read: it was ${canary.hash} and is now ${found ?? "gone"}; nothing was promoted`, {
+        fix: found ? "test the manifest the canary holds now, then promote again (with --expect set to its hash)" : "look at `bale config status` and `history`: someone else promoted or removed it",
+        details: [`read:  ${canary.hash}`, `found: ${found ?? "(no canary)"}`],
+      });
+    },
+  };
 }

@@ -378,7 +378,19 @@ export interface SwapResult {
 export async function swapPointer(
   client: EtcdClient,
   prefix: string,
-  o: { key: string; target: string; expectModRevision: number; previousHash: string | null; hash: string; published: Published; diff: Diff; puts: readonly ImmutablePut[]; extra?: Op[] },
+  o: {
+    key: string;
+    target: string;
+    expectModRevision: number;
+    previousHash: string | null;
+    hash: string;
+    published: Published;
+    diff: Diff;
+    puts: readonly ImmutablePut[];
+    extra?: Op[];
+    /** A second key that must still have this mod_revision (a promote's canary); when it does not, `conflict` says why. */
+    guard?: { key: string; modRevision: number; conflict: (now: KeyValue | undefined) => BaleError };
+  },
 ): Promise<SwapResult> {
   const pointer: FleetPointer = { version: 2, manifest: o.hash, parent: o.previousHash, published: o.published };
   const text = compactJson(pointer);
@@ -386,9 +398,10 @@ export async function swapPointer(
   const historyKey = `${keys.history(prefix)}${String(Date.parse(o.published.at)).padStart(15, "0")}-${hash.slice(0, 16)}`;
   const record = { version: 2, target: o.target, hash, parent: o.previousHash, published: o.published, added: o.diff.added, changed: o.diff.changed, removed: o.diff.removed };
   const cmp = o.expectModRevision === 0 ? { key: o.key, target: "VERSION" as const, version: 0 } : { key: o.key, target: "MOD" as const, modRevision: o.expectModRevision };
+  const guard = o.guard ? [{ key: o.guard.key, target: "MOD" as const, modRevision: o.guard.modRevision }] : [];
   let r;
   try {
-    r = await client.txn([cmp], [...o.puts.map((p) => ({ put: { key: p.key, value: p.value } })), { put: { key: o.key, value: text } }, { put: { key: historyKey, value: compactJson(record) } }, ...(o.extra ?? [])], [{ range: { key: o.key } }]);
+    r = await client.txn([cmp, ...guard], [...o.puts.map((p) => ({ put: { key: p.key, value: p.value } })), { put: { key: o.key, value: text } }, { put: { key: historyKey, value: compactJson(record) } }, ...(o.extra ?? [])], [{ range: { key: o.key } }, ...(o.guard ? [{ range: { key: o.guard.key } }] : [])]);
   } catch (e) {
     if (!(e instanceof EtcdUnreachable) && !(e instanceof EtcdRequestError)) throw e;
     // Did it land? Ask again (another endpoint may answer); say so either way. The pointer bytes carry
@@ -406,6 +419,10 @@ export async function swapPointer(
     throw new BaleError("config-publish-interrupted", `the manifest swap failed (${(e as Error).message}); the publish did not land: ${o.key} still holds ${now ? pointerHash(now).slice(0, 12) : "nothing"}`, { fix: "run the publish again", cause: e });
   }
   if (!r.succeeded) {
+    if (o.guard) {
+      const now = r.responses[1]?.kvs?.[0];
+      if (now?.modRevision !== o.guard.modRevision) throw o.guard.conflict(now);
+    }
     const cur = r.responses[0]?.kvs?.[0];
     const curHash = cur ? pointerHash(cur) : null;
     throw new BaleError("config-publish-conflict", `someone else changed ${o.key} since it was read: it was ${o.previousHash ?? "empty"} and is now ${curHash ?? "empty"}; this publish (${hash}) was not applied`, {

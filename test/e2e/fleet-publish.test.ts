@@ -1,12 +1,13 @@
 /** bale config publish/status/history/rollback/promote against a real single-node etcd. */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, tmp } from "../helpers.js";
 import { startCluster, type Cluster } from "../etcd.js";
 import { writeOut, writeProject, manyValues, readLiveManifest } from "../fleet-fixtures.js";
 import { EtcdClient } from "../../src/fleet/etcd.js";
-import { publishConfigs } from "../../src/fleet/index.js";
+import { promoteCanary, publishConfigs } from "../../src/fleet/index.js";
 import { BaleError } from "../../src/errors.js";
 import { compactJson, sha256Hex } from "../../src/fleet/store.js";
 import { canonicalJson } from "../../src/config-compiler/canonical.js";
@@ -279,4 +280,105 @@ test("a one-config change is one guarded transaction: the blob, one manifest sha
   } finally {
     client.close();
   }
+});
+
+/** Every key under a prefix with its mod_revision, and the store revision: equal before and after means nothing was written. */
+async function snapshot(prefix: string): Promise<{ revision: number; kvs: string[] }> {
+  const c = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    const r = await c.range(`${prefix}/`, { prefix: true });
+    return { revision: r.revision, kvs: r.kvs.map((kv) => `${kv.key}@${kv.modRevision}`) };
+  } finally {
+    c.close();
+  }
+}
+
+test("promote is guarded on the canary: a canary republished between the read and the swap is not promoted unseen", async () => {
+  const prefix = "/t/promote-race";
+  const args = ["--etcd", etcd.etcd, "--prefix", prefix];
+  const outOf = (level: number): string => {
+    const o = tmp();
+    writeOut(o, { a: { greeting: "a", level } });
+    return o;
+  };
+  const live = await publishConfigs({ etcd: etcd.endpoints, prefix, out: outOf(1), build: false });
+  const tested = await publishConfigs({ etcd: etcd.endpoints, prefix, out: outOf(2), build: false, canary: "host-7" });
+  let republished: string | undefined;
+  // The promote has read the canary (level 2); before its swap is sent, another publisher puts level 3 on the canary.
+  const err = await promoteCanary({
+    etcd: etcd.endpoints,
+    prefix,
+    canary: "host-7",
+    onProgress: async () => {
+      republished = (await publishConfigs({ etcd: etcd.endpoints, prefix, out: outOf(3), build: false, canary: "host-7" })).hash;
+    },
+  }).then(
+    () => assert.fail("the promote of a canary republished under it succeeded"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof BaleError, String(err));
+  assert.equal(err.code, "config-promote-conflict");
+  assert.ok(err.message.includes(tested.hash) && err.message.includes(republished as string), err.message);
+  // Nothing of the promote landed: live is still level 1, the canary holds level 3.
+  const st = json<{ live: { hash: string }; canaries: { name: string; hash: string }[] }>(bale(["config", "status", ...args, "--json"]));
+  assert.equal(st.live.hash, live.hash);
+  assert.deepEqual(st.canaries.map((c) => [c.name, c.hash]), [["host-7", republished]]);
+  // Promoting what is there now, named by --expect, goes through.
+  const p = json<Pub>(bale(["config", "promote", ...args, "--canary", "host-7", "--expect", (republished as string).slice(0, 12), "--json"]));
+  assert.equal(p.hash, republished);
+  assert.equal(p.previousHash, live.hash);
+});
+
+test("promote --expect refuses a canary holding another manifest, writing nothing", async () => {
+  const prefix = "/t/promote-expect";
+  const args = ["--etcd", etcd.etcd, "--prefix", prefix];
+  const o1 = tmp();
+  writeOut(o1, { a: { greeting: "a", level: 1 } });
+  await publishConfigs({ etcd: etcd.endpoints, prefix, out: o1, build: false });
+  const o2 = tmp();
+  writeOut(o2, { a: { greeting: "a", level: 2 } });
+  const tested = await publishConfigs({ etcd: etcd.endpoints, prefix, out: o2, build: false, canary: "host-7" });
+  const o3 = tmp();
+  writeOut(o3, { a: { greeting: "a", level: 3 } });
+  const now = await publishConfigs({ etcd: etcd.endpoints, prefix, out: o3, build: false, canary: "host-7" });
+  const before = await snapshot(prefix);
+  const r = bale(["config", "promote", ...args, "--canary", "host-7", "--expect", tested.hash]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`holds ${now.hash}, not the expected ${tested.hash}.*\\[config-promote-conflict\\]`));
+  assert.equal(r.stderr.trim().split("\n")[0]?.includes("config-promote-conflict"), true, r.stderr);
+  assert.deepEqual(await snapshot(prefix), before);
+  const bad = bale(["config", "promote", ...args, "--canary", "host-7", "--expect", "not-a-hash"]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /not "not-a-hash", which is not a manifest hash.*\[config-promote-conflict\]/);
+  assert.deepEqual(await snapshot(prefix), before);
+});
+
+test("publish after a build takes what it evaluated from memory, and reads (and checks) from out/ only the outputs the store lacks", async () => {
+  const root = tmp();
+  writeProject(root, { a: '{ greeting: "a", level: 1 }', b: '{ greeting: "b", level: 2 }' });
+  assert.equal(bale(["config", "build", root]).status, 0);
+  const bBytes = readFileSync(join(root, "out/configs/b.json"));
+  writeFileSync(join(root, "configs/a.config.ts"), 'import { Flags } from "bale:schemas";\nexport default Flags({ greeting: "a", level: 3 });\n');
+  // b is kept from the last build, and the store (a new prefix) lacks it: read from out/ and checked.
+  const p = json<Pub>(bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", "/t/frombuild", "--json"]));
+  assert.deepEqual(p.added, ["configs/a.json", "configs/b.json"]);
+  assert.equal(p.blobsWritten, 2);
+  const c = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    const m = await readLiveManifest(c, "/t/frombuild");
+    for (const f of ["a", "b"]) {
+      const kv = (await c.get(`/t/frombuild/blobs/${m.artifacts[`configs/${f}.json`]?.sha256}`)).kv;
+      assert.deepEqual(kv?.value, readFileSync(join(root, `out/configs/${f}.json`)));
+    }
+  } finally {
+    c.close();
+  }
+  assert.deepEqual(readFileSync(join(root, "out/configs/b.json")), bBytes);
+  // A kept output edited by hand since its build, which the store lacks: refused, nothing written.
+  writeFileSync(join(root, "out/configs/b.json"), bBytes.toString().replace('"b"', '"B"'));
+  writeFileSync(join(root, "configs/a.config.ts"), 'import { Flags } from "bale:schemas";\nexport default Flags({ greeting: "a", level: 4 });\n');
+  const r = bale(["config", "publish", root, "--etcd", etcd.etcd, "--prefix", "/t/frombuild-2"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /configs\/b\.json was changed after the build.*\[config-publish-modified\]/);
+  assert.deepEqual(await keysUnder("/t/frombuild-2"), []);
 });

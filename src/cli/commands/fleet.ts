@@ -123,15 +123,19 @@ const rollbackCommand: CommandModule<object, RollbackArgs> = {
 
 interface PromoteArgs extends CommonArgs {
   canary: string;
+  expect?: string;
 }
 
 const promoteCommand: CommandModule<object, PromoteArgs> = {
   command: "promote [root]",
   describe: "Make a canary's manifest live for everyone",
-  builder: (y) => common(y).option("canary", { type: "string", demandOption: true, describe: "the canary to promote" }) as never,
+  builder: (y) =>
+    common(y)
+      .option("canary", { type: "string", demandOption: true, describe: "the canary to promote" })
+      .option("expect", { type: "string", describe: "promote only if the canary holds this manifest hash (>= 8 hex digits; the one you tested)" }) as never,
   handler: async (a) => {
     const { promoteCanary } = await lib();
-    const r = await promoteCanary({ ...fleetOptions(a), canary: a.canary });
+    const r = await promoteCanary({ ...fleetOptions(a), canary: a.canary, ...(a.expect !== undefined ? { expect: a.expect } : {}) });
     if (a.json) printJson(r);
     else printResult("promoted", r);
   },

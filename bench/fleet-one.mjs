@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// The one-config change as a user makes it: edit one .config.ts of a 1000-config project, then run
+// `bale config publish` (a fresh process: node start, the incremental build of that one script, the
+// guarded swap) against a real single-node etcd on loopback. Also the same change with `--no-build`
+// (out/ already built), which is what the older "one-config CLI" row measured.
+//
+//   npm run build && node bench/fleet-one.mjs [--rounds 7] [--cli path/to/dist/cli/main.js ...]
+//
+// With several --cli, each gets its own copy of the project and prefix and the rounds alternate
+// between them (to compare two builds of bale on a noisy machine). Exports measureOneConfig() for bench/fleet.mjs.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, healthy } from "../scripts/lib/etcd.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function cleanEnv() {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.ceil(s.length / 2) - 1] : NaN;
+};
+
+const SCHEMA = { $schema: "https://json-schema.org/draft/2020-12/schema", title: "Flags", type: "object", additionalProperties: false, required: ["greeting", "level"], properties: { greeting: { type: "string" }, level: { type: "integer" } } };
+const script = (i, level) => `import { Flags } from "bale:schemas";\nexport default Flags({ greeting: ${JSON.stringify(`hello ${i} ${"x".repeat(200)}`)}, level: ${level} });\n`;
+
+/** A project of n configs (configs/cNNNN.config.ts, schema Flags), all at level 1. */
+function writeProject(dir, n) {
+  mkdirSync(join(dir, "schemas"), { recursive: true });
+  mkdirSync(join(dir, "configs"), { recursive: true });
+  writeFileSync(join(dir, "schemas/Flags.schema.json"), `${JSON.stringify(SCHEMA, null, 2)}\n`);
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `configs/c${String(i).padStart(4, "0")}.config.ts`), script(i, 1));
+}
+
+/**
+ * For each CLI: a project of `n` configs built and published once, then `rounds` one-config changes
+ * (edit configs/c0003.config.ts, `bale config publish`), rounds alternating between the CLIs; then the
+ * same with --no-build after a `bale config build`. Returns per CLI the wall times and the publish's own timings.
+ */
+export async function measureOneConfig({ url, work, clis, rounds = 7, n = 1000, prefix = "/bench/one" }) {
+  const run = (cli, args) => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: cleanEnv() });
+    const ms = performance.now() - t;
+    if (r.status !== 0) throw new Error(`bale ${args.join(" ")}: ${r.stderr}`);
+    return { ms, stdout: r.stdout };
+  };
+  const sides = clis.map((cli, k) => {
+    const proj = join(work, `one-proj-${k}`);
+    writeProject(proj, n);
+    return { cli, proj, prefix: `${prefix}-${k}`, build: [], buildMs: [], publishMs: [], noBuild: [] };
+  });
+  for (const s of sides) run(s.cli, ["config", "publish", s.proj, "--etcd", url, "--prefix", s.prefix, "--json"]);
+  let level = 100;
+  const change = (s) => {
+    writeFileSync(join(s.proj, "configs/c0003.config.ts"), script(3, ++level));
+  };
+  const check = (res) => {
+    if (!res.published || res.changed.length !== 1 || res.added.length + res.removed.length !== 0) throw new Error(`not a one-config change: ${JSON.stringify(res.changed)}`);
+  };
+  for (let r = 0; r < rounds; r++) {
+    for (const s of r % 2 ? [...sides].reverse() : sides) {
+      change(s);
+      const { ms, stdout } = run(s.cli, ["config", "publish", s.proj, "--etcd", url, "--prefix", s.prefix, "--json"]);
+      const res = JSON.parse(stdout);
+      check(res);
+      s.build.push(ms);
+      s.buildMs.push(res.timings.buildMs);
+      s.publishMs.push(res.timings.totalMs);
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const s of r % 2 ? [...sides].reverse() : sides) {
+      change(s);
+      run(s.cli, ["config", "build", s.proj]);
+      const { ms, stdout } = run(s.cli, ["config", "publish", s.proj, "--no-build", "--etcd", url, "--prefix", s.prefix, "--json"]);
+      check(JSON.parse(stdout));
+      s.noBuild.push(ms);
+    }
+  }
+  return sides.map((s) => ({
+    cli: s.cli,
+    configs: n,
+    rounds,
+    publishMsMedian: median(s.build),
+    publishMs: s.build.map(Math.round),
+    inProcessMsMedian: median(s.publishMs),
+    buildMsMedian: median(s.buildMs),
+    noBuildMsMedian: median(s.noBuild),
+    noBuildMs: s.noBuild.map(Math.round),
+  }));
+}
+
+/** A single etcd node on loopback in `work`; returns its URL and a stop function. */
+export async function startEtcd(work) {
+  const [cport, pport] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${cport}`;
+  const proc = spawn("etcd", ["--name", "b", "--data-dir", join(work, "etcd"), "--listen-client-urls", url, "--advertise-client-urls", url, "--listen-peer-urls", `http://127.0.0.1:${pport}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${pport}`, "--initial-cluster", `b=http://127.0.0.1:${pport}`, "--log-level", "error", "--logger", "zap"], { stdio: "ignore" });
+  const stop = () => proc.kill("SIGKILL");
+  const end = Date.now() + 20_000;
+  while (!(await healthy(url))) {
+    if (Date.now() > end) {
+      stop();
+      throw new Error("etcd did not become healthy");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, port: cport, proc, stop };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = (name) => process.argv.flatMap((a, i) => (a === name ? [process.argv[i + 1]] : []));
+  const clis = arg("--cli");
+  const work = mkdtempSync(join(tmpdir(), "bale-fleet-one-"));
+  const etcd = await startEtcd(work);
+  try {
+    const res = await measureOneConfig({ url: etcd.url, work, clis: clis.length ? clis : [join(ROOT, "dist/cli/main.js")], rounds: Number(arg("--rounds")[0] ?? 7) });
+    process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+  } finally {
+    etcd.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
