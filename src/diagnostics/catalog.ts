@@ -645,23 +645,95 @@ export const DIAGNOSTICS = {
     ...OPTION_FORMS,
     anchor: "library-api",
   }),
-  "config-publish-conflict": e("fleet", "the manifest changed since it was read (another publisher won); names both hashes"),
-  "config-publish-interrupted": e("fleet", "etcd went away during a publish; says whether it landed"),
-  "config-publish-modified": e("fleet", "`--no-build`: a file in `out/` differs from the sha256 the build recorded"),
-  "config-publish-no-output": e("fleet", "`--no-build`: no `bale-manifest.json`, or an artifact it names is missing"),
-  "config-publish-too-large": e("fleet", "an artifact (or a manifest shard) is over 1 MiB (etcd's request limit)"),
-  "config-fleet-unreachable": e("fleet", "no etcd endpoint answered", { fix: "check that etcd runs and that --etcd names its client URLs" }),
-  "config-fleet-corrupt": e("fleet", "a stored pointer or manifest is not valid, missing or not matching its hash, or a blob a rollback/promote needs is missing"),
-  "config-fleet-prefix": e("fleet", "a bad `--prefix`", {
-    fix: "use a path like /bale/myproject (letters, digits, . _ - and /; no trailing /)",
+  "config-publish-conflict": e("fleet", "the manifest changed since it was read (another publisher won); names both hashes", {
+    message: t`someone else changed ${"key"} since it was read: it was ${"previous"} and is now ${"current"}; this publish (${"hash"}) was not applied`,
+    fix: "look at `bale config status`/`history`, rebuild on top of what is live and publish again",
   }),
-  "config-fleet-canary": e("fleet", "a bad canary name", { fix: "use letters, digits, . _ - (e.g. --canary host-7)" }),
-  "config-etcd-endpoint": e("fleet", "a bad (or no) `--etcd` URL"),
-  "config-rollback-target": e("fleet", "no earlier manifest, or `--to` matches none or several"),
+  "config-publish-interrupted": e("fleet", "etcd went away during a publish; says whether it landed", {
+    message: t`the manifest swap failed (${"reason"}); the publish did not land: ${"key"} still holds ${"hash"}`,
+    fix: "run the publish again",
+    variants: {
+      artifacts: {
+        message: t`writing artifacts to etcd failed (${"reason"}); the publish did not land: ${"key"} was not touched`,
+        fix: "run the publish again once etcd answers (blobs already written are reused)",
+      },
+      unknown: {
+        message: t`etcd went away during the manifest swap of ${"key"}; it is unknown whether the publish landed (new manifest ${"hash"})`,
+        fix: "run `bale config status` once etcd is back: it shows which manifest is live (the store holds the old or the new one, never a mix)",
+      },
+      landed: {
+        message: t`the connection failed after the swap: the publish landed (manifest ${"hash"} is live at ${"key"}), but no confirmation came back`,
+        fix: "nothing to do; `bale config status` shows it",
+      },
+    },
+  }),
+  "config-publish-modified": e("fleet", "`--no-build`: a file in `out/` differs from the sha256 the build recorded", {
+    message: t`${"output"} was changed after the build (its sha256 differs from bale-manifest.json); nothing was published`,
+    fix: "rebuild with `bale config build` (or publish without --no-build)",
+  }),
+  "config-publish-no-output": e("fleet", "`--no-build`: no `bale-manifest.json`, or an artifact it names is missing", {
+    message: t`the artifact ${"output"} named by bale-manifest.json is missing`,
+    fix: "rebuild with `bale config build`",
+    variants: { manifest: { message: t`cannot read the build manifest (${"reason"})`, fix: "run `bale config build` first, or publish without --no-build" } },
+  }),
+  "config-publish-too-large": e("fleet", "an artifact (or a manifest shard) is over 1 MiB (etcd's request limit)", {
+    message: t`${"what"} is ${"bytes"} bytes; etcd accepts requests of at most 1.5 MiB`,
+    fix: "keep each compiled config under 1 MiB and a project's manifest under ~7000 configs per prefix (or raise etcd's --max-request-bytes; split the project over prefixes)",
+  }),
+  "config-fleet-unreachable": e("fleet", "no etcd endpoint answered", {
+    message: t`cannot reach etcd at ${"endpoints"}: ${"reason"}`,
+    fix: "check that etcd runs and that --etcd names its client URLs",
+  }),
+  "config-fleet-corrupt": e("fleet", "a stored pointer or manifest is not valid, missing or not matching its hash, or a blob a rollback/promote needs is missing", {
+    message: t`the value at ${"key"} ${"problem"}`,
+    fix: "republish (bale config publish) or roll back (bale config rollback --to HASH); bale never writes such a value",
+    variants: {
+      history: { message: t`the history record at ${"key"} is not JSON`, fix: "delete that key (etcdctl del KEY); bale never writes such a value" },
+      "missing-manifest": { message: t`${"from"} names ${"hash"}, which is missing from ${"manifests"}`, fix: "republish (bale config publish) or roll back (bale config rollback --to HASH)" },
+      "missing-blob": { message: t`the blob of ${"path"} (${"hash"}) is missing from ${"blobs"}`, fix: "republish from source with `bale config publish`" },
+    },
+  }),
+  "config-fleet-prefix": e("fleet", "a bad `--prefix`", { message: t`${"prefix"} is not a usable key prefix`, fix: "use a path like /bale/myproject (letters, digits, . _ - and /; no trailing /)" }),
+  "config-fleet-canary": e("fleet", "a bad canary name", { message: t`${"name"} is not a usable canary name`, fix: "use letters, digits, . _ - (e.g. --canary host-7)" }),
+  "config-etcd-endpoint": e("fleet", "a bad (or no) `--etcd` URL", {
+    message: t`${"endpoint"} is not an etcd URL`,
+    fix: "write endpoints as http://HOST:PORT, e.g. http://127.0.0.1:2379",
+    variants: {
+      none: { message: t`no etcd endpoint given`, fix: "pass --etcd http://HOST:2379 (several separated by commas)" },
+      "not-http": { message: t`${"endpoint"}: only http:// endpoints are supported`, fix: "use etcd's plain http client URL (put TLS in front of it with a local proxy if you need it)" },
+    },
+  }),
+  "config-rollback-target": e("fleet", "no earlier manifest, or `--to` matches none or several", {
+    message: t`no manifest ${"hash"} in the history of ${"prefix"}`,
+    fix: "pass --to with a (longer) hash from `bale config history`",
+    variants: {
+      none: { message: t`there is no earlier manifest to roll back to`, fix: "publish first; `bale config history` lists what can be rolled back to" },
+      "not-hash": { message: t`${"hash"} is not a manifest hash`, fix: "pass --to with a hash (at least 8 hex digits) from `bale config history`" },
+      ambiguous: { message: t`${"hash"} matches ${"count"} manifests` },
+    },
+  }),
   "config-canary-missing": e("fleet", "`promote` of a canary that does not exist", {
+    message: t`there is no canary ${"name"} under ${"prefix"}`,
     fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries",
   }),
-  "config-promote-conflict": e("fleet", "`promote`: the canary changed (republished, promoted or removed) between reading it and the swap, or does not hold the `--expect` hash; names both hashes, nothing is written"),
+  "config-promote-conflict": e(
+    "fleet",
+    "`promote`: the canary changed (republished, promoted or removed) between reading it and the swap, or does not hold the `--expect` hash; names both hashes, nothing is written",
+    {
+      message: t`canary ${"name"} changed since it was read: it was ${"read"} and is now ${"found"}; nothing was promoted`,
+      fix: "test the manifest the canary holds now, then promote again (with --expect set to its hash)",
+      variants: {
+        gone: {
+          message: t`canary ${"name"} changed since it was read: it was ${"read"} and is now gone; nothing was promoted`,
+          fix: "look at `bale config status` and `history`: someone else promoted or removed it",
+        },
+        expect: {
+          message: t`canary ${"name"} holds ${"found"}, not ${"expected"}; nothing was promoted`,
+          fix: "test the manifest the canary holds now (`bale config status`), then promote with --expect set to its hash",
+        },
+      },
+    },
+  ),
 } as const satisfies Record<string, DiagnosticDef>;
 
 /** Every code bale reports. A string that is not one of these fails `tsc` where a BaleError is made. */

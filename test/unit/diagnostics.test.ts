@@ -109,16 +109,13 @@ const CONSTRUCTS_BALE_ERROR: Record<string, string> = {
 };
 
 test("only the extractor's modules construct BaleError; everything else reports through diag()", () => {
-  const direct = srcFiles
-    .filter((f) => /new BaleError\(/.test(f.text) && CONSTRUCTS_BALE_ERROR[f.file] === undefined)
-    // The fleet is converted after its pending work is merged (the old constructor still works).
-    .filter((f) => !f.file.startsWith("src/fleet/"));
+  const direct = srcFiles.filter((f) => /new BaleError\(/.test(f.text) && CONSTRUCTS_BALE_ERROR[f.file] === undefined);
   assert.deepEqual(direct.map((f) => f.file), []);
 });
 
 test("a code without a message template is reported only by the archive's own code (extractor, sh prelude), with the catalog's fix", () => {
   const archiveText = srcFiles
-    .filter((f) => CONSTRUCTS_BALE_ERROR[f.file] !== undefined || f.file === "src/runtime-stub/prelude.ts" || f.file.startsWith("src/fleet/"))
+    .filter((f) => CONSTRUCTS_BALE_ERROR[f.file] !== undefined || f.file === "src/runtime-stub/prelude.ts")
     .map((f) => f.text)
     .join("\n");
   const all = srcFiles.map((f) => f.text).join("\n");
