@@ -771,10 +771,17 @@ type MessageOf<K extends MessageKey> = FormOf<K> extends { message: infer M } ? 
 
 type KeysOf<T> = T extends Template<infer P> ? P : never;
 
-/** The parameters of a message key: its message's and its fix's, by name. */
-export type ParamsOf<K extends MessageKey> = [KeysOf<MessageOf<K>> | KeysOf<FixOf<K>>] extends [never]
-  ? Readonly<Record<string, never>>
-  : { readonly [P in KeysOf<MessageOf<K>> | KeysOf<FixOf<K>>]: Param };
+/** The parameter names of a message key: its message's and its fix's. */
+export type ParamName<K extends MessageKey> = KeysOf<MessageOf<K>> | KeysOf<FixOf<K>>;
+
+/** An object of exactly these parameters (none: an empty object, and nothing else fits). */
+type ParamsNamed<N extends string> = [N] extends [never] ? Readonly<Record<string, never>> : { readonly [P in N]: Param };
+
+/** The parameters of a message key, by name. */
+export type ParamsOf<K extends MessageKey> = ParamsNamed<ParamName<K>>;
+
+/** The parameters of a message key but `X` (which the caller fills in itself). */
+export type ParamsExcept<K extends MessageKey, X extends string> = ParamsNamed<Exclude<ParamName<K>, X>>;
 
 /** Whether the catalog gives a fix for a key (then a site may not pass its own). */
 export type HasFix<K extends MessageKey> = FixOf<K> extends undefined ? false : true;

@@ -11,7 +11,7 @@
 import { ioProblem } from "../atomic.js";
 import { BaleError, type BaleErrorInit } from "../errors.js";
 import type { BaleWarning } from "./collector.js";
-import { formOf, type CodeOf, type HasFix, type MessageKey, type ParamsOf, type WarningCode } from "./catalog.js";
+import { formOf, type CodeOf, type HasFix, type MessageKey, type ParamName, type ParamsExcept, type ParamsOf, type WarningCode } from "./catalog.js";
 
 /** Where a diagnostic is, and what more it says; `fix` only where the catalog has none for the key. */
 export type DiagInit<K extends MessageKey> = Omit<BaleErrorInit, "fix"> & (HasFix<K> extends true ? { fix?: never } : { fix?: string });
@@ -32,7 +32,7 @@ export function warning<K extends WarningKey>(key: K, params: ParamsOf<K>): Bale
 }
 
 /** The keys whose message has a `reason` parameter: what `ioDiag` fills in from the errno. */
-export type IoKey = { [K in MessageKey]: "reason" extends keyof ParamsOf<K> ? K : never }[MessageKey];
+export type IoKey = { [K in MessageKey]: "reason" extends ParamName<K> ? K : never }[MessageKey];
 
 /**
  * The user error for a file-system error caused by the path the user gave (unwritable, read-only,
@@ -40,7 +40,7 @@ export type IoKey = { [K in MessageKey]: "reason" extends keyof ParamsOf<K> ? K 
  * a fix the errno may extend ("free some space there, or ..."). A BaleError passes as it is; null if
  * the error is not one the user can fix (a bug keeps its stack).
  */
-export function ioDiag<K extends IoKey>(e: unknown, key: K, params: Omit<ParamsOf<K>, "reason">, file: string): BaleError | null {
+export function ioDiag<K extends IoKey>(e: unknown, key: K, params: ParamsExcept<K, "reason">, file: string): BaleError | null {
   if (e instanceof BaleError) return e;
   const p = ioProblem(e);
   if (!p) return null;
@@ -50,6 +50,6 @@ export function ioDiag<K extends IoKey>(e: unknown, key: K, params: Omit<ParamsO
 }
 
 /** `ioDiag`, thrown; an error that is not the user's is rethrown as it is. */
-export function userIo<K extends IoKey>(e: unknown, key: K, params: Omit<ParamsOf<K>, "reason">, file: string): never {
+export function userIo<K extends IoKey>(e: unknown, key: K, params: ParamsExcept<K, "reason">, file: string): never {
   throw ioDiag(e, key, params, file) ?? e;
 }

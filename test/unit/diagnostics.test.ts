@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DIAGNOSTICS, formOf, isDiagnosticCode, templateText, type DiagnosticCode, type DiagnosticDef } from "../../src/diagnostics/catalog.js";
-import { diag, warning } from "../../src/diagnostics/create.js";
+import { diag, ioDiag, warning } from "../../src/diagnostics/create.js";
 import { headingAnchors, renderErrorTables } from "../../src/diagnostics/readme.js";
 import { UNTRIGGERED } from "../untriggered.js";
 
@@ -165,6 +165,14 @@ test("a wrong key, a missing or an extra parameter, or a second fix does not typ
   diag("pack-output-is-dir", {}, { file: "x", fix: "another fix" });
   // @ts-expect-error: an error code is not a warning
   warning("pack-bad-level", { level: 1 });
+  // @ts-expect-error: ioDiag fills in {reason} itself
+  ioDiag(null, "pack-runtime-missing", { reason: "x" }, "f");
+  // @ts-expect-error: this message has no {reason}, so it is not for file-system errors
+  ioDiag(null, "pack-output-is-dir", {}, "f");
+  const eacces = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+  const io = ioDiag(eacces, "pack-cache-unwritable:stage", { target: "linux-arm64" }, "/c");
+  assert.equal(io?.oneLine(), "/c: cannot stage the dependencies for linux-arm64: permission denied (EACCES). Fix: set BALE_PACK_CACHE_DIR to a directory on a file system with room that you can write. [pack-cache-unwritable]");
+  assert.equal(ioDiag(new Error("a bug"), "pack-runtime-missing", {}, "f"), null);
   // A code whose fix the site computes takes one.
   assert.equal(diag("config-schema-violation", { subject: "`/a`", text: "is wrong" }, { fix: "change it" }).fix, "change it");
 });
