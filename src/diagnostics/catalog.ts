@@ -70,7 +70,7 @@ export interface DiagnosticDef {
   readonly severity: "error" | "warning";
   /** One line for the README table, in Markdown. */
   readonly summary: string;
-  /** The message of `diag(code, ...)` (absent only for codes the extractor reports, see above). */
+  /** The message of `diag(code, ...)` (absent only for codes the archive's own code reports: the extractor, the sh prelude). */
   readonly message?: Template;
   /** The fix of this code (a sentence, or a template), where every wording of it shares one. */
   readonly fix?: string | Template;
