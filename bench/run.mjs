@@ -16,7 +16,7 @@
 // `npm ci --prefix bench/contenders` when missing; one that cannot install or run is
 // skipped with its reason, never failing the whole run.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -425,9 +425,8 @@ if (bale.hello) goals.warm = bale.hello.overhead;
 
 // ---------------------------------------------------------------- config compiler and bindings
 async function optionalBench(prefix, fnName, arg) {
-  const file = readdirSync(BENCH)
-    .filter((f) => f.startsWith(prefix) && f.endsWith(".mjs"))
-    .sort()[0];
+  // bench/<prefix>.mjs itself (bench/fleet-one.mjs is a helper of bench/fleet.mjs, not the fleet bench).
+  const file = existsSync(join(BENCH, `${prefix}.mjs`)) ? `${prefix}.mjs` : undefined;
   if (!file) return { skipped: `bench/${prefix}*.mjs does not exist yet` };
   try {
     const mod = await import(pathToFileURL(join(BENCH, file)).href);
