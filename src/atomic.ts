@@ -303,13 +303,25 @@ const USER_IO: Record<string, { says: string; fix?: string }> = {
   EIO: { says: "an I/O error from the device" },
 };
 
-/** The user error for a file-system error caused by the path the user gave, or null if it is not one. */
-export function ioErrorToUser(e: unknown, code: DiagnosticCode, what: string, file: string, fix: string): BaleError | null {
-  if (e instanceof BaleError) return e;
+/**
+ * What a file-system error caused by the path the user gave says ("permission denied (EACCES)"), and
+ * the fix that comes before the site's own (e.g. "free some space there"), or null if it is not one.
+ */
+export function ioProblem(e: unknown): { reason: string; fix: string | undefined } | null {
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   const known = typeof errno === "string" ? USER_IO[errno] : undefined;
-  if (!known) return null;
-  return new BaleError(code, `${what}: ${known.says} (${errno})`, { file, fix: known.fix ? `${known.fix}, or ${fix}` : fix, cause: e });
+  return known ? { reason: `${known.says} (${errno})`, fix: known.fix } : null;
+}
+
+/**
+ * The user error for a file-system error caused by the path the user gave, or null if it is not one.
+ * For the extractor's sites (no catalog text in archives); elsewhere `ioDiag` (src/diagnostics/create.ts).
+ */
+export function ioErrorToUser(e: unknown, code: DiagnosticCode, what: string, file: string, fix: string): BaleError | null {
+  if (e instanceof BaleError) return e;
+  const p = ioProblem(e);
+  if (!p) return null;
+  return new BaleError(code, `${what}: ${p.reason}`, { file, fix: p.fix ? `${p.fix}, or ${fix}` : fix, cause: e });
 }
 
 /**

@@ -4,8 +4,10 @@
  * Library code throws `BaleError` for anything the user can fix (bad input,
  * a corrupt archive, a failing config). Each error has a stable code from the
  * catalog (src/diagnostics/catalog.ts: an unknown code fails tsc), names the file (and line/column where there is one), and
- * carries a one-sentence fix. Only `src/cli` turns errors into text and exit
- * codes; anything that is not a BaleError is an internal bug.
+ * carries a one-sentence fix. Errors are made with `diag(key, params, init?)`
+ * (src/diagnostics/create.ts) from the catalog's message and fix templates; only
+ * the code that ships inside archives calls this constructor itself (see the catalog's header).
+ * Only `src/cli` turns errors into text and exit codes; anything that is not a BaleError is an internal bug.
  */
 import type { DiagnosticCode } from "./diagnostics/catalog.js";
 

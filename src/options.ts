@@ -6,7 +6,7 @@
  * `PackOptions` and not here fails tsc). What a value means (a level from 1 to 19, a known target)
  * is still checked where it is used, with that option's own code.
  */
-import { BaleError } from "./errors.js";
+import { diag } from "./diagnostics/create.js";
 import type { DiagnosticCode } from "./diagnostics/catalog.js";
 import { suggest } from "./diagnostics/suggest.js";
 import type { PackOptions } from "./pack/index.js";
@@ -182,21 +182,19 @@ export function validateOptions(entry: EntryPoint, o: unknown): void {
   const { fn, code, options } = ENTRY_POINTS[entry] as EntrySchema;
   const names = Object.keys(options);
   if (!isPlainObject(o)) {
-    throw new BaleError(code, `${fn}() takes an options object, not ${describe(o)}`, { fix: `pass { ${names.filter((k) => options[k]?.required).map((k) => `${k}: ...`).join(", ")} }` });
+    throw diag(`${code}:not-object`, { fn, got: describe(o), required: names.filter((k) => options[k]?.required).map((k) => `${k}: ...`).join(", ") });
   }
   for (const k of Object.keys(o)) {
     if (Object.hasOwn(options, k)) continue;
     const near = suggest(k, names);
-    throw new BaleError(code, `unknown ${fn} option "${k}"`, {
-      fix: near !== undefined ? `write "${near}" instead` : `use only the options of ${fn}(): ${names.join(", ")}`,
-    });
+    throw near !== undefined ? diag(`${code}:unknown`, { fn, key: k, near }) : diag(`${code}:unknown-other`, { fn, key: k, names: names.join(", ") });
   }
   for (const [k, spec] of Object.entries(options)) {
     const v = o[k];
     if (v === undefined) {
-      if (spec.required) throw new BaleError(code, `${fn}() needs the option "${k}"`, { fix: `pass ${k} as ${spec.kind.says}` });
+      if (spec.required) throw diag(`${code}:missing`, { fn, key: k, kind: spec.kind.says });
     } else if (!spec.kind.is(v)) {
-      throw new BaleError(code, `${fn} option "${k}" must be ${spec.kind.says}, not ${describe(v)}`, { fix: `pass ${k} as ${spec.kind.says}` });
+      throw diag(code, { fn, key: k, kind: spec.kind.says, got: describe(v) });
     }
   }
 }

@@ -1,14 +1,14 @@
 /** `bale extract`: an archive's payload (and runtime) into a new directory, atomically. */
 import { closeSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { deadTempsBeside, removeAll, tempBeside, userIoError } from "../atomic.js";
-import { BaleError } from "../errors.js";
+import { deadTempsBeside, removeAll, tempBeside } from "../atomic.js";
 import { extractPayload } from "../archive/extract.js";
-import { type ArchiveIndex, readIndexFromFd, type RuntimeInfo } from "../archive/format.js";
+import { type ArchiveIndex, corrupt, readIndexFromFd, type RuntimeInfo } from "../archive/format.js";
 import { openArchive } from "../archive/io.js";
 import { EXTRACTED_RUNTIME } from "../archive/paths.js";
 import { embeddedRuntime } from "./runtime.js";
 import { validateOptions } from "../options.js";
+import { diag, userIo } from "../diagnostics/create.js";
 
 export interface ExtractOptions {
   archive: string;
@@ -16,20 +16,15 @@ export interface ExtractOptions {
   output: string;
 }
 
-const UNWRITABLE_FIX = "pass -o with a directory on a file system with room that you can write";
-
 /** Extracts the payload into a new directory, atomically (src/atomic.ts: a temp beside it, verified, renamed). */
 export async function extract(o: ExtractOptions): Promise<{ output: string; files: number; bytes: number }> {
   validateOptions("extract", o);
   const out = resolve(o.output);
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
-    throw new BaleError("extract-output-exists", "the output directory exists and is not empty", {
-      file: o.output,
-      fix: "pass -o with a new directory, or remove this one",
-    });
+    throw diag("extract-output-exists", {}, { file: o.output });
   }
   if (!existsSync(dirname(out))) {
-    throw new BaleError("extract-output-parent-missing", "the output's parent directory does not exist", { file: o.output, fix: "create it first" });
+    throw diag("extract-output-parent-missing", {}, { file: o.output });
   }
   const fd = openArchive(o.archive);
   removeAll(deadTempsBeside(out, "bale-new")); // what a killed `bale extract` to the same place left
@@ -39,7 +34,7 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
     try {
       mkdirSync(tmp, { mode: 0o755 });
     } catch (e) {
-      userIoError(e, "extract-output-unwritable", "cannot create the output directory", o.output, "pass -o with a directory in a place you may write to");
+      userIo(e, "extract-output-unwritable:create", {}, o.output);
     }
     let stats: Awaited<ReturnType<typeof extractPayload>>;
     try {
@@ -49,7 +44,7 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
       renameSync(tmp, out); // published with one rename
 
     } catch (e) {
-      userIoError(e, "extract-output-unwritable", "cannot write the extracted files", o.output, UNWRITABLE_FIX);
+      userIo(e, "extract-output-unwritable", {}, o.output);
     }
     return { output: out, files: stats.files, bytes: stats.bytes };
   } catch (e) {
@@ -64,10 +59,7 @@ function writeRuntime(fd: number, index: ArchiveIndex, rt: RuntimeInfo, into: st
   const seg = index.segments.runtime;
   const r = seg ? embeddedRuntime(fd, seg, rt) : { problem: "the index names a runtime but not its segments (corrupted)" };
   if ("problem" in r) {
-    throw new BaleError("archive-corrupt", `not a valid bale archive: ${r.problem}`, {
-      file: archive,
-      fix: "copy the archive again or rebuild it with `bale pack`",
-    });
+    throw corrupt(archive, r.problem);
   }
   mkdirSync(join(into, dirname(EXTRACTED_RUNTIME)), { mode: 0o755 });
   writeFileSync(join(into, EXTRACTED_RUNTIME), r.node, { mode: 0o755 });

@@ -109,10 +109,11 @@ export interface OpenedArchive {
   indexOffset: number;
 }
 
-function corrupt(file: string, what: string): BaleError {
+/** The archive-corrupt error, the one wording of every site (this module ships in the extractor: no catalog text). */
+export function corrupt(file: string, what: string): BaleError {
   return new BaleError("archive-corrupt", `not a valid bale archive: ${what}`, {
     file,
-    fix: "rebuild it with `bale pack`, or copy it again if it was damaged in transfer",
+    fix: "copy the archive again or rebuild it with `bale pack`",
   });
 }
 

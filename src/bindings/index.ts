@@ -4,7 +4,6 @@
  * generateBindings() also writes them (atomically) and reports what it wrote.
  */
 import { resolve } from "node:path";
-import { BaleError } from "../errors.js";
 import { buildTypeModel } from "./ir.js";
 import { loadModel } from "./model.js";
 import { PY_RESERVED } from "./names.js";
@@ -14,6 +13,7 @@ import { generateTs } from "./ts.js";
 import { recoverFolders, writeFolders } from "./write.js";
 import { BINDINGS_LANGS, type BindingsLang } from "./langs.js";
 import { validateOptions } from "../options.js";
+import { diag } from "../diagnostics/create.js";
 
 export { BINDINGS_LANGS, type BindingsLang };
 
@@ -52,14 +52,14 @@ export interface RenderedBindings {
 function checkLangs(langs: readonly string[]): BindingsLang[] {
   const out: BindingsLang[] = [];
   if (langs.length === 0) {
-    throw new BaleError("gen-lang", "no language chosen", { fix: "Pass --lang ts,python (or one of them)" });
+    throw diag("gen-lang:none", {});
   }
   for (const l of langs) {
     if (l === "go") {
-      throw new BaleError("gen-lang-unsupported", "Go bindings are not yet supported", { fix: "Use --lang ts,python for now" });
+      throw diag("gen-lang-unsupported", {});
     }
     if (!(BINDINGS_LANGS as readonly string[]).includes(l)) {
-      throw new BaleError("gen-lang", `unknown language ${JSON.stringify(l)}`, { fix: `Choose from ${BINDINGS_LANGS.join(", ")}` });
+      throw diag("gen-lang", { lang: JSON.stringify(l), langs: BINDINGS_LANGS.join(", ") });
     }
     if (!out.includes(l as BindingsLang)) out.push(l as BindingsLang);
   }
@@ -72,9 +72,7 @@ export function renderBindings(opts: GenerateBindingsOptions): RenderedBindings 
   const langs = checkLangs(opts.langs);
   const pkg = opts.pythonPackage ?? "bale_gen";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(pkg) || PY_RESERVED.has(pkg)) {
-    throw new BaleError("gen-python-package", `${JSON.stringify(pkg)} is not a usable Python package name`, {
-      fix: "Use a lower_snake_case identifier that is not a Python keyword, e.g. my_bindings",
-    });
+    throw diag("gen-python-package", { name: JSON.stringify(pkg) });
   }
   const model = loadModel(opts.configOut === undefined ? { root: opts.root } : { root: opts.root, configOut: opts.configOut });
   const types = buildTypeModel(model.schemas);

@@ -5,11 +5,11 @@
  * natural type (general unions, conditionals) become `any`; the TypeScript
  * side still validates them fully with ajv.
  */
-import { BaleError } from "../errors.js";
 import type { JsonObject, JsonValue, SchemaFile } from "./model.js";
 import { pascalCase } from "./names.js";
 import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
-import { REF_PROBLEMS, SchemaRefs } from "../schema/ref.js";
+import { SchemaRefs } from "../schema/ref.js";
+import { diag } from "../diagnostics/create.js";
 
 export type Primitive = string | number | boolean | null;
 
@@ -133,12 +133,11 @@ export function buildTypeModel(schemas: SchemaFile[]): TypeModel {
   function resolveRef(ref: string, file: SchemaFile): { file: SchemaFile; pointer: string } {
     const r = refs.resolve(ref, file.name);
     if (!r.ok) {
-      const d = REF_PROBLEMS[r.problem];
-      throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} ${d.text}`, { file: file.file, fix: d.fix });
+      throw diag(`gen-ref:${r.problem}`, { ref: JSON.stringify(ref) }, { file: file.file });
     }
     const target = files.get(r.schema) ?? file;
     if (at(target, r.pointer) === undefined) {
-      throw new BaleError("gen-ref", `$ref ${JSON.stringify(ref)} points at nothing`, { file: file.file, fix: "Fix the pointer after #" });
+      throw diag("gen-ref", { ref: JSON.stringify(ref) }, { file: file.file });
     }
     return { file: target, pointer: r.pointer };
   }

@@ -6,12 +6,12 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { BaleError } from "../errors.js";
 import type { Manifest, ServiceDefinition } from "../config-compiler/types.js";
 import { words } from "./names.js";
 import { appendPointer } from "../schema/pointer.js";
 import { listSchemaFiles, parseSchemaFile, type JsonObject, type JsonValue } from "../schema/load.js";
 import { schemaFileOf, schemaNameOf } from "../schema/names.js";
+import { diag } from "../diagnostics/create.js";
 
 export type { JsonObject, JsonValue };
 
@@ -71,20 +71,12 @@ function readJson(path: string, shown: string, what: string): unknown {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new BaleError("gen-read", `cannot read ${what}: ${(e as Error).message}`, {
-      file: shown,
-      fix: "Check that it is a file you may read, or rebuild it with `bale config build`",
-      cause: e,
-    });
+    throw diag("gen-read", { what, reason: (e as Error).message }, { file: shown, cause: e });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new BaleError("gen-json", `${what} is not valid JSON: ${(e as Error).message}`, {
-      file: shown,
-      fix: "Rebuild it with `bale config build` or fix the JSON syntax",
-      cause: e,
-    });
+    throw diag("gen-json", { what, reason: (e as Error).message }, { file: shown, cause: e });
   }
 }
 
@@ -101,28 +93,19 @@ export interface LoadOptions {
 export function loadModel(opts: LoadOptions): BindingsModel {
   const root = resolve(opts.root);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new BaleError("gen-root", `config project root ${opts.root} is not a directory`, {
-      file: opts.root,
-      fix: "Pass the directory that holds schemas/ and your *.config.ts files",
-    });
+    throw diag("gen-root", { root: opts.root }, { file: opts.root });
   }
   const configOut = resolve(root, opts.configOut ?? "out");
   const manifestPath = join(configOut, "bale-manifest.json");
   if (!existsSync(manifestPath)) {
-    throw new BaleError("gen-no-manifest", `no compiled configs: ${rel(process.cwd(), manifestPath)} does not exist`, {
-      file: rel(process.cwd(), manifestPath),
-      fix: `Run \`bale config build ${rel(process.cwd(), root)}\` first`,
-    });
+    throw diag("gen-no-manifest", { manifest: rel(process.cwd(), manifestPath), root: rel(process.cwd(), root) }, { file: rel(process.cwd(), manifestPath) });
   }
   const schemas = readSchemas(root);
   const byName = new Map(schemas.map((s) => [s.name, s]));
   const manifestShown = rel(process.cwd(), manifestPath);
   const manifest = readJson(manifestPath, manifestShown, "the manifest") as Manifest;
   if (!isObject(manifest) || manifest.version !== 1 || !Array.isArray(manifest.artifacts)) {
-    throw new BaleError("gen-manifest", "the manifest is not a version 1 bale manifest", {
-      file: manifestShown,
-      fix: "Rebuild it with `bale config build`",
-    });
+    throw diag("gen-manifest", {}, { file: manifestShown });
   }
   const services: ServiceModel[] = [];
   const usedByConfigs = new Set<string>();
@@ -142,10 +125,7 @@ export function loadModel(opts: LoadOptions): BindingsModel {
     const prev = services[i - 1];
     const cur = services[i];
     if (prev && cur && prev.fullName === cur.fullName) {
-      throw new BaleError("gen-service-duplicate", `service ${cur.fullName} is defined twice (${prev.output} and ${cur.output})`, {
-        file: cur.output,
-        fix: "Give each service a unique fully qualified name",
-      });
+      throw diag("gen-service-duplicate", { service: cur.fullName, first: prev.output, second: cur.output }, { file: cur.output });
     }
   }
   checkShortNames(services);
@@ -168,10 +148,7 @@ function checkShortNames(services: readonly ServiceModel[]): void {
   if (clash === undefined) return;
   const [other, s] = clash;
   const same = other.shortName === s.shortName ? `the same name ${s.shortName}` : `names (${other.shortName}, ${s.shortName}) that differ only in case or separators`;
-  throw new BaleError("gen-service-clash", `services ${other.fullName} and ${s.fullName} have ${same}`, {
-    file: s.output,
-    fix: "Give services in one project different names (the part after the last dot)",
-  });
+  throw diag("gen-service-clash", { first: other.fullName, second: s.fullName, same }, { file: s.output });
 }
 
 /** The first two items whose names are one once split into words ("SayHello", "say_hello", "sayHello"). */
@@ -194,10 +171,7 @@ function wordClash<T>(items: readonly T[], name: (t: T) => string): [T, T] | und
 function checkMethodNames(s: ServiceModel): void {
   const clash = wordClash(s.methods.map((m) => m.name), (n) => n);
   if (clash !== undefined) {
-    throw new BaleError("gen-method-clash", `methods ${clash[0]} and ${clash[1]} of ${s.fullName} differ only in case or separators, so their generated methods get the same name`, {
-      file: s.output,
-      fix: "Give the methods of a service names that differ in more than case and _",
-    });
+    throw diag("gen-method-clash", { first: clash[0], second: clash[1], service: s.fullName }, { file: s.output });
   }
 }
 
@@ -208,10 +182,7 @@ function checkMethodNames(s: ServiceModel): void {
 function checkLoaderNames(configSchemas: readonly string[], byName: Map<string, SchemaFile>): void {
   const clash = wordClash(configSchemas, (n) => n);
   if (clash !== undefined) {
-    throw new BaleError("gen-schema-clash", `schemas ${clash[0]} and ${clash[1]} differ only in case or separators, so their config loaders get the same name`, {
-      file: byName.get(clash[1])?.file ?? schemaFileOf(clash[1]),
-      fix: "Rename one of the schema files",
-    });
+    throw diag("gen-schema-clash", { first: clash[0], second: clash[1] }, { file: byName.get(clash[1])?.file ?? schemaFileOf(clash[1]) });
   }
 }
 
@@ -227,29 +198,23 @@ function readSchemas(root: string): SchemaFile[] {
     try {
       text = readFileSync(join(root, file), "utf8");
     } catch (e) {
-      throw new BaleError("gen-read", `cannot read the schema: ${(e as Error).message}`, { file, fix: "Make it a JSON Schema file you may read, or remove it", cause: e });
+      throw diag("gen-read:schema", { reason: (e as Error).message }, { file, cause: e });
     }
     const parsed = parseSchemaFile(file, text);
     if (!parsed.ok) {
       const p = parsed.problem;
       if (p.kind === "name") {
-        throw new BaleError("gen-schema-name", `schema file name ${f} does not make a type name: ${p.message}`, {
-          file,
-          fix: "Name schema files <TypeName>.schema.json with a PascalCase name (letters, digits and _, starting with an upper-case letter), as `bale config build` requires",
-        });
+        throw diag("gen-schema-name", { file: f, reason: p.message }, { file });
       }
       if (p.kind === "json") {
-        throw new BaleError("gen-json", `the schema is not valid JSON: ${p.message}`, { file, fix: "Rebuild it with `bale config build` or fix the JSON syntax" });
+        throw diag("gen-json", { what: "the schema", reason: p.message }, { file });
       }
-      throw new BaleError("gen-schema", `schema ${schemaNameOf(f)} is not a JSON object`, { file, fix: "Write the schema as a JSON Schema object" });
+      throw diag("gen-schema", { schema: schemaNameOf(f) }, { file });
     }
     const { name, json: schema, id } = parsed.schema;
     const bad = illFormedText(schema, "");
     if (bad !== undefined) {
-      throw new BaleError("gen-schema", `schema ${name} has a name or string that is not well-formed Unicode (a lone UTF-16 surrogate) at ${JSON.stringify(bad || "/")}`, {
-        file,
-        fix: "Use valid Unicode text in names, descriptions, enum values and patterns (bindings send and store UTF-8)",
-      });
+      throw diag("gen-schema:unicode", { schema: name, pointer: JSON.stringify(bad || "/") }, { file });
     }
     out.push(id === undefined ? { name, file, schema } : { name, file, schema, id });
   }
@@ -278,49 +243,31 @@ function illFormedText(v: JsonValue, at: string): string | undefined {
 
 function serviceModel(def: ServiceDefinition, output: string, shown: string, schemas: Map<string, SchemaFile>): ServiceModel {
   if (!isObject(def) || typeof def.name !== "string" || !isObject(def.methods)) {
-    throw new BaleError("gen-service", "the service definition needs a string `name` and a `methods` object", {
-      file: shown,
-      fix: "Rebuild it with `bale config build`",
-    });
+    throw diag("gen-service", {}, { file: shown });
   }
   const parts = def.name.split(".");
   const shortName = parts.pop() ?? "";
   if (!NAME.test(shortName) || parts.some((p) => !NAME.test(p))) {
-    throw new BaleError("gen-service-name", `service name ${JSON.stringify(def.name)} is not of the form <package>.<Service>`, {
-      file: shown,
-      fix: 'Name the service like "demo.v1.Greeter": dot-separated identifiers',
-    });
+    throw diag("gen-service-name", { name: JSON.stringify(def.name) }, { file: shown });
   }
   const methods: MethodModel[] = [];
   for (const name of Object.keys(def.methods).sort(cmp)) {
     const m = def.methods[name] as unknown;
     if (!NAME.test(name)) {
-      throw new BaleError("gen-method-name", `method name ${JSON.stringify(name)} of ${def.name} is not an identifier`, {
-        file: shown,
-        fix: "Name methods with letters, digits and _ only, starting with a letter (e.g. SayHello)",
-      });
+      throw diag("gen-method-name", { name: JSON.stringify(name), service: def.name }, { file: shown });
     }
     if (!isObject(m) || typeof m.input !== "string" || typeof m.output !== "string") {
-      throw new BaleError("gen-method", `method ${def.name}.${name} needs string \`input\` and \`output\` schema names`, {
-        file: shown,
-        fix: "Rebuild it with `bale config build`",
-      });
+      throw diag("gen-method", { method: `${def.name}.${name}` }, { file: shown });
     }
     for (const role of ["input", "output"] as const) {
       const t = m[role] as string;
       const s = schemas.get(t);
       if (!s) {
-        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, but ${schemaFileOf(t)} does not exist`, {
-          file: shown,
-          fix: `Create ${schemaFileOf(t)} or use one of: ${[...schemas.keys()].join(", ") || "(no schemas)"}`,
-        });
+        throw diag("gen-method-type", { method: `${def.name}.${name}`, role, type: t, schemaFile: schemaFileOf(t), schemas: [...schemas.keys()].join(", ") || "(no schemas)" }, { file: shown });
       }
       const st = s.schema.type;
       if (st !== undefined && st !== "object") {
-        throw new BaleError("gen-method-type", `method ${def.name}.${name} uses ${role} type ${t}, which is not an object schema`, {
-          file: s.file,
-          fix: 'RPC messages must be JSON objects: give the schema "type": "object"',
-        });
+        throw diag("gen-method-type:not-object", { method: `${def.name}.${name}`, role, type: t }, { file: s.file });
       }
     }
     const mm: MethodModel = { name, input: m.input, output: m.output };

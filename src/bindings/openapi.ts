@@ -1,7 +1,7 @@
 /** OpenAPI 3.1 documents, one per service, describing the Connect unary JSON endpoints. */
-import { BaleError } from "../errors.js";
-import { REF_PROBLEMS, SchemaRefs } from "../schema/ref.js";
+import { SchemaRefs } from "../schema/ref.js";
 import type { BindingsModel, JsonObject, JsonValue, SchemaFile } from "./model.js";
+import { diag } from "../diagnostics/create.js";
 
 const ERROR_SCHEMA: JsonObject = {
   type: "object",
@@ -29,7 +29,7 @@ function rewrite(v: JsonValue, self: SchemaFile, refs: SchemaRefs, deps: Set<str
   for (const [k, x] of Object.entries(v)) {
     if (k === "$ref" && typeof x === "string") {
       const r = refs.resolve(x, self.name);
-      if (!r.ok) throw new BaleError("gen-ref", `$ref ${JSON.stringify(x)} ${REF_PROBLEMS[r.problem].text}`, { file: self.file, fix: REF_PROBLEMS[r.problem].fix });
+      if (!r.ok) throw diag(`gen-ref:${r.problem}`, { ref: JSON.stringify(x) }, { file: self.file });
       if (r.external) deps.add(r.schema);
       out[k] = `#/components/schemas/${r.schema}${r.fragment}`;
     } else if (k === "$schema" || k === "$id") {

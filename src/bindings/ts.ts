@@ -1,7 +1,6 @@
 /** TypeScript bindings: types, precompiled validators, clients, node:http servers and config loaders. */
 import { createRequire } from "node:module";
 import type { AnySchema } from "ajv";
-import { BaleError } from "../errors.js";
 import { schemaKeyOf } from "../schema/names.js";
 import { mapRefs, SchemaRefs } from "../schema/ref.js";
 import { FORMATS } from "./formats.js";
@@ -11,6 +10,7 @@ import { TS_RESERVED, camelCase, commentText, escape, jsString, tsKey, words } f
 import { Printer, TS_HEADER } from "./printer.js";
 import { runtimeSource } from "./runtimes.js";
 import { WATCH_RUNTIME_EXPORTS, emitTsWatch } from "./ts-watch.js";
+import { diag } from "../diagnostics/create.js";
 
 const require = createRequire(import.meta.url);
 
@@ -189,11 +189,7 @@ function emitValidators(model: BindingsModel): string {
     try {
       ajv.addSchema(copy as AnySchema);
     } catch (e) {
-      throw new BaleError("gen-schema-invalid", `schema ${s.name} is not a valid JSON Schema: ${(e as Error).message}`, {
-        file: s.file,
-        fix: "Correct the schema (`bale config build` checks it with the same rules)",
-        cause: e,
-      });
+      throw diag("gen-schema-invalid", { schema: s.name, reason: (e as Error).message }, { file: s.file, cause: e });
     }
     refs[`validate_${s.name}`] = SCHEMA_BASE + schemaKeyOf(s.name);
   }
@@ -201,26 +197,16 @@ function emitValidators(model: BindingsModel): string {
   try {
     code = model.schemas.length === 0 ? "" : standaloneCode(ajv, refs);
   } catch (e) {
-    throw new BaleError("gen-schema-invalid", `cannot compile the schemas: ${(e as Error).message}`, {
-      file: "schemas/",
-      fix: "Check that every $ref points at an existing schema",
-      cause: e,
-    });
+    throw diag("gen-schema-invalid:all", { reason: (e as Error).message }, { file: "schemas/", cause: e });
   }
   code = code.replace(/^"use strict";/, "");
   code = code.replace(/const (\w+) = require\("ajv\/dist\/runtime\/(\w+)"\)\.default;/g, (_all, v: string, mod: string) => {
     if (mod === "ucs2length") return `const ${v} = bale_ucs2length;`;
     if (mod === "equal") return `const ${v} = bale_equal;`;
-    throw new BaleError("gen-schema-feature", `the schemas need ajv's runtime helper "${mod}", which bale cannot inline`, {
-      file: "schemas/",
-      fix: "Avoid that JSON Schema feature (bale supports the core 2020-12 vocabulary and the formats listed in the README under 'Validation parity and limits')",
-    });
+    throw diag("gen-schema-feature", { module: mod }, { file: "schemas/" });
   });
   if (/\brequire\(/.test(code)) {
-    throw new BaleError("gen-schema-feature", "the compiled validators need a run-time import bale cannot inline", {
-      file: "schemas/",
-      fix: "Avoid that JSON Schema feature (bale supports the core 2020-12 vocabulary and the formats listed in the README under 'Validation parity and limits')",
-    });
+    throw diag("gen-schema-feature:import", {}, { file: "schemas/" });
   }
   code = code.replace(/export const (validate_\w+) = (\w+);/g, "export const $1: Validator = $2 as unknown as Validator;");
   const p = new Printer();

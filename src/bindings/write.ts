@@ -9,8 +9,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { deadTemps, ioErrorToUser, recoverSwaps, swapDir, tempBeside } from "../atomic.js";
+import { deadTemps, recoverSwaps, swapDir, tempBeside } from "../atomic.js";
 import { mkdirp } from "../fsutil.js";
+import { ioDiag } from "../diagnostics/create.js";
 
 /** The stage of bale versions before src/atomic.ts; group 1 is the pid. */
 const LEGACY_STAGE = /^\.bale-gen-(\d+)-/;
@@ -36,7 +37,7 @@ export function writeFolders(outDir: string, folders: Map<string, Map<string, st
   try {
     mkdirp(outDir);
   } catch (e) {
-    throw ioErrorToUser(e, "gen-write", "cannot create the output directory", outDir, "pass -o with a directory in a place you may write to") ?? e;
+    throw ioDiag(e, "gen-write:create", {}, outDir) ?? e;
   }
   const built = new Map<string, string>();
   try {
@@ -65,7 +66,7 @@ export function writeFolders(outDir: string, folders: Map<string, Map<string, st
     }
     for (const { old } of swapped) if (old !== null) rmSync(old, { recursive: true, force: true });
   } catch (e) {
-    throw ioErrorToUser(e, "gen-write", "cannot write bindings here", outDir, "check permissions and free space; the previous output was left as it was") ?? e;
+    throw ioDiag(e, "gen-write", {}, outDir) ?? e;
   } finally {
     for (const tmp of built.values()) rmSync(tmp, { recursive: true, force: true });
   }

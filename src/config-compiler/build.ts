@@ -11,7 +11,6 @@ import { BaleError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { bundleAll, startBundler, type BundledEntry } from "./bundle.js";
 import { canonicalJson } from "./canonical.js";
-import { configError } from "./diagnostics.js";
 import { discover, kindOf, outputOf, readProjectFile, toPosix, validatorNameOf, type Discovered, type ProjectFile } from "./discover.js";
 import { Diagnostics } from "../diagnostics/collector.js";
 import { validateOptions } from "../options.js";
@@ -25,6 +24,7 @@ import { closure, compileAll, loadSchemas, sha256, type LoadedSchema } from "./s
 import { checkValue, validatorsFor, type CheckContext, type StandaloneValidators } from "./validate.js";
 import type { Manifest, ManifestArtifact } from "./types.js";
 import { isSchemaFileName, schemaFileOf } from "../schema/names.js";
+import { diag } from "../diagnostics/create.js";
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MEMORY_LIMIT_MB = 256;
@@ -315,7 +315,7 @@ function loadSchemaSet(p: Prepared, found: Discovered, inputs: Inputs, d: Diagno
   for (const v of found.validators) {
     const name = validatorNameOf(v);
     if (!byName.has(name)) {
-      d.error(configError("config-unknown-schema", `validator for "${name}", but there is no ${schemaFileOf(name)}`, { file: v, line: 1, fix: `rename it to schemas/<Schema>.validate.ts for an existing schema` }));
+      d.error(diag("config-unknown-schema:validator", { name, schemaFile: schemaFileOf(name) }, { file: v, line: 1 }));
     } else validatorFiles.set(name, v);
   }
   return { schemas, byName, names: schemas.map((s) => s.name).sort(), schemasKey, validatorFiles };
@@ -341,9 +341,9 @@ function checkOutputs(scripts: string[], d: Diagnostics): Map<string, string> {
     const output = outputOf(s);
     const prev = outputs.get(output);
     if (prev !== undefined) {
-      d.error(configError("config-duplicate-output", `${s} and ${prev} both compile to ${output}`, { file: s, line: 1, fix: "rename one of them" }));
+      d.error(diag("config-duplicate-output", { script: s, other: prev, output }, { file: s, line: 1 }));
     } else if (output === MANIFEST || output === CACHE) {
-      d.error(configError("config-duplicate-output", `${s} would compile to ${output}, which is bale's own file`, { file: s, line: 1, fix: "rename the script" }));
+      d.error(diag("config-duplicate-output:reserved", { script: s, output }, { file: s, line: 1 }));
     } else outputs.set(output, s);
   }
   return outputs;

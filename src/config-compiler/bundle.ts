@@ -9,9 +9,10 @@ import { realpathSync } from "node:fs";
 import type * as esbuild from "esbuild";
 import { BaleErrors, type BaleError } from "../errors.js";
 import { isBelow } from "../fsutil.js";
-import { configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
+import { suggest } from "./diagnostics.js";
 import { toPosix } from "./discover.js";
 import { schemaFileOf } from "../schema/names.js";
+import { diag } from "../diagnostics/create.js";
 
 export const GLOBAL_NAME = "__bale_module";
 export const TAG_GLOBAL = "__bale_tag__";
@@ -84,7 +85,7 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
         // its own relative imports stay inside node_modules.
         const inPackage = args.importer.includes("/node_modules/") && real.includes("/node_modules/");
         if (real !== realRoot && !isBelow(real, realRoot) && !inPackage) {
-          return { errors: [{ text: `imports "${args.path}", which is outside the project root`, detail: { code: "config-import-outside-root", spec: args.path } }] };
+          return fail((init) => diag("config-import-outside-root", { spec: args.path }, init));
         }
         return { path: r.path, ...(r.sideEffects === false ? { sideEffects: false } : {}) };
       });
@@ -93,14 +94,11 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
       // Anything that is not a relative import: built-ins, packages, absolute paths, other schemes.
       b.onResolve({ filter: /^([^.]|\.[^./]|\.\.[^/])/ }, (args) => {
         const p = args.path;
-        const fail = (code: ConfigErrorCode, text: string) => ({ errors: [{ text, detail: { code, spec: p } }] });
-        if (BUILTINS.has(p) || p.startsWith("node:")) {
-          return fail("config-import-builtin", `imports the Node.js built-in module "${p}"; config scripts are hermetic and cannot use it`);
-        }
-        if (isAbsolute(p)) return fail("config-import-outside-root", `imports "${p}" by absolute path; only relative imports inside the project are allowed`);
-        if (/^[a-z][a-z0-9+.-]*:/i.test(p)) return fail("config-import-package", `imports "${p}"; only relative imports and allow-listed packages are allowed`);
+        if (BUILTINS.has(p) || p.startsWith("node:")) return fail((init) => diag("config-import-builtin", { spec: p }, init));
+        if (isAbsolute(p)) return fail((init) => diag("config-import-outside-root:absolute", { spec: p }, init));
+        if (/^[a-z][a-z0-9+.-]*:/i.test(p)) return fail((init) => diag("config-import-package:scheme", { spec: p, package: packageName(p) }, init));
         if (allow.has(packageName(p)) || args.importer.includes(`/node_modules/`)) return undefined;
-        return fail("config-import-package", `imports the package "${packageName(p)}", which is not allow-listed`);
+        return fail((init) => diag("config-import-package", { package: packageName(p) }, init));
       });
     },
   };
@@ -150,6 +148,16 @@ export async function bundleAll(o: BundleOptions): Promise<Map<string, BundledEn
   return result;
 }
 
+/** An import the resolver refused: makes its error once esbuild says where the import is. */
+interface RefusedImport {
+  make(init: { file?: string; line?: number; column?: number; details?: string[] }): BaleError;
+}
+
+/** An esbuild resolve failure carrying the error of a refused import. */
+function fail(make: RefusedImport["make"]): { errors: { text: string; detail: RefusedImport }[] } {
+  return { errors: [{ text: make({}).message, detail: { make } }] };
+}
+
 function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: string[]): BaleError[] {
   const out: BaleError[] = [];
   const seen = new Set<string>();
@@ -163,15 +171,9 @@ function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: st
     seen.add(key);
     const at = file !== undefined ? { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) } : {};
     const details = file !== undefined && loc ? frameFromEsbuild(loc) : [];
-    const detail = m.detail as { code?: ConfigErrorCode; spec?: string } | undefined;
-    if (detail && typeof detail === "object" && detail.code) {
-      const fix =
-        detail.code === "config-import-builtin"
-          ? "compute the value from plain data; pass environment-specific values as separate config files"
-          : detail.code === "config-import-package"
-            ? `add "${packageName(detail.spec ?? "")}" to "allowPackages" in bale.config.json if it is deterministic and needs no Node.js APIs`
-            : "move the shared module inside the project root (the directory holding schemas/), or import only relative paths inside it";
-      out.push(configError(detail.code, m.text, { ...at, details, fix }));
+    const detail = m.detail as RefusedImport | undefined;
+    if (detail && typeof detail === "object" && typeof detail.make === "function") {
+      out.push(detail.make({ ...at, details }));
       continue;
     }
     const noExport = /^No matching export in "bale:schemas" for import "([^"]+)"/.exec(m.text);
@@ -179,7 +181,7 @@ function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: st
       const name = noExport[1] as string;
       const s = suggest(name, schemaNames);
       out.push(
-        configError("config-unknown-schema", `there is no schema named "${name}" (no ${schemaFileOf(name)})`, {
+        diag("config-unknown-schema", { name, schemaFile: schemaFileOf(name) }, {
           ...at,
           details,
           fix: s ? `did you mean "${s}"?` : `create ${schemaFileOf(name)}, or import one of: ${schemaNames.join(", ") || "(no schemas yet)"}`,
@@ -188,16 +190,12 @@ function bundleErrors(root: string, messages: esbuild.Message[], schemaNames: st
       continue;
     }
     if (/^Could not resolve/.test(m.text)) {
-      out.push(configError("config-import-unresolved", m.text, { ...at, details, fix: "check the path; relative imports need ./ or ../ and may omit the .ts extension" }));
+      out.push(diag("config-import-unresolved", { text: m.text }, { ...at, details }));
       continue;
     }
     const tla = /Top-level await/i.test(m.text);
     out.push(
-      configError("config-syntax", m.text, {
-        ...at,
-        details,
-        fix: tla ? "export a promise instead: export default (async () => Schema({...}))()" : "fix the syntax error",
-      }),
+      diag(tla ? "config-syntax:top-level-await" : "config-syntax", { text: m.text }, { ...at, details }),
     );
   }
   void root;

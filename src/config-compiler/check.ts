@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BaleErrors, type BaleError } from "../errors.js";
 import { build, prepare } from "./build.js";
-import { codeFrame, configError } from "./diagnostics.js";
+import { codeFrame } from "./diagnostics.js";
 import { discover } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
 import { validateOptions } from "../options.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface CheckOptions {
   root?: string;
@@ -76,10 +77,7 @@ export function tscPath(): string {
   try {
     return createRequire(import.meta.url).resolve("typescript/bin/tsc");
   } catch {
-    throw configError("config-typescript-missing", "the type check needs the typescript package, which bale depends on but cannot find (was it pruned?)", {
-      file: "typescript",
-      fix: "reinstall bale (npm i bale) or add typescript to the project (npm i -D typescript); `bale config build` works without it",
-    });
+    throw diag("config-typescript-missing", {}, { file: "typescript" });
   }
 }
 
@@ -135,12 +133,11 @@ export function parseTscOutput(root: string, text: string): BaleError[] {
     if (!last) return;
     const file = last.file.startsWith(root + "/") ? last.file.slice(root.length + 1) : last.file;
     out.push(
-      configError("config-type-error", `${last.code}: ${last.message}`, {
+      diag("config-type-error", { code: last.code, message: last.message }, {
         file,
         line: last.line,
         column: last.column,
         details: [...last.more, ...codeFrame(join(root, file), last.line, last.column)],
-        fix: "fix the type error (bale-env.d.ts has the types of the schemas)",
       }),
     );
     last = undefined;
@@ -151,7 +148,7 @@ export function parseTscOutput(root: string, text: string): BaleError[] {
       flush();
       last = { file: m[1] as string, line: Number(m[2]), column: Number(m[3]), code: m[4] as string, message: m[5] as string, more: [] };
     } else if (last && line.trim()) last.more.push(line.trim());
-    else if (!last && /error TS\d+/.test(line)) out.push(configError("config-type-error", line.trim(), { file: "tsconfig.json", fix: "fix the TypeScript configuration" }));
+    else if (!last && /error TS\d+/.test(line)) out.push(diag("config-type-error:config", { text: line.trim() }, { file: "tsconfig.json" }));
   }
   flush();
   return out;

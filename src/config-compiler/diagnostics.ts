@@ -1,11 +1,11 @@
 /**
  * The config compiler's diagnostics. Every user-facing failure has a stable code
  * (in the catalog of all of bale, src/diagnostics/catalog.ts, and the README's "Errors" of the config compiler), names a file (and line/column where known), says what is
- * wrong in one sentence and what to do about it.
+ * wrong in one sentence and what to do about it; it is made with `diag` (src/diagnostics/create.ts)
+ * from the catalog's message and fix.
  */
 import { readFileSync } from "node:fs";
 import { DIAGNOSTICS, type AreaCode } from "../diagnostics/catalog.js";
-import { BaleError, type BaleErrorInit } from "../errors.js";
 
 /** The config compiler's codes and their one-line meanings, taken from the one catalog of bale. */
 export const CODES = Object.fromEntries(
@@ -15,10 +15,6 @@ export const CODES = Object.fromEntries(
 ) as Record<ConfigErrorCode, string>;
 
 export type ConfigErrorCode = AreaCode<"config">;
-
-export function configError(code: ConfigErrorCode, message: string, init: BaleErrorInit = {}): BaleError {
-  return new BaleError(code, message, init);
-}
 
 /** A two-line code frame (`  12 | source` and a caret) for details, or [] if unreadable. */
 export function codeFrame(absFile: string, line: number | undefined, column: number | undefined, text?: string): string[] {

@@ -2,8 +2,9 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isBelow } from "../fsutil.js";
-import { configError, suggest } from "./diagnostics.js";
+import { suggest } from "./diagnostics.js";
 import { listSchemaFiles } from "../schema/load.js";
+import { diag } from "../diagnostics/create.js";
 
 /** Directories never searched for scripts (besides dot-directories and the output dir). */
 export const SKIP_DIRS = new Set(["node_modules", "out", "gen"]);
@@ -41,10 +42,7 @@ export function toPosix(p: string): string {
  */
 export function discover(root: string, outAbs: string): Discovered {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw configError("config-root-missing", "the project root does not exist or is not a directory", {
-      file: root,
-      fix: "pass the directory that holds schemas/ and your *.config.ts files",
-    });
+    throw diag("config-root-missing", {}, { file: root });
   }
   const schemas = listSchemaFiles(root);
   const validators: string[] = [];
@@ -74,12 +72,11 @@ export function discover(root: string, outAbs: string): Discovered {
         } catch {
           real = undefined;
         }
-        const fix = "replace the link by the file itself, or point it at a file inside the project root";
         if (real === undefined || !statSync(real).isFile()) {
-          throw configError("config-link-outside-root", "the script is a symbolic link that leads to no file", { file: toPosix(relPath), line: 1, fix });
+          throw diag("config-link-outside-root:dangling", {}, { file: toPosix(relPath), line: 1 });
         }
         if (!isBelow(real, realRoot)) {
-          throw configError("config-link-outside-root", "the script is a symbolic link to a file outside the project root; scripts are read only from inside it", { file: toPosix(relPath), line: 1, fix });
+          throw diag("config-link-outside-root", {}, { file: toPosix(relPath), line: 1 });
         }
         scripts.push(relPath);
       }
@@ -151,29 +148,25 @@ export function readProjectFile(root: string): ProjectFile {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw configError("config-project-file", `bale.config.json is not valid JSON (${(e as Error).message})`, {
-      file: "bale.config.json",
-      fix: "fix the JSON syntax",
-    });
+    throw diag("config-project-file:json", { reason: (e as Error).message }, { file: "bale.config.json" });
   }
   const problem = projectFileProblem(raw);
   if (problem) {
     const known = Object.keys(MUST);
     if (problem.kind === "not-object") {
-      throw configError("config-project-file", "the file must hold a JSON object", { file: "bale.config.json", line: 1, fix: `write an object with some of ${known.join(", ")}` });
+      throw diag("config-project-file:not-object", { keys: known.join(", ") }, { file: "bale.config.json", line: 1 });
     }
     const { key } = problem;
     const line = lineOfKey(text, key) ?? 1;
     if (problem.kind === "unknown-key") {
       const near = suggest(key, known);
-      throw configError("config-project-file", `unknown key "${key}"`, {
-        file: "bale.config.json",
-        line,
-        fix: near !== undefined ? `write "${near}" instead` : `remove it; bale.config.json has only ${known.join(", ")} (see 'bale.config.json' in the README)`,
-      });
+      const at = { file: "bale.config.json", line };
+      throw near !== undefined
+        ? diag("config-project-file:unknown-key", { key, near }, at)
+        : diag("config-project-file:unknown-key-other", { key, keys: known.join(", ") }, at);
     }
     const must = MUST[key as keyof typeof MUST] ?? "a string";
-    throw configError("config-project-file", `"${key}" must be ${must}`, { file: "bale.config.json", line, fix: "see 'bale.config.json' in the README for its keys" });
+    throw diag("config-project-file", { key, must }, { file: "bale.config.json", line });
   }
   const o = raw as { allowPackages?: string[]; timeoutMs?: number; memoryLimitMb?: number };
   return {

@@ -6,13 +6,14 @@
 import { join } from "node:path";
 import { SourceMap } from "node:module";
 import type { BaleError } from "../errors.js";
-import { codeFrame, configError, suggest, type ConfigErrorCode } from "./diagnostics.js";
+import { codeFrame, suggest } from "./diagnostics.js";
 import type { EvalResult, SchemaErrorInfo, ThrowInfo } from "./protocol.js";
 import type { SourceLocator, Located } from "./locate.js";
 import type { LoadedSchema } from "./schemas.js";
 import { appendPointer, getPointer, parsePointer } from "../schema/pointer.js";
 import { SchemaRefs } from "../schema/ref.js";
 import { schemaFileOf } from "../schema/names.js";
+import { diag } from "../diagnostics/create.js";
 
 /** Globals a Node.js script might expect that hermetic evaluation does not provide. */
 export const HOST_GLOBALS = new Set([
@@ -85,37 +86,18 @@ function throwError(source: string, info: ThrowInfo, ctx: ExplainContext, valida
   const stackLines = frames.slice(0, 8).map((f) => `at ${f.file}:${f.line}:${f.column}`);
   const undef = /^(\S+) is not defined$/.exec(info.message);
   if (info.hermetic) {
-    return configError("config-hermetic", `${info.message}${where}`, {
-      ...loc,
-      details: [...loc.details, ...stackLines],
-      fix: info.hermetic.startsWith("Math.random")
-        ? "use fixed values (or derive them from a seed you keep in the config)"
-        : /Date|format/.test(info.hermetic)
-          ? "use a fixed date, e.g. new Date(\"2024-01-01T00:00:00Z\")"
-          : "remove the call; config scripts evaluate plain computations only",
-    });
+    const key = info.hermetic.startsWith("Math.random") ? "config-hermetic:random" : /Date|format/.test(info.hermetic) ? "config-hermetic:date" : "config-hermetic";
+    return diag(key, { message: info.message, where }, { ...loc, details: [...loc.details, ...stackLines] });
   }
   if (info.name === "ReferenceError" && undef && HOST_GLOBALS.has(undef[1] as string)) {
     const api = undef[1] as string;
-    return configError("config-hermetic", `uses ${api}, which hermetic config scripts do not have (no process, environment, file system, network or timers)${where}`, {
-      ...loc,
-      details: [...loc.details, ...stackLines],
-      fix: "compute the value from plain data in the project; use separate config files per environment instead of reading the environment",
-    });
+    return diag("config-hermetic:host", { api, where }, { ...loc, details: [...loc.details, ...stackLines] });
   }
   if (info.name === "RangeError" && /Maximum call stack/.test(info.message)) {
-    return configError(validator ? "config-validator-error" : "config-throw", `the call stack overflowed (recursion that does not end, or nests too deep): ${info.message}${where}`, {
-      ...loc,
-      details: [...loc.details, ...stackLines],
-      fix: "make the recursion terminate, or replace deep recursion by a loop",
-    });
+    return diag(validator ? "config-validator-error:overflow" : "config-throw:overflow", { message: info.message, where }, { ...loc, details: [...loc.details, ...stackLines] });
   }
   const what = info.thrown ? `threw a non-Error value: ${info.thrown}` : `threw ${info.name ? info.name + ": " : ""}${info.message}`;
-  return configError(validator ? "config-validator-error" : "config-throw", `${validator ? "the validator " : ""}${what}${where}`, {
-    ...loc,
-    details: [...loc.details, ...stackLines],
-    fix: validator ? "make the validator return string[] (or nothing) instead of throwing" : "fix the script so that it evaluates without throwing",
-  });
+  return diag(validator ? "config-validator-error" : "config-throw", { what, where }, { ...loc, details: [...loc.details, ...stackLines] });
 }
 
 async function located(source: string, pointer: string, ctx: ExplainContext): Promise<Located | undefined> {
@@ -126,23 +108,15 @@ async function located(source: string, pointer: string, ctx: ExplainContext): Pr
   }
 }
 
-/** Error text + location for a problem at `pointer` of `source`'s value. */
-async function atPointer(
-  code: ConfigErrorCode,
-  source: string,
-  pointer: string,
-  text: string,
-  fix: string,
-  extra: string[],
-  ctx: ExplainContext,
-): Promise<BaleError> {
+/** The subject (`in a.config.ts, \`/x\``, or "the value") and location of a problem at `pointer` of `source`'s value. */
+async function atPointer(source: string, pointer: string, extra: string[], ctx: ExplainContext): Promise<{ subject: string; init: { file: string; line?: number; column?: number; details: string[] } }> {
   const loc = await located(source, pointer, ctx);
   const where = loc && loc.file !== source ? `in ${source}, ` : "";
   const l = loc ? at(loc, ctx.root) : { file: source, details: [] as string[] };
   const details = [...extra];
   if (loc && !loc.exact) details.push(`(computed value: the line above is the nearest source bale could find)`);
   details.push(...l.details);
-  return configError(code, `${where}${pointer ? "`" + pointer + "`" : "the value"} ${text}`, { ...l, details, fix });
+  return { subject: `${where}${pointer ? "`" + pointer + "`" : "the value"}`, init: { ...l, details } };
 }
 
 function jsonType(actual: string): string {
@@ -271,11 +245,10 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
     case "timeout": {
       const hot = r.hot ? mappedFrames(`at bale-bundle:${source}:${r.hot.line}:${r.hot.column}`, source, ctx)[0] : undefined;
       return [
-        configError("config-timeout", `evaluation did not finish within ${ctx.timeoutMs} ms (an infinite loop, or too much work)`, {
+        diag("config-timeout", { ms: ctx.timeoutMs }, {
           file: hot?.file ?? source,
           ...(hot ? { line: hot.line, column: hot.column } : {}),
           details: hot ? [`the script spent its time here${hot.file !== source ? ` (while evaluating ${source})` : ""}:`, ...codeFrame(join(ctx.root, hot.file), hot.line, hot.column)] : [],
-          fix: 'make the script finish (check loops and recursion), or raise "timeoutMs" in bale.config.json',
         }),
       ];
     }
@@ -285,59 +258,46 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
         const top = mappedFrames(r.error.stack, source, ctx)[0];
         const loc = at(top ?? { file: source }, ctx.root);
         return [
-          configError("config-memory", `evaluation allocated more ArrayBuffer memory (typed arrays) than the memory limit of ${ctx.memoryLimitMb} MB${top && top.file !== source ? ` (while evaluating ${source})` : ""}`, {
-            ...loc,
-            fix: 'allocate smaller buffers (every ArrayBuffer a script creates counts, freed or not), or raise "memoryLimitMb" in bale.config.json',
-          }),
+          diag("config-memory:array-buffer", { mb: ctx.memoryLimitMb, where: top && top.file !== source ? ` (while evaluating ${source})` : "" }, loc),
         ];
       }
       const hot = r.hot ? mappedFrames(`at bale-bundle:${source}:${r.hot.line}:${r.hot.column}`, source, ctx)[0] : undefined;
       return [
-        configError("config-memory", `evaluation used more than the memory limit of ${ctx.memoryLimitMb} MB`, {
+        diag("config-memory", { mb: ctx.memoryLimitMb }, {
           file: hot?.file ?? source,
           ...(hot ? { line: hot.line, column: hot.column } : {}),
           details: hot ? [`the script was busy here (found by a short profiled re-run)${hot.file !== source ? ` while evaluating ${source}` : ""}:`, ...codeFrame(join(ctx.root, hot.file), hot.line, hot.column)] : [],
-          fix: 'build smaller values (check loops that grow arrays or strings), or raise "memoryLimitMb" in bale.config.json',
         }),
       ];
     }
     case "no-default":
       return [
-        configError("config-no-default-export", "the script has no default export", {
-          file: source,
-          line: 1,
-          fix: 'end it with `export default Schema({...})`, using a constructor imported from "bale:schemas"',
-        }),
+        diag("config-no-default-export", {}, { file: source, line: 1 }),
       ];
     case "never-settled":
       return [
-        configError("config-throw", "the default export is a promise that never settles (it waits for something that cannot happen: there are no timers or I/O)", {
-          ...(await defaultExportLoc(source, ctx)),
-          fix: "resolve the promise from plain computation, or export the value directly",
-        }),
+        diag("config-throw:never-settles", {}, await defaultExportLoc(source, ctx)),
       ];
     case "not-constructed": {
       const loc = await defaultExportLoc(source, ctx);
       return [
-        configError("config-not-constructed", `the default export is ${r.got}, not a value made by a schema constructor`, {
-          ...loc,
-          fix: `wrap it in its schema's constructor: import { ${suggestSchema(source, ctx)} } from "bale:schemas" and export default ${suggestSchema(source, ctx)}({...})`,
-        }),
+        diag("config-not-constructed", { got: r.got, schema: suggestSchema(source, ctx) }, loc),
       ];
     }
     case "wrong-kind": {
       const loc = await defaultExportLoc(source, ctx);
       return r.schema === "Service"
-        ? [configError("config-wrong-kind", "a *.config.ts exports a Service; service definitions belong in *.service.ts files", { ...loc, fix: `rename the file to ${source.replace(/\.config\.ts$/, ".service.ts")}` })]
-        : [configError("config-wrong-kind", `a *.service.ts must export Service({...}), but this one exports a ${r.schema}`, { ...loc, fix: `rename the file to ${source.replace(/\.service\.ts$/, ".config.ts")}, or export Service({...})` })];
+        ? [diag("config-wrong-kind:service-in-config", { renamed: source.replace(/\.config\.ts$/, ".service.ts") }, loc)]
+        : [diag("config-wrong-kind", { schema: r.schema, renamed: source.replace(/\.service\.ts$/, ".config.ts") }, loc)];
     }
     case "unknown-schema-value":
-      return [configError("config-unknown-schema", `the value was made by the constructor "${r.schema}", but there is no such schema`, { ...(await defaultExportLoc(source, ctx)), fix: `create ${schemaFileOf(r.schema)}` })];
+      return [diag("config-unknown-schema:constructor", { name: r.schema, schemaFile: schemaFileOf(r.schema) }, await defaultExportLoc(source, ctx))];
     case "non-json":
       return Promise.all(
-        r.issues.map(([pointer, what]) =>
-          atPointer("config-non-json", source, pointer, `is ${what}, which is not JSON`, "make the value plain JSON: objects, arrays, strings, finite numbers, booleans and null", [], ctx),
-        ),
+        r.issues.map(async ([pointer, what]) => {
+          const p = await atPointer(source, pointer, [], ctx);
+          return diag("config-non-json", { subject: p.subject, what }, p.init);
+        }),
       );
     case "schema": {
       const schema = ctx.schemas.get(r.schema);
@@ -351,45 +311,38 @@ export async function explain(source: string, r: EvalResult, ctx: ExplainContext
             `actual:   ${e.actual === "(absent)" ? "(absent)" : e.actual}`,
             `schema:   ${r.schema} (${schemaLoc})`,
           ];
-          return atPointer("config-schema-violation", source, d.pointer, d.text, d.hint ?? `change the value to match ${schema?.file ?? r.schema}, or change the schema`, details, ctx);
+          const p = await atPointer(source, d.pointer, details, ctx);
+          return diag("config-schema-violation", { subject: p.subject, text: d.text }, { ...p.init, fix: d.hint ?? `change the value to match ${schema?.file ?? r.schema}, or change the schema` });
         }),
       );
     }
     case "service-unknown-schema":
       return Promise.all(
-        r.bad.map(({ pointer, name }) => {
+        r.bad.map(async ({ pointer, name }) => {
           const s = suggest(name, ctx.schemas.keys());
-          return atPointer(
-            "config-unknown-schema",
-            source,
-            pointer,
-            `names the schema "${name}", which does not exist (no ${schemaFileOf(name)})`,
-            s ? `did you mean "${s}"?` : `create ${schemaFileOf(name)}, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
-            [],
-            ctx,
-          );
+          const p = await atPointer(source, pointer, [], ctx);
+          return diag("config-unknown-schema:service", { subject: p.subject, name, schemaFile: schemaFileOf(name) }, {
+            ...p.init,
+            fix: s ? `did you mean "${s}"?` : `create ${schemaFileOf(name)}, or use one of: ${[...ctx.schemas.keys()].join(", ") || "(no schemas yet)"}`,
+          });
         }),
       );
     case "validator-throw":
       return [throwError(source, r.error, ctx, r.validator)];
     case "validator-bad":
       return [
-        configError("config-validator-error", `the validator must default-export a function returning string[] or nothing, but it gave ${r.got} (validating ${source})`, {
-          file: r.validator,
-          line: 1,
-          fix: "export default (value) => { const problems: string[] = []; ...; return problems; }",
-        }),
+        diag("config-validator-error:bad-return", { got: r.got, source }, { file: r.validator, line: 1 }),
       ];
     case "validator-timeout":
-      return [configError("config-timeout", `the validator did not finish within ${ctx.timeoutMs} ms (validating ${source})`, { file: r.validator, line: 1, fix: "make the validator finish" })];
+      return [diag("config-timeout:validator", { ms: ctx.timeoutMs, source }, { file: r.validator, line: 1 })];
     case "validator-failed":
       return Promise.all(
         r.messages.map(async (msg) => {
           const m = /^(\/[^:\s]*|\(root\)):\s*(.*)$/s.exec(msg);
           const pointer = m ? (m[1] === "(root)" ? "" : (m[1] as string)) : "";
           const text = m ? (m[2] as string) : msg;
-          const err = await atPointer("config-validator-failed", source, pointer, `is rejected by ${r.validator}: ${text}`, `change the value so that ${r.validator} accepts it`, [], ctx);
-          return err;
+          const p = await atPointer(source, pointer, [], ctx);
+          return diag("config-validator-failed", { subject: p.subject, validator: r.validator, text }, p.init);
         }),
       );
     case "internal":

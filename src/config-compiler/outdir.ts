@@ -7,9 +7,9 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { ioErrorToUser, recoverSwaps, swapDir, tempBeside } from "../atomic.js";
-import { configError } from "./diagnostics.js";
+import { recoverSwaps, swapDir, tempBeside } from "../atomic.js";
 import { mkdirp } from "../fsutil.js";
+import { diag, ioDiag } from "../diagnostics/create.js";
 
 export const MANIFEST = "bale-manifest.json";
 export const CACHE = ".bale-cache.json";
@@ -34,13 +34,10 @@ export function recoverOut(out: string): void {
 export function assertReplaceable(out: string): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) {
-    throw configError("config-output", "the output path exists and is not a directory", { file: out, fix: "pass another -o, or remove the file" });
+    throw diag("config-output:not-dir", {}, { file: out });
   }
   if (!existsSync(join(out, MANIFEST)) && readdirSync(out).length > 0) {
-    throw configError("config-output", `the output directory is not empty and was not made by bale (no ${MANIFEST}); bale replaces its output directory as a whole`, {
-      file: out,
-      fix: "pass an empty or new directory with -o",
-    });
+    throw diag("config-output", { manifest: MANIFEST }, { file: out });
   }
 }
 
@@ -84,6 +81,6 @@ export function writeTree(out: string, files: TreeFile[]): void {
     }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw ioErrorToUser(e, "config-output", "cannot write the output directory", out, "check permissions and free space; the previous output was left as it was") ?? e;
+    throw ioDiag(e, "config-output:write", {}, out) ?? e;
   }
 }

@@ -1,11 +1,12 @@
 /** Loads `schemas/*.schema.json`: names, ajv keys, strict compilation, and `$ref` closures. */
 import { createHash } from "node:crypto";
-import { configError, codeFrame } from "./diagnostics.js";
+import { codeFrame } from "./diagnostics.js";
 import { makeAjv, SERVICE_KEY, SERVICE_SCHEMA, type SchemaSource } from "./ajv.js";
 import { SchemaRefs } from "../schema/ref.js";
 import { schemaKeyOf, suggestedSchemaFile } from "../schema/names.js";
 import { parseSchemaFile } from "../schema/load.js";
 import type { Diagnostics } from "../diagnostics/collector.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface LoadedSchema extends SchemaSource {
   /** Root-relative path. */
@@ -31,20 +32,19 @@ export function loadSchemas(files: { file: string; text: string }[], d: Diagnost
     if (!parsed.ok) {
       const p = parsed.problem;
       if (p.kind === "name") {
-        d.error(configError("config-schema-name", `"${p.name}" cannot be a schema name: ${p.message}`, { file, line: 1, fix: `rename the file, e.g. to ${suggestedSchemaFile(p.name)}` }));
+        d.error(diag("config-schema-name", { name: p.name, reason: p.message, suggested: suggestedSchemaFile(p.name) }, { file, line: 1 }));
       } else if (p.kind === "json") {
         const pos = /position (\d+)/.exec(p.message);
         const lc = pos ? lineCol(text, Number(pos[1])) : undefined;
         d.error(
-          configError("config-schema-json", `the schema is not valid JSON: ${p.message}`, {
+          diag("config-schema-json", { reason: p.message }, {
             file,
             ...(lc ? { line: lc.line, column: lc.column } : {}),
             details: lc ? codeFrame("", lc.line, lc.column, text) : [],
-            fix: "fix the JSON syntax",
           }),
         );
       } else {
-        d.error(configError("config-schema-invalid", "a schema must be a JSON object", { file, line: 1, fix: 'start from {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}' }));
+        d.error(diag("config-schema-invalid:not-object", {}, { file, line: 1 }));
       }
       continue;
     }
@@ -88,13 +88,7 @@ export function compileAll(schemas: LoadedSchema[], d: Diagnostics): void {
       if (seen.has(key)) continue;
       seen.add(key);
       d.error(
-        configError("config-schema-invalid", `the schema is invalid: ${msg}`, {
-          file: culprit.file,
-          ...(loc ?? { line: 1 }),
-          fix: /resolve reference/.test(msg)
-            ? 'refer to another schema by its file name, e.g. {"$ref": "Address.schema.json"}, or by its $id'
-            : 'use only JSON Schema 2020-12 keywords (ajv strict mode); put annotations in "description"',
-        }),
+        diag(/resolve reference/.test(msg) ? "config-schema-invalid:ref" : "config-schema-invalid", { reason: msg }, { file: culprit.file, ...(loc ?? { line: 1 }) }),
       );
     }
   }

@@ -2,12 +2,14 @@
  * The one way bale gathers problems while it works: a `Diagnostics` collector is handed down to the
  * steps that may find several (every bad schema of a project, every warning of a pack), instead of
  * arrays passed in to be pushed into. Errors are `BaleError`s with catalog codes; warnings are
- * `BaleWarning`s whose code must have severity "warning" in the catalog (anything else fails tsc).
+ * `BaleWarning`s whose code must have severity "warning" in the catalog (anything else fails tsc);
+ * both are made from the catalog's templates (src/diagnostics/create.ts).
  * A step that can go no further throws; the caller decides when the collected errors stop the
  * command (`throwIfFailed`).
  */
-import { BaleError, BaleErrors, type BaleErrorInit } from "../errors.js";
-import type { DiagnosticCode, WarningCode } from "./catalog.js";
+import { type BaleError, BaleErrors } from "../errors.js";
+import type { ParamsOf, WarningCode } from "./catalog.js";
+import { warning, type WarningKey } from "./create.js";
 
 /** Something that may make a result behave other than the user expects; the command still succeeds. */
 export interface BaleWarning {
@@ -20,15 +22,14 @@ export class Diagnostics {
   readonly errors: BaleError[] = [];
   readonly warnings: BaleWarning[] = [];
 
-  /** Records an error (made with `new BaleError(...)` or an area's helper such as configError). */
-  error(e: BaleError): void;
-  error(code: DiagnosticCode, message: string, init?: BaleErrorInit): void;
-  error(e: BaleError | DiagnosticCode, message?: string, init: BaleErrorInit = {}): void {
-    this.errors.push(typeof e === "string" ? new BaleError(e, message ?? "", init) : e);
+  /** Records an error (made with `diag(...)`). */
+  error(e: BaleError): void {
+    this.errors.push(e);
   }
 
-  warn(code: WarningCode, message: string): void {
-    this.warnings.push({ code, message });
+  /** Records the warning of a catalog key (see `warning`). */
+  warn<K extends WarningKey>(key: K, params: ParamsOf<K>): void {
+    this.warnings.push(warning(key, params));
   }
 
   /** Takes over what another collector (or a step's returned warnings) found. */

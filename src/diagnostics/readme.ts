@@ -4,7 +4,7 @@
  * left as it is. Run by `node scripts/gen-error-table.mjs` (and `npm run update-goldens`);
  * test/unit/diagnostics.test.ts fails when the README is not what this renders.
  */
-import { AREA_ANCHORS, DIAGNOSTICS, type DiagnosticArea, type DiagnosticCode } from "./catalog.js";
+import { AREA_ANCHORS, DIAGNOSTICS, templateText, type DiagnosticArea, type DiagnosticCode, type DiagnosticDef } from "./catalog.js";
 
 const AREAS: DiagnosticArea[] = ["pack", "archive", "config", "gen", "fleet"];
 
@@ -34,15 +34,28 @@ export function headingAnchors(markdown: string): Set<string> {
   return out;
 }
 
+/** A message template as a Markdown code span (`{name}` where a parameter goes), safe in a table cell. */
+function codeSpan(text: string): string {
+  const fence = text.includes("`") ? "``" : "`";
+  const pad = fence.length > 1 ? " " : "";
+  return `${fence}${pad}${text.replace(/\|/g, "\\|")}${pad}${fence}`;
+}
+
+/** The messages of a code as the README lists them: its own, then each variant's, one a line. */
+function messagesCell(d: DiagnosticDef): string {
+  const texts = [d.message, ...Object.values(d.variants ?? {}).map((v) => v.message)].filter((m) => m !== undefined).map((m) => templateText(m));
+  return [...new Set(texts)].map(codeSpan).join("<br>");
+}
+
 /** The Markdown table of one area's codes, in catalog order. */
 export function renderAreaTable(area: DiagnosticArea): string {
-  const rows = ["| code | meaning |", "| --- | --- |"];
-  for (const [code, d] of Object.entries(DIAGNOSTICS) as Array<[DiagnosticCode, (typeof DIAGNOSTICS)[DiagnosticCode]]>) {
+  const rows = ["| code | meaning | message |", "| --- | --- | --- |"];
+  for (const [code, d] of Object.entries(DIAGNOSTICS) as Array<[DiagnosticCode, DiagnosticDef]>) {
     if (d.area !== area) continue;
-    const anchor = "anchor" in d ? d.anchor : undefined;
+    const anchor = d.anchor;
     const see = anchor !== undefined && anchor !== AREA_ANCHORS[area] ? ` ([more](#${anchor}))` : "";
     const warning = d.severity === "warning" ? "*warning:* " : "";
-    rows.push(`| \`${code}\` | ${warning}${d.summary.replace(/\|/g, "\\|")}${see} |`);
+    rows.push(`| \`${code}\` | ${warning}${d.summary.replace(/\|/g, "\\|")}${see} | ${messagesCell(d)} |`);
   }
   return rows.join("\n");
 }

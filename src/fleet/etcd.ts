@@ -6,7 +6,7 @@
  * failure moves to the next endpoint (failover), an HTTP-level error from etcd does not.
  */
 import { request as httpRequest, Agent } from "node:http";
-import { BaleError } from "../errors.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface KeyValue {
   key: string;
@@ -101,15 +101,15 @@ function decodeKv(r: RawKv): KeyValue {
 /** Checks and normalises an endpoint list ("http://host:port", comma-separated or an array). */
 export function parseEndpoints(spec: string | readonly string[]): string[] {
   const list = (typeof spec === "string" ? spec.split(",") : [...spec]).map((s) => s.trim()).filter((s) => s !== "");
-  if (list.length === 0) throw new BaleError("config-etcd-endpoint", "no etcd endpoint given", { fix: "pass --etcd http://HOST:2379 (several separated by commas)" });
+  if (list.length === 0) throw diag("config-etcd-endpoint:none", {});
   return list.map((e) => {
     let u: URL;
     try {
       u = new URL(e);
     } catch {
-      throw new BaleError("config-etcd-endpoint", `${JSON.stringify(e)} is not an etcd URL`, { fix: "write endpoints as http://HOST:PORT, e.g. http://127.0.0.1:2379" });
+      throw diag("config-etcd-endpoint", { endpoint: JSON.stringify(e) });
     }
-    if (u.protocol !== "http:") throw new BaleError("config-etcd-endpoint", `${JSON.stringify(e)}: only http:// endpoints are supported`, { fix: "use etcd's plain http client URL (put TLS in front of it with a local proxy if you need it)" });
+    if (u.protocol !== "http:") throw diag("config-etcd-endpoint:not-http", { endpoint: JSON.stringify(e) });
     return `http://${u.host}`;
   });
 }

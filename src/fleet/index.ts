@@ -33,6 +33,7 @@ import {
   type ImmutablePut,
   type Published,
 } from "./store.js";
+import { diag } from "../diagnostics/create.js";
 
 export type { FleetArtifact, FleetManifest, FleetPointer, HistoryRecord, Published } from "./store.js";
 
@@ -108,7 +109,7 @@ async function readOut(out: string): Promise<{ artifacts: Record<string, FleetAr
   try {
     m = JSON.parse(readFileSync(mpath, "utf8")) as Manifest;
   } catch (e) {
-    throw new BaleError("config-publish-no-output", `cannot read the build manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: mpath, fix: "run `bale config build` first, or publish without --no-build" });
+    throw diag("config-publish-no-output:manifest", { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { file: mpath });
   }
   const artifacts: Record<string, FleetArtifact> = {};
   const blobs = new Map<string, Buffer>();
@@ -128,10 +129,10 @@ function readChecked(out: string, output: string, sha256: string): Buffer {
   try {
     data = readFileSync(file);
   } catch {
-    throw new BaleError("config-publish-no-output", `the artifact ${output} named by bale-manifest.json is missing`, { file, fix: "rebuild with `bale config build`" });
+    throw diag("config-publish-no-output", { output }, { file });
   }
   if (sha256Hex(data) !== sha256) {
-    throw new BaleError("config-publish-modified", `${output} was changed after the build (its sha256 differs from bale-manifest.json); nothing was published`, { file, fix: "rebuild with `bale config build` (or publish without --no-build)" });
+    throw diag("config-publish-modified", { output }, { file });
   }
   return data;
 }
@@ -239,7 +240,7 @@ export async function publishConfigs(o: PublishOptions): Promise<PublishResult> 
         await writeImmutable(client, first, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
       } catch (e) {
         if (!(e instanceof EtcdUnreachable || e instanceof EtcdRequestError)) throw e;
-        throw new BaleError("config-publish-interrupted", `writing artifacts to etcd failed (${e.message}); the publish did not land: ${key} was not touched`, { fix: "run the publish again once etcd answers (blobs already written are reused)", cause: e });
+        throw diag("config-publish-interrupted:artifacts", { reason: e.message, key }, { cause: e });
       }
     }
     const t3 = performance.now();
@@ -309,7 +310,7 @@ async function readHistory(client: EtcdClient, prefix: string, limit: number): P
     try {
       rec = JSON.parse(kv.value.toString("utf8")) as Record<string, unknown>;
     } catch {
-      throw new BaleError("config-fleet-corrupt", `the history record at ${kv.key} is not JSON`, { file: kv.key, fix: "delete that key (etcdctl del KEY); bale never writes such a value" });
+      throw diag("config-fleet-corrupt:history", { key: kv.key }, { file: kv.key });
     }
     const legacy = rec.version === undefined ? (rec.manifest as { artifacts?: Record<string, FleetArtifact>; parent?: string | null; published?: Published } | undefined) : undefined;
     const record: HistoryRecord = {
@@ -340,12 +341,12 @@ export async function rollbackConfigs(o: RollbackOptions): Promise<PublishResult
   return withClient(o, async (client, prefix) => {
     const cur = await readForReplace(client, prefix, keys.live(prefix));
     const want = o.to ?? cur.head?.parent ?? undefined;
-    if (want === undefined || want === null) throw new BaleError("config-rollback-target", "there is no earlier manifest to roll back to", { fix: "publish first; `bale config history` lists what can be rolled back to" });
-    if (!/^[0-9a-f]{8,64}$/.test(want)) throw new BaleError("config-rollback-target", `${JSON.stringify(want)} is not a manifest hash`, { fix: "pass --to with a hash (at least 8 hex digits) from `bale config history`" });
+    if (want === undefined || want === null) throw diag("config-rollback-target:none", {});
+    if (!/^[0-9a-f]{8,64}$/.test(want)) throw diag("config-rollback-target:not-hash", { hash: JSON.stringify(want) });
     const hits = (await readHistory(client, prefix, 0)).filter((h) => h.record.hash.startsWith(want));
     const hashes = new Set(hits.map((h) => h.record.hash));
     if (hashes.size !== 1) {
-      throw new BaleError("config-rollback-target", hashes.size === 0 ? `no manifest ${want} in the history of ${prefix}` : `${want} matches ${hashes.size} manifests`, { fix: "pass --to with a (longer) hash from `bale config history`" });
+      throw hashes.size === 0 ? diag("config-rollback-target", { hash: want, prefix }) : diag("config-rollback-target:ambiguous", { hash: want, count: hashes.size });
     }
     const hit = hits[0] as (typeof hits)[number];
     const artifacts = hit.artifacts ?? (await readManifest(client, prefix, hit.record.hash, hit.record.key)).artifacts;
@@ -369,13 +370,10 @@ export async function promoteCanary(o: PromoteOptions): Promise<PublishResult> {
   const name = checkCanaryName(o.canary);
   return withClient(o, async (client, prefix) => {
     const c = await readHead(client, prefix, keys.canary(prefix, name));
-    if (!c) throw new BaleError("config-canary-missing", `there is no canary ${JSON.stringify(name)} under ${prefix}`, { fix: "publish it first with `bale config publish --canary NAME`; `bale config status` lists canaries" });
+    if (!c) throw diag("config-canary-missing", { name: JSON.stringify(name), prefix });
     if (o.expect !== undefined && !(/^[0-9a-f]{8,64}$/.test(o.expect) && c.hash.startsWith(o.expect))) {
       const what = /^[0-9a-f]{8,64}$/.test(o.expect) ? `the expected ${o.expect}` : `${JSON.stringify(o.expect)}, which is not a manifest hash (8 to 64 hex digits)`;
-      throw new BaleError("config-promote-conflict", `canary ${JSON.stringify(name)} holds ${c.hash}, not ${what}; nothing was promoted`, {
-        fix: "test the manifest the canary holds now (`bale config status`), then promote with --expect set to its hash",
-        details: [`expected: ${o.expect}`, `found:    ${c.hash}`],
-      });
+      throw diag("config-promote-conflict:expect", { name: JSON.stringify(name), found: c.hash, expected: what }, { details: [`expected: ${o.expect}`, `found:    ${c.hash}`] });
     }
     const cur = await readForReplace(client, prefix, keys.live(prefix));
     return swapTo(client, prefix, cur, c.artifacts, "promote", o.by, t0, { name, modRevision: c.kv.modRevision, hash: c.hash }, o.onProgress);
@@ -396,7 +394,7 @@ async function swapTo(
   // Every blob must still be there before readers are pointed at them.
   const have = new Set((await client.range(keys.blobs(prefix), { prefix: true, keysOnly: true })).kvs.map((k) => k.key.slice(keys.blobs(prefix).length)));
   for (const [p, a] of Object.entries(artifacts)) {
-    if (!have.has(a.sha256)) throw new BaleError("config-fleet-corrupt", `the blob of ${p} (${a.sha256.slice(0, 12)}) is missing from ${keys.blobs(prefix)}`, { fix: "republish from source with `bale config publish`" });
+    if (!have.has(a.sha256)) throw diag("config-fleet-corrupt:missing-blob", { path: p, hash: a.sha256.slice(0, 12), blobs: keys.blobs(prefix) });
   }
   const diff = diffManifests(cur.head?.artifacts, artifacts);
   // The manifest is written again (same bytes under the same keys) so that a target read from a layout-1 record exists in layout 2.
@@ -430,10 +428,9 @@ function promoteGuard(prefix: string, canary: { name: string; modRevision: numbe
     modRevision: canary.modRevision,
     conflict: (now) => {
       const found = now ? pointerHash(now) : null;
-      return new BaleError("config-promote-conflict", `canary ${JSON.stringify(canary.name)} changed since it was read: it was ${canary.hash} and is now ${found ?? "gone"}; nothing was promoted`, {
-        fix: found ? "test the manifest the canary holds now, then promote again (with --expect set to its hash)" : "look at `bale config status` and `history`: someone else promoted or removed it",
-        details: [`read:  ${canary.hash}`, `found: ${found ?? "(no canary)"}`],
-      });
+      const details = [`read:  ${canary.hash}`, `found: ${found ?? "(no canary)"}`];
+      const name = JSON.stringify(canary.name);
+      return found ? diag("config-promote-conflict", { name, read: canary.hash, found }, { details }) : diag("config-promote-conflict:gone", { name, read: canary.hash }, { details });
     },
   };
 }

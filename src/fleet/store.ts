@@ -23,8 +23,9 @@
 import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import { userInfo, hostname } from "node:os";
-import { BaleError } from "../errors.js";
+import type { BaleError } from "../errors.js";
 import { type EtcdClient, EtcdRequestError, EtcdUnreachable, type KeyValue, type Op } from "./etcd.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface FleetArtifact {
   sha256: string;
@@ -113,14 +114,14 @@ export const MAX_BATCH_BYTES = 1024 * 1024;
 
 export function checkPrefix(prefix: string): string {
   if (!/^\/[A-Za-z0-9._\-/]*[A-Za-z0-9._-]$/.test(prefix) || prefix.includes("//")) {
-    throw new BaleError("config-fleet-prefix", `${JSON.stringify(prefix)} is not a usable key prefix`, { fix: "use a path like /bale/myproject (letters, digits, . _ - and /; no trailing /)" });
+    throw diag("config-fleet-prefix", { prefix: JSON.stringify(prefix) });
   }
   return prefix;
 }
 
 export function checkCanaryName(name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-    throw new BaleError("config-fleet-canary", `${JSON.stringify(name)} is not a usable canary name`, { fix: "use letters, digits, . _ - (e.g. --canary host-7)" });
+    throw diag("config-fleet-canary", { name: JSON.stringify(name) });
   }
   return name;
 }
@@ -136,10 +137,7 @@ export function defaultBy(): string {
 }
 
 export function unreachable(e: EtcdUnreachable, endpoints: readonly string[]): BaleError {
-  return new BaleError("config-fleet-unreachable", `cannot reach etcd at ${endpoints.join(",")}: ${e.message}`, {
-    fix: "check that etcd runs and that --etcd names its client URLs",
-    cause: e,
-  });
+  return diag("config-fleet-unreachable", { endpoints: endpoints.join(","), reason: e.message }, { cause: e });
 }
 
 function parseJson(kv: KeyValue): unknown {
@@ -257,7 +255,7 @@ export async function readManifest(client: EtcdClient, prefix: string, hash: str
 }
 
 function missing(prefix: string, hash: string, from: string): BaleError {
-  return new BaleError("config-fleet-corrupt", `${from} names ${hash.slice(0, 12)}, which is missing from ${keys.manifest(prefix, "")}`, { file: from, fix: "republish (bale config publish) or roll back (bale config rollback --to HASH)" });
+  return diag("config-fleet-corrupt:missing-manifest", { from, hash: hash.slice(0, 12), manifests: keys.manifest(prefix, "") }, { file: from });
 }
 
 /** Reads a pointer key and the manifest it names (either layout); undefined when the key is absent. */
@@ -271,7 +269,7 @@ export async function readHead(client: EtcdClient, prefix: string, key: string):
 }
 
 function corrupt(key: string, what: string): BaleError {
-  return new BaleError("config-fleet-corrupt", `the value at ${key} ${what}`, { file: key, fix: "republish (bale config publish) or roll back (bale config rollback --to HASH); bale never writes such a value" });
+  return diag("config-fleet-corrupt", { key, problem: what }, { file: key });
 }
 
 export interface Diff {
@@ -334,9 +332,7 @@ export async function writeImmutable(client: EtcdClient, puts: readonly Immutabl
   for (const p of puts) {
     const size = encodedSize(p.value);
     if (size > MAX_BATCH_BYTES) {
-      throw new BaleError("config-publish-too-large", `${p.what} is ${Buffer.byteLength(p.value)} bytes; etcd accepts requests of at most 1.5 MiB`, {
-        fix: "keep each compiled config under 1 MiB and a project's manifest under ~7000 configs per prefix (or raise etcd's --max-request-bytes; split the project over prefixes)",
-      });
+      throw diag("config-publish-too-large", { what: p.what, bytes: Buffer.byteLength(p.value) });
     }
     if (batch.length >= MAX_TXN_OPS || bytes + size > MAX_BATCH_BYTES) {
       batches.push(batch);
@@ -410,13 +406,10 @@ export async function swapPointer(
     try {
       now = (await client.get(o.key)).kv;
     } catch {
-      throw new BaleError("config-publish-interrupted", `etcd went away during the manifest swap of ${o.key}; it is unknown whether the publish landed (new manifest ${hash.slice(0, 12)})`, {
-        fix: "run `bale config status` once etcd is back: it shows which manifest is live (the store holds the old or the new one, never a mix)",
-        cause: e,
-      });
+      throw diag("config-publish-interrupted:unknown", { key: o.key, hash: hash.slice(0, 12) }, { cause: e });
     }
-    if (now && now.value.toString("utf8") === text) throw new BaleError("config-publish-interrupted", `the connection failed after the swap: the publish landed (manifest ${hash.slice(0, 12)} is live at ${o.key}), but no confirmation came back`, { fix: "nothing to do; `bale config status` shows it", cause: e });
-    throw new BaleError("config-publish-interrupted", `the manifest swap failed (${(e as Error).message}); the publish did not land: ${o.key} still holds ${now ? pointerHash(now).slice(0, 12) : "nothing"}`, { fix: "run the publish again", cause: e });
+    if (now && now.value.toString("utf8") === text) throw diag("config-publish-interrupted:landed", { hash: hash.slice(0, 12), key: o.key }, { cause: e });
+    throw diag("config-publish-interrupted", { reason: (e as Error).message, key: o.key, hash: now ? pointerHash(now).slice(0, 12) : "nothing" }, { cause: e });
   }
   if (!r.succeeded) {
     if (o.guard) {
@@ -425,8 +418,7 @@ export async function swapPointer(
     }
     const cur = r.responses[0]?.kvs?.[0];
     const curHash = cur ? pointerHash(cur) : null;
-    throw new BaleError("config-publish-conflict", `someone else changed ${o.key} since it was read: it was ${o.previousHash ?? "empty"} and is now ${curHash ?? "empty"}; this publish (${hash}) was not applied`, {
-      fix: "look at `bale config status`/`history`, rebuild on top of what is live and publish again",
+    throw diag("config-publish-conflict", { key: o.key, previous: o.previousHash ?? "empty", current: curHash ?? "empty", hash }, {
       details: [`expected: ${o.previousHash ?? "(no manifest)"}`, `found:    ${curHash ?? "(no manifest)"}`, `yours:    ${hash}`],
     });
   }

@@ -9,10 +9,10 @@ import { fileURLToPath } from "node:url";
 import { type ArchiveIndex, encodeTrailer, FORMAT_RUNTIME, FORMAT_VERSION } from "../archive/format.js";
 import type { EmbeddedRuntime } from "./runtime.js";
 import { sha256 } from "../archive/io.js";
-import { userIoError, writeFileAtomic } from "../atomic.js";
-import { BaleError } from "../errors.js";
+import { writeFileAtomic } from "../atomic.js";
 import { preludeForIndex, renderPrelude } from "../runtime-stub/prelude.js";
 import { VERSION } from "../version.js";
+import { diag, userIo } from "../diagnostics/create.js";
 
 let extractorCache: Buffer | undefined;
 /** The built extractor segment (deflated JS + wasm decoder): beside this module in dist/, or in dist/ when running from src/ (tests). */
@@ -56,10 +56,7 @@ export interface Assembled {
 export function checkNodeOptions(options: string[]): void {
   for (const o of options) {
     if (!o.startsWith("-") || o === "--" || o === "-") {
-      throw new BaleError("pack-node-options", `--node-options holds ${JSON.stringify(o)}, which is not a node option (node would run it as the script)`, {
-        file: "--node-options",
-        fix: "give only options, and attach values with = (e.g. --max-old-space-size=512)",
-      });
+      throw diag("pack-node-options", { option: JSON.stringify(o) }, { file: "--node-options" });
     }
   }
 }
@@ -135,6 +132,6 @@ export function writeExecutable(output: string, parts: Buffer[]): void {
   try {
     writeFileAtomic(output, parts, { mode: 0o755, durable: true });
   } catch (e) {
-    userIoError(e, "pack-output-unwritable", "cannot write the archive here", output, "pass -o with a path in a directory you may write to, with room");
+    userIo(e, "pack-output-unwritable", {}, output);
   }
 }

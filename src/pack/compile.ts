@@ -17,8 +17,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import * as esbuild from "esbuild";
-import { BaleError } from "../errors.js";
+import type { BaleError } from "../errors.js";
 import { packageTypeOf } from "./project.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface ImportEdge {
   /** The specifier as written. */
@@ -44,7 +45,7 @@ const inNodeModules = (p: string): boolean => p.includes(`${sep}node_modules${se
 export function bundleError(e: unknown, entry: string): BaleError {
   const errors = (e as esbuild.BuildFailure).errors;
   const m = errors?.[0];
-  if (!m) return new BaleError("pack-bundle-failed", `compiling failed: ${(e as Error).message}`, { file: entry });
+  if (!m) return diag("pack-bundle-failed:unknown", { reason: (e as Error).message }, { file: entry });
   const loc = m.location;
   const init: { file: string; line?: number; column?: number; fix: string; details: string[] } = {
     file: loc?.file ?? entry,
@@ -55,7 +56,7 @@ export function bundleError(e: unknown, entry: string): BaleError {
     init.line = loc.line;
     init.column = loc.column + 1;
   }
-  return new BaleError("pack-bundle-failed", m.text, init);
+  return diag("pack-bundle-failed", { text: m.text }, init);
 }
 
 /** A plugin that keeps everything but the project's own files out of the graph, and records every import. */

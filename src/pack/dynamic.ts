@@ -10,6 +10,7 @@ import { extname, relative } from "node:path";
 import * as acorn from "acorn";
 import { transformSync } from "esbuild";
 import type { BaleWarning } from "../diagnostics/collector.js";
+import { warning } from "../diagnostics/create.js";
 
 type Node = acorn.Node & Record<string, unknown>;
 
@@ -157,9 +158,9 @@ export function dynamicWarnings(files: Iterable<string>, root: string, wholeProj
     for (const d of findDynamicLoads(f)) {
       const at = `${relative(root, d.file) || d.file}:${d.line}`;
       if (d.kind === "name") {
-        out.push({ code: "pack-dynamic-name", message: `${at}: ${d.call}() of a computed name: a package it loads is packed only if the project's dependencies or --external name it` });
+        out.push(warning("pack-dynamic-name", { at, call: d.call }));
       } else if (!wholeProject) {
-        out.push({ code: "pack-dynamic-path", message: `${at}: ${d.call}() of a computed path: only the files the tracer found for it are packed; add others with --include` });
+        out.push(warning("pack-dynamic-path", { at, call: d.call }));
       }
     }
   }

@@ -1,8 +1,8 @@
 /** Resolves `bale pack <entry>`: a .ts/.js/.mjs/.cjs file, or a package directory via its `bin` or `main`. */
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
-import { BaleError } from "../errors.js";
 import { readPackageJson } from "./project.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface ResolvedEntry {
   /** Absolute path of the entry module. */
@@ -19,10 +19,7 @@ export function resolveEntry(entry: string, cwd: string): ResolvedEntry {
   try {
     st = statSync(abs);
   } catch {
-    throw new BaleError("pack-entry-missing", "the entry does not exist", {
-      file: entry,
-      fix: "pass a .ts/.js/.mjs/.cjs file or a package directory with a package.json",
-    });
+    throw diag("pack-entry-missing", {}, { file: entry });
   }
   if (st.isFile()) {
     const stem = basename(abs, extname(abs));
@@ -30,10 +27,7 @@ export function resolveEntry(entry: string, cwd: string): ResolvedEntry {
   }
   const pj = join(abs, "package.json");
   if (!existsSync(pj)) {
-    throw new BaleError("pack-entry-no-package", "the entry is a directory without a package.json", {
-      file: entry,
-      fix: "pass the entry file itself, or a package directory whose package.json has `bin` or `main`",
-    });
+    throw diag("pack-entry-no-package", {}, { file: entry });
   }
   const pkg = readPackageJson(pj);
   const unscoped = (pkg.name ?? basename(abs)).replace(/^@[^/]+\//, "");
@@ -46,8 +40,5 @@ export function resolveEntry(entry: string, cwd: string): ResolvedEntry {
     const f = join(abs, c);
     if (existsSync(f) && statSync(f).isFile()) return { file: f, name: unscoped, packageJson: pj };
   }
-  throw new BaleError("pack-entry-unresolved", `package.json names no entry file that exists (tried ${candidates.join(", ")})`, {
-    file: pj,
-    fix: "set `bin` or `main` in package.json to the app's entry file",
-  });
+  throw diag("pack-entry-unresolved", { tried: candidates.join(", ") }, { file: pj });
 }

@@ -12,8 +12,6 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { userIoError } from "../atomic.js";
-import { BaleError } from "../errors.js";
 import { Diagnostics, type BaleWarning } from "../diagnostics/collector.js";
 import { validateOptions } from "../options.js";
 import { satisfies } from "../runtime-stub/node-version.js";
@@ -32,6 +30,7 @@ import { assemble, writeExecutable } from "./assemble.js";
 import { parseRuntimeSpec, prepareRuntime } from "./runtime.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
 import { checkTarget, checkTargetBinaries, forPlatform, hostPlatform, stageInstall, stagedClosure, TARGETS, type Staging, type Target, type TargetPackage } from "./target.js";
+import { diag, userIo } from "../diagnostics/create.js";
 
 export interface PackOptions {
   /** A .ts/.js/.mjs/.cjs file or a package directory (its `bin` or `main`). */
@@ -142,9 +141,7 @@ function sourceDateEpoch(o: PackOptions): number {
   if (env === undefined || env === "") return 0;
   const n = Number(env);
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new BaleError("pack-bad-epoch", `SOURCE_DATE_EPOCH=${env} is not a whole number of seconds`, {
-      fix: "set SOURCE_DATE_EPOCH to a Unix timestamp, e.g. $(git log -1 --format=%ct)",
-    });
+    throw diag("pack-bad-epoch", { value: env });
   }
   return n;
 }
@@ -154,9 +151,7 @@ function runtimeRange(rt: RuntimeInfo, wanted: string | undefined): string {
   const v = rt.version;
   if (v === "unknown") return wanted ?? "*";
   if (wanted !== undefined && !satisfies(v, wanted)) {
-    throw new BaleError("pack-runtime-version", `the runtime is Node.js ${v}, which is not in the range --node ${wanted}`, {
-      fix: `embed a runtime in that range (--runtime ${minNodeMajor(wanted)}), or change --node`,
-    });
+    throw diag("pack-runtime-version", { version: v, range: wanted, major: minNodeMajor(wanted) });
   }
   return v;
 }
@@ -170,7 +165,7 @@ function existing(paths: string[], base: string, what: string, fixBase: string):
   return paths.map((p) => {
     const abs = resolve(base, p);
     if (!existsSync(abs)) {
-      throw new BaleError("pack-include-missing", `${what} does not exist`, { file: abs, fix: `${fixBase}; check the path` });
+      throw diag("pack-include-missing", { what, fix: fixBase }, { file: abs });
     }
     return abs;
   });
@@ -189,13 +184,11 @@ function checkOptions(o: PackOptions): Checked {
   const project = findProject(entry.file);
   const name = o.name ?? entry.name;
   if (!/^[\w.@+-][\w.@+ -]*$/.test(name)) {
-    throw new BaleError("pack-bad-name", `app name ${JSON.stringify(name)} has characters that do not belong in a file name`, {
-      fix: "pass --name with letters, digits, '.', '-', '_' or '@'",
-    });
+    throw diag("pack-bad-name", { name: JSON.stringify(name) });
   }
   const output = resolve(cwd, o.output ?? name);
   if (existsSync(output) && statSync(output).isDirectory()) {
-    throw new BaleError("pack-output-is-dir", "the output path is a directory", { file: output, fix: "pass -o with a file path" });
+    throw diag("pack-output-is-dir", {}, { file: output });
   }
   const entryDir = dirname(entry.file);
   const cfgFile = project.packageJsonFile ?? project.root;
@@ -210,21 +203,16 @@ function checkOptions(o: PackOptions): Checked {
   const runtime = o.runtime ?? project.config.runtime ?? "system";
   parseRuntimeSpec(runtime);
   if (runtime !== "system" && platform === null && !(TARGETS as readonly string[]).includes(hostPlatform())) {
-    throw new BaleError("pack-bad-target", `bale cannot tell which platform's runtime to embed on ${hostPlatform()}`, {
-      fix: `pass --target ${TARGETS.join(" or --target ")}`,
-    });
+    throw diag("pack-bad-target:host", { host: hostPlatform(), targets: TARGETS.join(" or --target ") });
   }
   let configDir: string | null = null;
   if (o.config !== undefined) {
     configDir = resolve(cwd, o.config);
     if (!existsSync(configDir) || !statSync(configDir).isDirectory()) {
-      throw new BaleError("pack-config-missing", "the --config directory does not exist", {
-        file: o.config,
-        fix: "run `bale config build` first and pass its output directory",
-      });
+      throw diag("pack-config-missing", {}, { file: o.config });
     }
     if (readdirSync(configDir).length === 0) {
-      throw new BaleError("pack-config-empty", "the --config directory is empty", { file: o.config, fix: "run `bale config build` first" });
+      throw diag("pack-config-empty", {}, { file: o.config });
     }
   }
   return {
@@ -298,11 +286,7 @@ function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], 
       continue;
     }
     const by = info.parents.find((p) => !packageRootOf(p)) ?? info.parents[0];
-    d.warn(
-      "pack-file-outside-project",
-      `${f} is read by ${by ? whereNamed(by, f, c.project.root) : "the app"} but lies outside the project (${c.project.root}): left out; ` +
-        `pack it with --include if the app needs it at run time`,
-    );
+    d.warn("pack-file-outside-project", { file: f, reader: by ? whereNamed(by, f, c.project.root) : "the app", root: c.project.root });
   }
   return own;
 }
@@ -346,8 +330,8 @@ async function planInPlace(c: Checked, trace: TraceResult, target: string, stagi
   const staged = staging === null ? null : stagedClosure(staging, closureInput, d);
   const closure = staged?.closure ?? dependencyClosure(closureInput);
   for (const m of closure.missing) {
-    if (staging === null) d.warn("pack-dependency-missing", `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but is not installed: left out; run npm install (or npm ci) before packing`);
-    else d.warn("pack-target-not-installed", `${m} is a dependency of ${c.project.packageJsonFile ?? "the app"} but npm did not install it for ${staging.target}: left out`);
+    if (staging === null) d.warn("pack-dependency-missing", { module: m, packageJson: c.project.packageJsonFile ?? "the app" });
+    else d.warn("pack-target-not-installed", { module: m, packageJson: c.project.packageJsonFile ?? "the app", target: staging.target });
   }
   const packages = staged?.packages ?? new Map([...closure.packages].map(([root, p]) => [root, p.name] as const));
   const skip = new Set<string>(compiled ? compiled.files.keys() : []);
@@ -407,7 +391,7 @@ async function planBundle(c: Checked, trace: TraceResult, target: string, stagin
   if (staging !== null) {
     // Another platform: the packages kept whole come from the install for it, found from the top-level ones.
     const staged = stagedClosure(staging, { projectRoot: c.project.root, projectPkg: null, projectIsPackage: false, traced: new Set(), external: topLevel(c, external, staging.target) }, d);
-    for (const m of staged.closure.missing) d.warn("pack-target-not-installed", `${m} is kept out of the bundle but npm did not install it for ${staging.target}: left out`);
+    for (const m of staged.closure.missing) d.warn("pack-target-not-installed:bundle", { module: m, target: staging.target });
     plan.packages = staged.packages;
     plan.sources = staged.sources;
     plan.symlinks = new Map([...[...trace.symlinks].filter(([l]) => !l.includes(`${sep}node_modules${sep}`)), ...staged.symlinks]);
@@ -542,7 +526,7 @@ export async function pack(o: PackOptions): Promise<PackResult> {
   let staging: Staging | null = null;
   try {
     const trace = await traceApp([c.entry.file, ...c.extraEntries], c.bundle ? {} : { ownCodeOnly: c.project.root });
-    for (const m of trace.warnings) d.warn("pack-trace-warning", m);
+    for (const m of trace.warnings) d.warn("pack-trace-warning", { text: m });
     clock.lap("traceMs");
     staging = await stage(c, d);
     clock.lap("stageMs");
@@ -631,7 +615,7 @@ async function writeArchive(c: Checked, rt: EmbeddedRuntime, plan: Plan, entry: 
   try {
     mkdirp(dirname(c.output));
   } catch (e) {
-    userIoError(e, "pack-output-unwritable", "cannot create the output's directory", c.output, "pass -o with a path in a directory you may write to");
+    userIo(e, "pack-output-unwritable:create-dir", {}, c.output);
   }
   writeExecutable(c.output, assembled.parts);
   return { assembled, compressor: z.implementation };

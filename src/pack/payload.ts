@@ -6,8 +6,8 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pack as tarPack } from "tar-stream";
-import { BaleError } from "../errors.js";
 import { checkLinkTarget, checkTreeLinks, safeEntryPath } from "../archive/tar.js";
+import { diag } from "../diagnostics/create.js";
 
 export type PayloadEntry =
   | { type: "file"; source: string | Buffer; executable: boolean }
@@ -25,10 +25,7 @@ export class PayloadTree {
         (prev.type === "file" && entry.type === "file" && prev.source === entry.source) ||
         (prev.type === "symlink" && entry.type === "symlink" && prev.target === entry.target);
       if (same) return;
-      throw new BaleError("pack-duplicate-path", `two different files want the same place in the archive: ${clean}`, {
-        file: origin ?? clean,
-        fix: "rename one of them, or drop the --include that collides",
-      });
+      throw diag("pack-duplicate-path", { path: clean }, { file: origin ?? clean });
     }
     if (entry.type === "symlink") checkLinkTarget(clean, entry.target, origin ?? clean);
     this.entries.set(clean, entry);
@@ -81,7 +78,7 @@ export async function writeTar(tree: PayloadTree, sourceDateEpoch: number): Prom
       const d = parts.slice(0, i).join("/");
       const existing = all.get(d);
       if (existing && existing.type !== "directory") {
-        throw new BaleError("pack-duplicate-path", `${d} is both a file and a directory in the archive`, { file: d, fix: "rename one of them" });
+        throw diag("pack-duplicate-path:file-and-dir", { path: d }, { file: d });
       }
       all.set(d, { type: "directory" });
     }

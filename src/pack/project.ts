@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { BaleError } from "../errors.js";
 import { readPkg } from "./deps.js";
+import { diag } from "../diagnostics/create.js";
 
 export interface PackageJson {
   name?: string;
@@ -62,10 +62,7 @@ export function readPackageJson(file: string): PackageJson {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as PackageJson;
   } catch (e) {
-    throw new BaleError("pack-bad-package-json", `cannot read package.json: ${(e as Error).message}`, {
-      file,
-      fix: "fix the JSON syntax of package.json",
-    });
+    throw diag("pack-bad-package-json", { reason: (e as Error).message }, { file });
   }
 }
 
@@ -73,10 +70,7 @@ function parseConfig(raw: unknown, file: string): BaleConfig {
   const c: BaleConfig = { include: [], entries: [], external: [], exclude: [], bundle: undefined, nodeOptions: undefined, runtime: undefined };
   if (raw === undefined) return c;
   const bad = (what: string): never => {
-    throw new BaleError("pack-bad-config", `the "bale" block of package.json ${what}`, {
-      file,
-      fix: `use only ${Object.keys(CONFIG_KEYS).map((k) => `"${k}"`).join(", ")} (see the README's "Pack settings in package.json")`,
-    });
+    throw diag("pack-bad-config", { problem: what, keys: Object.keys(CONFIG_KEYS).map((k) => `"${k}"`).join(", ") }, { file });
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("is not an object");
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {

@@ -21,10 +21,11 @@ import type { Env } from "../archive/paths.js";
 import { sha256 } from "../archive/io.js";
 import { elfPlatform, ensurePrivateDir, hostPlatform, packCacheDir } from "./target.js";
 import type { Platform, RuntimeInfo } from "../archive/format.js";
-import { userIoError, writeFileAtomic } from "../atomic.js";
+import { writeFileAtomic } from "../atomic.js";
 import { BaleError } from "../errors.js";
 import { mkdirp } from "../fsutil.js";
 import { checkRuntimeLevel, compressRuntime, DEFAULT_RUNTIME_LEVEL } from "./zstd.js";
+import { diag, userIo } from "../diagnostics/create.js";
 
 export type RuntimeSpec = { kind: "system" } | { kind: "npm"; range: string } | { kind: "file"; path: string };
 
@@ -40,9 +41,7 @@ export function parseRuntimeSpec(spec: string): RuntimeSpec {
   if (spec === "system") return { kind: "system" };
   if (spec.includes("/")) return { kind: "file", path: spec };
   if (/^\d+(\.\d+){0,2}$/.test(spec)) return { kind: "npm", range: spec };
-  throw new BaleError("pack-bad-runtime", `--runtime ${JSON.stringify(spec)} is not a Node.js version, a path or "system"`, {
-    fix: 'pass a major or exact version (--runtime 22, --runtime 22.23.5), a path to a node binary (--runtime ./node), or "system"',
-  });
+  throw diag("pack-bad-runtime", { spec: JSON.stringify(spec) });
 }
 
 /** Downloaded and compressed runtimes: `<pack cache>/runtimes` (the packer's cache, shared with --target's staging installs). */
@@ -60,12 +59,7 @@ export function decoderFor(platform: Platform): Buffer {
   for (const c of [join(here, "../runtime-stub", name), join(here, "../../dist/runtime-stub", name)]) {
     if (existsSync(c)) return readFileSync(c);
   }
-  throw new BaleError("pack-runtime-decoder", `this installation of bale has no runtime decoder for ${platform} (it was built without a C compiler for it)`, {
-    fix:
-      platform === hostPlatform()
-        ? "reinstall bale from the npm registry, or build it with gcc installed (npm run build)"
-        : "reinstall bale from the npm registry, or build it with aarch64-linux-gnu-gcc / x86_64-linux-gnu-gcc installed (npm run build)",
-  });
+  throw diag(platform === hostPlatform() ? "pack-runtime-decoder" : "pack-runtime-decoder:cross", { platform });
 }
 
 // ---- finding the binary ----
@@ -83,9 +77,7 @@ function runNpm(args: string[], what: string, notFound?: () => BaleError): strin
     const text = err.stderr ?? err.message;
     if (notFound && /\b(E404|ETARGET)\b/.test(text)) throw notFound();
     const first = text.split("\n").find((l) => l.trim() !== "") ?? "";
-    throw new BaleError("pack-runtime-download", `cannot ${what}: ${first.trim()}`, {
-      fix: "check that the npm registry is reachable (npm ping), or pass --runtime with a path to a node binary",
-    });
+    throw diag("pack-runtime-download", { what, reason: first.trim() });
   }
 }
 
@@ -114,9 +106,7 @@ function resolveVersion(range: string, platform: Platform, dir: string): string 
   const pkg = `node-${platform}`;
   if (/^\d+\.\d+\.\d+$/.test(range) && cachedVersions(dir, platform).includes(range)) return range;
   const none = (): BaleError =>
-    new BaleError("pack-runtime-version", `the npm registry has no ${pkg} for Node.js ${range}`, {
-      fix: `pick a released version (npm view ${pkg} versions), or pass --runtime with a path to a node binary`,
-    });
+    diag("pack-runtime-version:registry", { pkg, range });
   let listed: string[];
   try {
     const out = runNpm(["view", `${pkg}@${range}`, "version", "--json"], `look up ${pkg}@${range} in the npm registry`, none).trim();
@@ -171,9 +161,7 @@ async function npmNode(version: string, platform: Platform, dir: string): Promis
     if (!file) throw new Error(`internal: npm pack ${spec} printed no file name`);
     const into = join(work, "node");
     if (!(await untarNode(readFileSync(join(work, file)), into))) {
-      throw new BaleError("pack-runtime-download", `the npm package ${spec} holds no bin/node`, {
-        fix: "pass --runtime with another version, or a path to a node binary",
-      });
+      throw diag("pack-runtime-download:no-bin", { spec });
     }
     rmSync(join(work, file));
     try {
@@ -207,20 +195,14 @@ function fileNode(path: string, cwd: string, platform: Platform): { bin: string;
   try {
     st = statSync(bin);
   } catch (e) {
-    userIoError(e, "pack-runtime-missing", "cannot read the --runtime binary", bin, "pass --runtime with the path to a node binary");
+    userIo(e, "pack-runtime-missing", {}, bin);
   }
   const p = st.isFile() ? elfPlatform(bin) : null;
   if (p === null) {
-    throw new BaleError("pack-runtime-not-node", "the --runtime file is not a Linux x64 or arm64 executable", {
-      file: bin,
-      fix: "pass the path to a node binary (e.g. from the official Linux tarball), or a version such as --runtime 22",
-    });
+    throw diag("pack-runtime-not-node", {}, { file: bin });
   }
   if (p !== platform) {
-    throw new BaleError("pack-runtime-platform", `the --runtime binary is built for ${p}, but the archive targets ${platform}`, {
-      file: bin,
-      fix: `pass a node binary for ${platform}, or --target ${p}`,
-    });
+    throw diag("pack-runtime-platform", { platform: p, target: platform }, { file: bin });
   }
   return { bin, version: versionOf(bin, platform) };
 }

@@ -20,13 +20,13 @@ import { closeSync, copyFileSync, existsSync, lstatSync, openSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { type Platform, PLATFORMS } from "../archive/format.js";
-import { userIoError } from "../atomic.js";
 import { BaleError } from "../errors.js";
 import type { BaleWarning, Diagnostics } from "../diagnostics/collector.js";
 import { isBelow, mkdirp } from "../fsutil.js";
 import type { PayloadTree } from "./payload.js";
 import type { PackageJson } from "./project.js";
 import { dependencyClosure, readPkg, resolvePackageDir, type Closure, type ClosureInput } from "./deps.js";
+import { diag, userIo, warning } from "../diagnostics/create.js";
 
 /** The platforms bale packs for: the same list and type as the index's runtime platform. */
 export const TARGETS = PLATFORMS;
@@ -53,9 +53,7 @@ export function hostPlatform(): string {
 /** Checks a `--target` value; returns it, or throws a usage error naming the supported ones. */
 export function checkTarget(t: unknown): Target {
   if (typeof t === "string" && (TARGETS as readonly string[]).includes(t)) return t as Target;
-  throw new BaleError("pack-bad-target", `unsupported target ${JSON.stringify(t)}`, {
-    fix: `pass --target ${TARGETS.join(" or --target ")} (the platforms bale packs for)`,
-  });
+  throw diag("pack-bad-target", { target: JSON.stringify(t), targets: TARGETS.join(" or --target ") });
 }
 
 /** A machine's name for messages: "aarch64", "x86-64", else "machine 0x..". */
@@ -123,10 +121,7 @@ function readLock(file: string): Lock {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as Lock;
   } catch (e) {
-    throw new BaleError("pack-target-bad-lockfile", `cannot read the lockfile: ${(e as Error).message}`, {
-      file,
-      fix: "regenerate it with `npm install --package-lock-only`",
-    });
+    throw diag("pack-target-bad-lockfile", { reason: (e as Error).message }, { file });
   }
 }
 
@@ -193,16 +188,13 @@ export function ensurePrivateDir(dir: string): void {
   try {
     mkdirp(dir, 0o700);
   } catch (e) {
-    userIoError(e, "pack-cache-unwritable", "cannot create the pack cache directory", dir, "set BALE_PACK_CACHE_DIR to a directory you can write");
+    userIo(e, "pack-cache-unwritable", {}, dir);
   }
   const st = lstatSync(dir);
   const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
     // What is installed here ends up in executables: nobody else may write to it.
-    throw new BaleError("pack-cache-unsafe", "refusing to use the pack cache directory: it is not a directory of yours that only you can write", {
-      file: dir,
-      fix: "remove it, or set BALE_PACK_CACHE_DIR to a private directory you own",
-    });
+    throw diag("pack-cache-unsafe", {}, { file: dir });
   }
 }
 
@@ -283,10 +275,7 @@ export async function stageInstall(projectRoot: string, target: Target, d: Diagn
   const base = { target, installRoot: ir.root, lockfile: ir.lockfile };
   if (ir.lockfile !== null && existsSync(join(finalDir, MARKER))) return { ...base, dir: finalDir, reused: true, dispose: () => {} };
   if (ir.lockfile === null) {
-    d.warn(
-      "pack-target-no-lockfile",
-      `no package-lock.json or npm-shrinkwrap.json in ${ir.root}: the dependencies for ${target} were installed with \`npm install\`, so their versions may differ from the project's; commit a lockfile to pack the versions you tested`,
-    );
+    d.warn("pack-target-no-lockfile", { root: ir.root, target });
   }
   cleanDeadWork(cacheDir);
   const work = join(cacheDir, `.work-${key}-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
@@ -300,15 +289,10 @@ export async function stageInstall(projectRoot: string, target: Target, d: Diagn
     const args = [ir.lockfile ? "ci" : "install", "--omit=dev", `--os=${os}`, `--cpu=${cpu}`, "--libc=glibc", "--ignore-scripts", "--no-audit", "--no-fund", "--no-update-notifier"];
     const r = await runNpm(args, work);
     if (r.error !== null || r.code !== 0) {
-      throw new BaleError(
-        "pack-target-install",
-        r.error !== null ? `cannot run npm to install the dependencies for ${target}: ${r.error.message}` : `\`npm ${args.join(" ")}\` failed for ${target} (exit ${r.code})`,
-        {
-          file: ir.lockfile ?? join(ir.root, "package.json"),
-          fix: r.error !== null ? "put npm (10 or later) on PATH" : "fix what npm reports (its message follows): the network or registry, or a lockfile out of step with package.json (run npm install)",
-          details: npmErrorLines(r.output),
-        },
-      );
+      const init = { file: ir.lockfile ?? join(ir.root, "package.json"), details: npmErrorLines(r.output) };
+      throw r.error !== null
+        ? diag("pack-target-install:spawn", { target, reason: r.error.message }, init)
+        : diag("pack-target-install", { args: args.join(" "), target, exit: String(r.code) }, init);
     }
     rmSync(join(work, ".npmrc"), { force: true }); // registry credentials stay in the project only
     if (ir.lockfile === null) return { ...base, dir: work, reused: false, dispose };
@@ -326,7 +310,7 @@ export async function stageInstall(projectRoot: string, target: Target, d: Diagn
   } catch (e) {
     dispose();
     if (e instanceof BaleError) throw e;
-    return userIoError(e, "pack-cache-unwritable", `cannot stage the dependencies for ${target}`, cacheDir, "set BALE_PACK_CACHE_DIR to a directory on a file system with room that you can write");
+    return userIo(e, "pack-cache-unwritable:stage", { target }, cacheDir);
   }
 }
 
@@ -374,10 +358,7 @@ export function stagedClosure(s: Staging, i: ClosureInput, d: Diagnostics): Stag
     if (r !== null && isBelow(r.real, s.dir)) traced.add(r.real);
     else if (hp !== null && !forPlatform(hp, s.target)) continue; // the host's platform package: the target has its own
     else {
-      d.warn(
-        "pack-target-not-installed",
-        `${name ?? h} is loaded by the app but npm did not install it for ${s.target} (it is not a production dependency): left out; add it to "dependencies" in package.json`,
-      );
+      d.warn("pack-target-not-installed:loaded", { module: name ?? h, target: s.target });
     }
   }
   const closure = dependencyClosure({ ...i, projectRoot: projectDir, traced });
@@ -386,7 +367,7 @@ export function stagedClosure(s: Staging, i: ClosureInput, d: Diagnostics): Stag
   for (const [real, p] of closure.packages) {
     if (real !== s.dir && !isBelow(real, s.dir)) {
       // Found by walking up past the staging dir: not part of the install for the target.
-      d.warn("pack-target-not-installed", `${p.name} was found outside the install for ${s.target} (${real}): left out`);
+      d.warn("pack-target-not-installed:outside", { module: p.name, target: s.target, path: real });
       continue;
     }
     const at = fromStage(s, real);
@@ -489,15 +470,13 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
   const problems: BaleError[] = [];
   const pruned: string[] = [];
   const warnings: BaleWarning[] = [];
-  const fixPrebuilt = `use a version (or an alternative package) that publishes a prebuilt ${i.target} build, pack on a ${i.target} machine, or, if the app does not need it at run time, make it a devDependency`;
   for (const [owner, o] of byOwner) {
     if (o.foreign.length === 0) continue;
     const first = o.foreign[0] as Owned;
     if (owner === null) {
       problems.push(
-        new BaleError("pack-target-binary", `the app's own ${first.path.replace(/^app\//, "")} is built for ${machineName(first.machine)}, not for ${i.target} (${machineName(want)})`, {
+        diag("pack-target-binary:own", { path: first.path.replace(/^app\//, ""), machine: machineName(first.machine), target: i.target, targetMachine: machineName(want) }, {
           file: first.source,
-          fix: `build it for ${i.target} (a cross compiler, or on a ${i.target} machine), or leave it out with --exclude if the app does not need it`,
           details: o.foreign.slice(1, 6).map((f) => `also ${f.path}: ${machineName(f.machine)}`),
         }),
       );
@@ -515,9 +494,8 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
       continue;
     }
     problems.push(
-      new BaleError("pack-target-binary", `${name} has no build for ${i.target}: ${first.path.slice(owner.length + 1)} is for ${machineName(first.machine)}`, {
+      diag("pack-target-binary", { package: name, target: i.target, path: first.path.slice(owner.length + 1), machine: machineName(first.machine) }, {
         file: first.path,
-        fix: fixPrebuilt,
         details: o.foreign.slice(1, 6).map((f) => `also ${f.path}: ${machineName(f.machine)}`),
       }),
     );
@@ -528,13 +506,8 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
     const pj = readPkg(p.source) as (PackageJson & { gypfile?: boolean }) | null;
     if (pj === null || (byOwner.get(owner)?.ok.length ?? 0) > 0) continue;
     if (hasNativeBuild(pj, p.source)) {
-      const e = new BaleError(
-        "pack-target-no-build",
-        `${p.name} gets its native addon from an install script (node-gyp, prebuild-install), which bale does not run for another platform: it has no ${i.target} binary`,
-        { file: i.declaredIn ?? p.at, fix: fixPrebuilt },
-      );
-      if (required.has(p.name)) problems.push(e);
-      else warnings.push({ code: "pack-target-optional-no-build", message: `${e.message}; packed without it, as an optional dependency` });
+      if (required.has(p.name)) problems.push(diag("pack-target-no-build:script", { package: p.name, target: i.target }, { file: i.declaredIn ?? p.at }));
+      else warnings.push(warning("pack-target-optional-no-build", { package: p.name, target: i.target }));
       continue;
     }
     // Optional platform packages (os/cpu in the lockfile): the target's must be among those installed.
@@ -547,9 +520,8 @@ export function checkTargetBinaries(i: TargetCheckInput, projectPkg: PackageJson
     const installed = family.filter((n) => resolvePackageDir(n, p.source) !== null);
     if (installed.length > 0) continue;
     problems.push(
-      new BaleError("pack-target-no-build", `${p.name} has no build for ${i.target}: none of its platform packages is for it`, {
+      diag("pack-target-no-build", { package: p.name, target: i.target }, {
         file: i.declaredIn ?? p.at,
-        fix: fixPrebuilt,
         details: [`its platform packages: ${family.map((n) => `${n} (${platformsOf(lock.get(n) as { os?: string[]; cpu?: string[] })})`).join(", ")}`],
       }),
     );

@@ -13,7 +13,7 @@
 import { createRequire } from "node:module";
 import { WasmZstdDecoder } from "../archive/zstd-wasm.js";
 import * as zlib from "node:zlib";
-import { BaleError } from "../errors.js";
+import { diag } from "../diagnostics/create.js";
 
 const require = createRequire(import.meta.url);
 export const DEFAULT_LEVEL = 12;
@@ -60,9 +60,7 @@ function napiCompress(napi: NapiBinding, src: Buffer, level: number, o: { ldm: b
 
 export function checkLevel(level: number): void {
   if (!Number.isInteger(level) || level < 1 || level > 19) {
-    throw new BaleError("pack-bad-level", `compression level ${level} is out of range`, {
-      fix: "pass --level with a whole number from 1 (fastest) to 19 (smallest)",
-    });
+    throw diag("pack-bad-level", { level });
   }
 }
 
@@ -118,9 +116,7 @@ export const DEFAULT_RUNTIME_LEVEL = 19;
  */
 export function checkRuntimeLevel(level: number): void {
   if (!Number.isInteger(level) || level < 1 || level > 19) {
-    throw new BaleError("pack-bad-level", `runtime compression level ${level} is out of range`, {
-      fix: "pass --runtime-level with a whole number from 1 (fastest) to 19 (smallest, the default)",
-    });
+    throw diag("pack-bad-level:runtime", { level });
   }
 }
 
@@ -133,9 +129,7 @@ export async function compressRuntime(src: Buffer, level = DEFAULT_RUNTIME_LEVEL
     constants: Record<string, number>;
   };
   if (typeof z.zstdCompressSync !== "function") {
-    throw new BaleError("pack-runtime-compressor", "packing a runtime needs zstd with long-distance matching: the zstd-napi package or Node.js >= 22.15", {
-      fix: "install zstd-napi (npm i zstd-napi) or run bale on Node.js 22.15 or later",
-    });
+    throw diag("pack-runtime-compressor", {});
   }
   const C = z.constants;
   return z.zstdCompressSync(src, {

@@ -13,7 +13,7 @@ import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, r
 import { join } from "node:path";
 import { BaleError } from "../errors.js";
 import { discardDir, ioErrorToUser, publishDir, syncPath, syncTree, tempIn, userIoError, writeFileAtomic } from "../atomic.js";
-import { type ArchiveIndex, readIndexFromFd } from "../archive/format.js";
+import { type ArchiveIndex, corrupt, readIndexFromFd } from "../archive/format.js";
 import { extractPayload } from "../archive/extract.js";
 import { entryDir, FILES, lockPath, MARKER, NODE_STAMP, trashPrefix, workPrefix } from "../archive/paths.js";
 import { acquireLock, cleanStale, ensureCacheRoot, entryProblem, filesText, lstatOrNull, markerText, readMarker } from "./cache.js";
@@ -42,16 +42,10 @@ export async function extractToCache(
   try {
     const { index, indexSha256: actualIndexSha } = readIndexFromFd(fd, archive);
     if (actualIndexSha !== indexSha256) {
-      throw new BaleError("archive-corrupt", "not a valid bale archive: its index does not match the hash its prelude pins (tampered or damaged)", {
-        file: archive,
-        fix: "copy the archive again or rebuild it with `bale pack`",
-      });
+      throw corrupt(archive, "its index does not match the hash its prelude pins (tampered or damaged)");
     }
     if (index.appId !== expectedId) {
-      throw new BaleError("archive-corrupt", "not a valid bale archive: the prelude and the index name different apps", {
-        file: archive,
-        fix: "copy the archive again or rebuild it with `bale pack`",
-      });
+      throw corrupt(archive, "the prelude and the index name different apps");
     }
     if (!satisfies(process.versions.node, index.node)) {
       throw new BaleError("node-version", `${index.name} needs Node.js ${index.node}, but ${nodePath ?? "node"} is ${process.version}`, {

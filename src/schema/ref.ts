@@ -24,15 +24,7 @@ export type RefProblem =
   /** The fragment is an anchor (`#name`), not a JSON pointer. */
   | "anchor";
 
-/** What each problem means, as a sentence ending for "$ref X ..." and a fix. */
-export const REF_PROBLEMS: Readonly<Record<RefProblem, { text: string; fix: string }>> = {
-  encoding: { text: "has a malformed percent-encoding after #", fix: "Percent-encode the pointer after # correctly (e.g. %25 for a literal %)" },
-  "unknown-schema": {
-    text: "does not name a schema file in schemas/ (by its file name or $id)",
-    fix: 'Refer to other schemas by file name, e.g. {"$ref": "Address.schema.json"}, or by their $id',
-  },
-  anchor: { text: "uses an anchor; only JSON pointers (#/...) are supported", fix: "Refer to the definition by its JSON pointer, e.g. #/$defs/Name" },
-};
+// What each problem says, and its fix: the variants of "gen-ref" in src/diagnostics/catalog.ts.
 
 export type RefResolution =
   | {

@@ -4,13 +4,17 @@
  * - every code is asserted by at least one test (a bad-input case, an e2e or a unit test), except
  *   the few in UNTRIGGERED, each with the reason no test can provoke it;
  * - the codes the sh prelude prints (it is text, so tsc cannot see them) are in the catalog;
- * - a catalog fix is the very sentence the code's sites give.
+ * - only the extractor's modules construct BaleError; the rest reports through diag() from the
+ *   catalog's templates (a code without one is the extractor's, its catalog fix the sites' sentence),
+ *   and a wrong key or parameter fails tsc;
+ * - the extractor carries no catalog text.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DIAGNOSTICS, isDiagnosticCode, type DiagnosticCode } from "../../src/diagnostics/catalog.js";
+import { DIAGNOSTICS, formOf, isDiagnosticCode, templateText, type DiagnosticCode, type DiagnosticDef } from "../../src/diagnostics/catalog.js";
+import { diag, ioDiag, warning } from "../../src/diagnostics/create.js";
 import { headingAnchors, renderErrorTables } from "../../src/diagnostics/readme.js";
 import { UNTRIGGERED } from "../untriggered.js";
 
@@ -83,16 +87,102 @@ test("the codes the sh prelude prints are in the catalog", () => {
   assert.deepEqual([...found].filter((c) => !isDiagnosticCode(c)), []);
 });
 
-test("a catalog fix is the sentence the code's sites give", () => {
-  const src = files(join(ROOT, "src"))
-    .filter((f) => !f.includes("/diagnostics/"))
-    .map((f) => readFileSync(f, "utf8"))
+const srcFiles = files(join(ROOT, "src"))
+  .filter((f) => !f.includes("/diagnostics/"))
+  .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, "utf8") }));
+
+/**
+ * The modules that construct BaleError themselves instead of through `diag`: the ones the archive's
+ * extractor ships (no catalog text in archives; see the catalog's header), errors.ts, and the few
+ * that only copy an error already made.
+ */
+const CONSTRUCTS_BALE_ERROR: Record<string, string> = {
+  "src/errors.ts": "defines it",
+  "src/atomic.ts": "ships in the extractor (ioErrorToUser)",
+  "src/archive/extract.ts": "ships in the extractor",
+  "src/archive/format.ts": "ships in the extractor",
+  "src/archive/io.ts": "ships in the extractor",
+  "src/archive/tar.ts": "ships in the extractor",
+  "src/runtime-stub/extractor.ts": "is the extractor",
+  "src/runtime-stub/cache.ts": "ships in the extractor",
+  "src/pack/target.ts": "folds several diag() errors into one (a copy, no new wording)",
+};
+
+test("only the extractor's modules construct BaleError; everything else reports through diag()", () => {
+  const direct = srcFiles.filter((f) => /new BaleError\(/.test(f.text) && CONSTRUCTS_BALE_ERROR[f.file] === undefined);
+  assert.deepEqual(direct.map((f) => f.file), []);
+});
+
+test("a code without a message template is reported only by the archive's own code (extractor, sh prelude), with the catalog's fix", () => {
+  const archiveText = srcFiles
+    .filter((f) => CONSTRUCTS_BALE_ERROR[f.file] !== undefined || f.file === "src/runtime-stub/prelude.ts")
+    .map((f) => f.text)
     .join("\n");
-  for (const [code, d] of Object.entries(DIAGNOSTICS)) {
-    if (!("fix" in d) || d.fix === undefined) continue;
-    assert.ok(src.includes(code), `${code} is never reported`);
-    assert.ok(src.includes(d.fix), `${code}: the catalog's fix ${JSON.stringify(d.fix)} is said nowhere in src/`);
+  const all = srcFiles.map((f) => f.text).join("\n");
+  for (const [code, d] of Object.entries(DIAGNOSTICS) as Array<[DiagnosticCode, DiagnosticDef]>) {
+    assert.ok(all.includes(code), `${code} is never reported`);
+    if (d.message !== undefined) continue;
+    assert.ok(archiveText.includes(code), `${code} has no message template, but only the archive's own code may report it without one`);
+    if (typeof d.fix === "string") assert.ok(all.includes(d.fix), `${code}: the catalog's fix ${JSON.stringify(d.fix)} is said nowhere in src/`);
   }
+});
+
+test("every template renders its parameters, and the variants are well formed", () => {
+  for (const [code, d] of Object.entries(DIAGNOSTICS) as Array<[DiagnosticCode, DiagnosticDef]>) {
+    for (const [id, form] of Object.entries(d.variants ?? {})) {
+      assert.ok(form.message !== undefined || form.fix !== undefined, `${code}:${id} changes neither message nor fix`);
+      assert.ok(d.message !== undefined || form.message !== undefined, `${code}:${id} has no message`);
+    }
+    const p = Object.fromEntries([d.message, d.fix].flatMap((tpl) => (tpl && typeof tpl !== "string" ? tpl.keys : [])).map((k) => [k, `<${k}>`]));
+    const m = d.message;
+    if (m !== undefined) {
+      const f = formOf(code, p);
+      for (const k of m.keys) assert.ok(f.message.includes(`<${k}>`), `${code}: ${k}`);
+      assert.equal(templateText(m), m.parts.map((s, i) => (i < m.keys.length ? `${s}{${m.keys[i]}}` : s)).join(""));
+    }
+  }
+  const e = diag("pack-bad-level:runtime", { level: 42 });
+  assert.equal(e.code, "pack-bad-level");
+  assert.equal(e.message, "runtime compression level 42 is out of range");
+  assert.equal(e.fix, "pass --runtime-level with a whole number from 1 (fastest) to 19 (smallest, the default)");
+  assert.equal(diag("gen-ref:anchor", { ref: '"#a"' }, { file: "x" }).oneLine(), 'x: $ref "#a" uses an anchor; only JSON pointers (#/...) are supported. Fix: Refer to the definition by its JSON pointer, e.g. #/$defs/Name. [gen-ref]');
+  assert.deepEqual(warning("pack-trace-warning", { text: "hm" }), { code: "pack-trace-warning", message: "hm" });
+});
+
+test("a wrong key, a missing or an extra parameter, or a second fix does not type-check", () => {
+  // `npm run typecheck` (tsconfig.test.json) fails if any of these lines stops being an error.
+  assert.throws(() =>
+    // @ts-expect-error: no such code
+    diag("pack-no-such-code", {}),
+  );
+  // @ts-expect-error: no such variant
+  assert.throws(() => diag("pack-bad-level:nope", { level: 1 }));
+  // @ts-expect-error: "level" is missing
+  diag("pack-bad-level", {});
+  // @ts-expect-error: "lvl" is not a parameter of the message
+  diag("pack-bad-level", { level: 1, lvl: 2 });
+  // @ts-expect-error: the catalog gives this code's fix
+  diag("pack-output-is-dir", {}, { file: "x", fix: "another fix" });
+  // @ts-expect-error: an error code is not a warning
+  warning("pack-bad-level", { level: 1 });
+  // @ts-expect-error: ioDiag fills in {reason} itself
+  ioDiag(null, "pack-runtime-missing", { reason: "x" }, "f");
+  // @ts-expect-error: this message has no {reason}, so it is not for file-system errors
+  ioDiag(null, "pack-output-is-dir", {}, "f");
+  const eacces = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+  const io = ioDiag(eacces, "pack-cache-unwritable:stage", { target: "linux-arm64" }, "/c");
+  assert.equal(io?.oneLine(), "/c: cannot stage the dependencies for linux-arm64: permission denied (EACCES). Fix: set BALE_PACK_CACHE_DIR to a directory on a file system with room that you can write. [pack-cache-unwritable]");
+  assert.equal(ioDiag(new Error("a bug"), "pack-runtime-missing", {}, "f"), null);
+  // A code whose fix the site computes takes one.
+  assert.equal(diag("config-schema-violation", { subject: "`/a`", text: "is wrong" }, { fix: "change it" }).fix, "change it");
+});
+
+test("the extractor that ships in every archive carries no catalog text", () => {
+  const extractor = readFileSync(join(ROOT, "dist/runtime-stub/extractor.min.js"), "utf8");
+  const leaked = (Object.entries(DIAGNOSTICS) as Array<[DiagnosticCode, DiagnosticDef]>)
+    .filter(([, d]) => extractor.includes(d.summary) || d.message?.parts.some((p) => p.length > 24 && extractor.includes(p)))
+    .map(([code]) => code);
+  assert.deepEqual(leaked, []);
 });
 
 /**
