@@ -170,16 +170,26 @@ export async function compileConfigs(o: CompileOptions = {}): Promise<BuildRepor
  * every problem it found, and nothing is written before the last.
  */
 export async function build(p: Prepared, session: BuildSession, write: boolean, found?: Discovered): Promise<BuildReport> {
-  const early: { pool?: WorkerPool } = {};
+  const own: OwnPool = {};
   try {
-    return await buildWith(p, session, write, found, early);
+    return await buildWith(p, session, write, found, own);
   } finally {
-    // A worker pool started early (see hashInputs) is closed on every path, errors before the evaluation included.
-    await early.pool?.close();
+    // The pool this build made (early, see hashInputs, or for the evaluation) is closed on every path.
+    await own.pool?.close();
   }
 }
 
-async function buildWith(p: Prepared, session: BuildSession, write: boolean, found: Discovered | undefined, early: { pool?: WorkerPool }): Promise<BuildReport> {
+/** The worker pool a build makes when its session has none; the build closes it. */
+interface OwnPool {
+  pool?: WorkerPool;
+}
+
+/** A worker pool with the project's limits (each build's own, or a watch session's). */
+export function newPool(p: Pick<Prepared, "memoryLimitMb" | "workers">): WorkerPool {
+  return new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
+}
+
+async function buildWith(p: Prepared, session: BuildSession, write: boolean, found: Discovered | undefined, own: OwnPool): Promise<BuildReport> {
   if (p.problem) throw p.problem;
   const clock = new Stopwatch();
   if (write) await recover(p.out);
@@ -190,8 +200,8 @@ async function buildWith(p: Prepared, session: BuildSession, write: boolean, fou
   const inputs = hashInputs(p, files, write && p.incremental, () => {
     startBundler();
     if (!session.pool) {
-      early.pool = new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
-      early.pool.warm(1);
+      own.pool ??= newPool(p);
+      own.pool.warm(1);
     }
   });
   clock.lap("hashMs");
@@ -202,7 +212,7 @@ async function buildWith(p: Prepared, session: BuildSession, write: boolean, fou
   problems.throwIfFailed();
   clock.lap("schemasMs");
   const plan = planBuild(p, files, inputs, set);
-  const evaluated = await evaluate(p, session, early.pool, plan, set, inputs, clock);
+  const evaluated = await evaluate(p, session.pool ?? (own.pool ??= newPool(p)), plan, set, inputs, clock);
   const logs = await explainFailures(p, plan, set, evaluated);
   const next = nextState(p, files, inputs, set, plan, evaluated, env?.sha ?? "");
   const removed = (next.oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
@@ -410,41 +420,36 @@ interface Evaluation {
 }
 
 /** Bundles the dirty scripts and the validators, and evaluates and validates each script in the worker pool. */
-async function evaluate(p: Prepared, session: BuildSession, early: WorkerPool | undefined, plan: BuildPlan, set: SchemaSet, inputs: Inputs, clock: Stopwatch): Promise<Evaluation> {
+async function evaluate(p: Prepared, pool: WorkerPool, plan: BuildPlan, set: SchemaSet, inputs: Inputs, clock: Stopwatch): Promise<Evaluation> {
   const ev: Evaluation = { results: new Map(), bundles: new Map(), validatorDeps: new Map() };
   if (!plan.dirty.length) return ev;
   // The validators: from the cache's standalone code when the schemas did not change, else compiled (ajv is loaded then).
   const cached = inputs.cache?.standalone?.schemasKey === set.schemasKey ? inputs.cache.standalone : undefined;
   const compiled = validatorsFor(set.schemasKey, set.schemas, cached);
   compiled.catch(() => undefined);
-  const pool = session.pool ?? early ?? new WorkerPool({ memoryLimitMb: p.memoryLimitMb, ...(p.workers !== undefined ? { size: p.workers } : {}) });
-  try {
-    pool.warm(Math.min(pool.size, plan.dirty.length));
-    ev.bundles = await bundleAll({ root: p.root, entries: [...plan.dirty, ...set.validatorFiles.values()], schemaNames: set.names, allowPackages: p.allowPackages });
-    clock.lap("bundleMs");
-    for (const [name, v] of set.validatorFiles) ev.validatorDeps.set(name, ev.bundles.get(v)?.dependencies ?? [v]);
-    for (const deps of ev.validatorDeps.values()) for (const f of deps) inputs.hash(f);
-    pool.configure({
-      validators: [...set.validatorFiles].map(([schema, source]) => ({ schema, source, code: (ev.bundles.get(source) as BundledEntry).code })),
-      timeoutMs: p.timeoutMs,
-      memoryLimitMb: p.memoryLimitMb,
-    });
-    const v = await compiled;
-    ev.standalone = v.standalone;
-    const check: CheckContext = { validators: v.get, byName: set.byName, scripts: set.validatorFiles };
-    await Promise.all(
-      plan.dirty.map(async (s) => {
-        const code = (ev.bundles.get(s) as BundledEntry).code;
-        let r = await pool.run({ source: s, kind: kindOf(s), code });
-        // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
-        if (r.status === "memory" && !r.error) r = await pool.run({ source: s, kind: kindOf(s), code, profileMs: 30 });
-        ev.results.set(s, checkValue(kindOf(s), r, check));
-      }),
-    );
-    clock.lap("evaluateMs");
-  } finally {
-    if (session.pool === undefined) await pool.close();
-  }
+  pool.warm(Math.min(pool.size, plan.dirty.length));
+  ev.bundles = await bundleAll({ root: p.root, entries: [...plan.dirty, ...set.validatorFiles.values()], schemaNames: set.names, allowPackages: p.allowPackages });
+  clock.lap("bundleMs");
+  for (const [name, v] of set.validatorFiles) ev.validatorDeps.set(name, ev.bundles.get(v)?.dependencies ?? [v]);
+  for (const deps of ev.validatorDeps.values()) for (const f of deps) inputs.hash(f);
+  pool.configure({
+    validators: [...set.validatorFiles].map(([schema, source]) => ({ schema, source, code: (ev.bundles.get(source) as BundledEntry).code })),
+    timeoutMs: p.timeoutMs,
+    memoryLimitMb: p.memoryLimitMb,
+  });
+  const v = await compiled;
+  ev.standalone = v.standalone;
+  const check: CheckContext = { validators: v.get, byName: set.byName, scripts: set.validatorFiles };
+  await Promise.all(
+    plan.dirty.map(async (s) => {
+      const code = (ev.bundles.get(s) as BundledEntry).code;
+      let r = await pool.run({ source: s, kind: kindOf(s), code });
+      // Out of memory: a short profiled re-run (stopped long before the limit) finds the busy line.
+      if (r.status === "memory" && !r.error) r = await pool.run({ source: s, kind: kindOf(s), code, profileMs: 30 });
+      ev.results.set(s, checkValue(kindOf(s), r, check));
+    }),
+  );
+  clock.lap("evaluateMs");
   return ev;
 }
 

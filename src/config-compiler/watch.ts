@@ -5,10 +5,9 @@
 import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { BaleErrors } from "../errors.js";
-import { build, prepare, type BuildReport, type CompileOptions } from "./build.js";
+import { build, newPool, prepare, type BuildReport, type CompileOptions } from "./build.js";
 import { SKIP_DIRS } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
-import { WorkerPool } from "./pool.js";
 import { validateOptions } from "../options.js";
 
 export interface WatchOptions extends CompileOptions {
@@ -32,8 +31,9 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
   validateOptions("watchConfigs", o);
   // The pool is made once, with the limits of the project as it is now; each build prepares again
   // (bale.config.json may change while watching; a problem in it is each build's first error).
-  const { root, out, memoryLimitMb, workers } = prepare(o);
-  const pool = new WorkerPool({ memoryLimitMb, ...(workers !== undefined ? { size: workers } : {}) });
+  const prepared = prepare(o);
+  const { root, out } = prepared;
+  const pool = newPool(prepared);
   const opts: CompileOptions = { ...o, root, out };
   let running: Promise<void> | undefined;
   let again = false;
