@@ -17,4 +17,6 @@ export { cachePrune, type PruneResult } from "./admin/cache-prune.js";
 export { readIndex, type ArchiveIndex } from "./archive/format.js";
 export { cacheRoot } from "./archive/paths.js";
 export { publishConfigs, fleetStatus, fleetHistory, rollbackConfigs, promoteCanary } from "./fleet/index.js";
+export { watchPublish } from "./fleet/publisher.js";
+export type { PublishWatchOptions } from "./fleet/publisher.js";
 export type { FleetOptions, PublishOptions, PublishResult, FleetStatus, ManifestStatus, RollbackOptions, PromoteOptions, FleetManifest, FleetArtifact, HistoryRecord } from "./fleet/index.js";

@@ -15,6 +15,7 @@ import type { CheckOptions } from "./config-compiler/check.js";
 import type { WatchOptions } from "./config-compiler/watch.js";
 import type { GenerateBindingsOptions } from "./bindings/index.js";
 import type { FleetOptions, PromoteOptions, PublishOptions, RollbackOptions } from "./fleet/index.js";
+import type { PublishWatchOptions } from "./fleet/publisher.js";
 import type { InspectOptions } from "./admin/inspect.js";
 import type { VerifyOptions } from "./admin/verify.js";
 import type { ExtractOptions } from "./admin/extract.js";
@@ -128,6 +129,18 @@ const PUBLISH: Table<PublishOptions> = {
   onProgress: opt(kinds.function),
 };
 
+const PUBLISH_WATCH: Table<PublishWatchOptions> = {
+  ...FLEET,
+  out: PUBLISH.out,
+  canary: PUBLISH.canary,
+  by: PUBLISH.by,
+  debounceMs: WATCH.debounceMs,
+  onBuild: WATCH.onBuild,
+  onPublish: opt(kinds.function),
+  onProgress: PUBLISH.onProgress,
+  onError: WATCH.onError,
+};
+
 const HISTORY: Table<FleetOptions & { limit?: number }> = { ...FLEET, limit: opt(kinds.wholeAtLeast(0)) };
 const ROLLBACK: Table<RollbackOptions> = { ...FLEET, to: opt(kinds.string), by: opt(kinds.string) };
 const PROMOTE: Table<PromoteOptions> = { ...FLEET, canary: req(kinds.string), expect: opt(kinds.string), by: opt(kinds.string), onProgress: opt(kinds.function) };
@@ -152,6 +165,7 @@ export const ENTRY_POINTS = {
   generateBindings: { fn: "generateBindings", code: "gen-bad-option", options: GEN },
   renderBindings: { fn: "renderBindings", code: "gen-bad-option", options: GEN },
   publishConfigs: { fn: "publishConfigs", code: "fleet-bad-option", options: PUBLISH },
+  watchPublish: { fn: "watchPublish", code: "fleet-bad-option", options: PUBLISH_WATCH },
   fleetStatus: { fn: "fleetStatus", code: "fleet-bad-option", options: FLEET },
   fleetHistory: { fn: "fleetHistory", code: "fleet-bad-option", options: HISTORY },
   rollbackConfigs: { fn: "rollbackConfigs", code: "fleet-bad-option", options: ROLLBACK },

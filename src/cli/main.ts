@@ -57,8 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, e) => {
-      if (e) throw e;
-      throw new UsageError(msg);
+      // A thrown Error is the command's; a .check() that fails hands over its message string instead.
+      if (e instanceof Error) throw e;
+      throw new UsageError(msg ?? String(e));
     })
     .exitProcess(false);
   for (const c of commands) parser.command(c);

@@ -4,7 +4,7 @@
  * (bundle, run in workers, validate) -> explain failures -> next state -> emit (atomic output).
  * Pure library code: returns a report or throws BaleError/BaleErrors; never prints.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../atomic.js";
 import { BaleError } from "../errors.js";
@@ -108,6 +108,8 @@ interface CacheFile {
   artifacts: Record<string, CacheArtifact>;
   /** The schemas' compiled validators (see validate.ts), so that a build whose schemas did not change need not load ajv. */
   standalone?: StandaloneValidators;
+  /** Each input's stat signature and sha256 ("sig sha"), so that a file whose signature is unchanged is not read again (see statSig). */
+  stats?: Record<string, string>;
 }
 
 /** State that survives between builds of one watch session. */
@@ -116,6 +118,8 @@ export interface BuildSession {
   memoryLimitMb?: number;
   /** Set by a build that wrote `out`: its manifest, and the text of every output evaluated this build (the others are as they were in `out`). A publish uses it instead of reading `out` again. */
   written?: { manifest: Manifest; texts: Map<string, string> };
+  /** Runs once the build has succeeded and `written` is set, before `<out>` is replaced; what it throws fails the build and `<out>` stays as it was (the watching publisher publishes here, so a change reaches etcd without waiting for the output swap). */
+  beforeWrite?: () => Promise<void>;
 }
 
 /** What a build knows before it reads a script: paths, limits, bale.config.json. */
@@ -217,6 +221,7 @@ async function buildWith(p: Prepared, session: BuildSession, write: boolean, fou
   const next = nextState(p, files, inputs, set, plan, evaluated, env?.sha ?? "");
   const removed = (next.oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
   if (write) session.written = { manifest: next.manifest, texts: new Map(next.files.flatMap((f) => (f.text === undefined ? [] : [[f.path, f.text] as const]))) };
+  if (write) await session.beforeWrite?.();
   const wrote = write ? emit(p.out, next, inputs.incremental) : false;
   if (write) clock.lap("writeMs");
   return {
@@ -265,18 +270,51 @@ interface Inputs {
   /** The previous build's cache, when it was made by this bale with the same options. */
   cache: CacheFile | undefined;
   optionsKey: string;
+  /** What the next build may trust without reading (see statSig): "sig sha" of each file hashed this build. */
+  stats: Record<string, string>;
 }
+
+/**
+ * A file's stat signature: size, mtime and ctime (ns) and inode. Git's rule for trusting it: an
+ * unchanged signature means unchanged content, except for a file modified so recently that a second
+ * write could land in the same timestamp tick; such a file gets no signature and is read next time.
+ * ctime cannot be set by a program, so a tool that restores an old mtime (tar, cp -p) still changes it.
+ */
+function statSig(path: string, nowMs: number): string | undefined {
+  const st = statSync(path, { bigint: true });
+  if (!st.isFile()) return undefined;
+  const newest = st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs;
+  if (Number(newest) > nowMs - RACY_MS) return undefined;
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+}
+/** How recent a change must be for its stat signature not to be trusted (covers 1 s and 2 s timestamp granularity). */
+const RACY_MS = 3000;
 
 function hashInputs(p: Prepared, found: Discovered, incremental: boolean, onFirstChanged: () => void): Inputs {
   const hashes = new Map<string, string | null>();
   const texts = new Map<string, string>();
+  const stats: Record<string, string> = {};
+  const nowMs = Date.now();
+  const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
+  const previous = incremental ? readCache(p.out) : undefined;
+  const cache = previous !== undefined && previous.version === 1 && previous.bale === VERSION && previous.optionsKey === optionsKey ? previous : undefined;
+  const known = cache?.stats ?? {};
   const hash = (file: string): string | null => {
     let v = hashes.get(file);
     if (v === undefined) {
+      const path = join(p.root, file);
       try {
-        const buf = readFileSync(join(p.root, file));
-        v = sha256(buf);
-        if (isSchemaFileName(file)) texts.set(file, buf.toString("utf8"));
+        const schema = isSchemaFileName(file);
+        // The signature is taken before the read: a write in between changes it, so the next build reads the file again.
+        const sig = incremental && !schema ? statSig(path, nowMs) : undefined;
+        const prev = sig === undefined ? undefined : known[file];
+        if (prev !== undefined && prev.startsWith(`${sig} `)) v = prev.slice((sig as string).length + 1);
+        else {
+          const buf = readFileSync(path);
+          v = sha256(buf);
+          if (schema) texts.set(file, buf.toString("utf8"));
+        }
+        if (sig !== undefined) stats[file] = `${sig} ${v}`;
       } catch {
         v = null;
       }
@@ -284,9 +322,6 @@ function hashInputs(p: Prepared, found: Discovered, incremental: boolean, onFirs
     }
     return v;
   };
-  const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
-  const previous = incremental ? readCache(p.out) : undefined;
-  const cache = previous !== undefined && previous.version === 1 && previous.bale === VERSION && previous.optionsKey === optionsKey ? previous : undefined;
   for (const f of [...found.schemas, ...found.validators]) hash(f);
   let changed = false;
   for (const s of found.scripts) {
@@ -299,7 +334,7 @@ function hashInputs(p: Prepared, found: Discovered, incremental: boolean, onFirs
     }
   }
   if (cache) for (const a of Object.values(cache.artifacts)) for (const d of Object.keys(a.deps)) hash(d);
-  return { hash, texts, incremental, cache, optionsKey };
+  return { hash, texts, incremental, cache, optionsKey, stats };
 }
 
 /** The project's schemas, compiled, and its validator modules by schema name. */
@@ -397,6 +432,8 @@ function planBuild(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
   };
   const dirty: string[] = [];
   const clean: string[] = [];
+  // What <out> holds, listed once (not a stat per output).
+  const present = cache ? listOut(p.out) : new Set<string>();
   for (const s of found.scripts) {
     const c = cache?.artifacts[s];
     const ok =
@@ -404,7 +441,7 @@ function planBuild(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
       c.output === outputOf(s) &&
       Object.entries(c.deps).every(([d, sha]) => hash(d) === sha) &&
       schemaKeyOf(c.schema) === c.schemaKey &&
-      existsSync(join(p.out, c.output));
+      present.has(c.output);
     (ok ? clean : dirty).push(s);
   }
   return { dirty, clean, validatorDeps, schemaKeyOf };
@@ -493,7 +530,7 @@ function nextState(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
   const artifacts: ManifestArtifact[] = [];
   const reports: ArtifactReport[] = [];
   const standalone = ev.standalone ?? (inputs.cache?.standalone?.schemasKey === set.schemasKey ? inputs.cache.standalone : undefined);
-  const cache: CacheFile = { version: 1, bale: VERSION, optionsKey: inputs.optionsKey, schemasKey: set.schemasKey, envKey: envKeyOf(set), envSha, validators: {}, artifacts: {}, ...(standalone ? { standalone } : {}) };
+  const cache: CacheFile = { version: 1, bale: VERSION, optionsKey: inputs.optionsKey, schemasKey: set.schemasKey, envKey: envKeyOf(set), envSha, validators: {}, artifacts: {}, ...(standalone ? { standalone } : {}), stats: inputs.stats };
   for (const [name, source] of set.validatorFiles) cache.validators[name] = { source, deps: validatorDeps(name) };
   const files: TreeFile[] = [];
   for (const s of found.scripts) {
@@ -540,6 +577,15 @@ function emit(out: string, next: NextState, incremental: boolean): boolean {
   assertReplaceable(out);
   writeTree(out, [...next.files, { path: MANIFEST, text: next.manifestText }, { path: CACHE, text: next.cacheText }]);
   return true;
+}
+
+/** The paths under <out> (POSIX, relative), or none when it cannot be read. */
+function listOut(out: string): Set<string> {
+  try {
+    return new Set(readdirSync(out, { recursive: true, encoding: "utf8" }).map(toPosix));
+  } catch {
+    return new Set();
+  }
 }
 
 function readText(file: string): string | undefined {

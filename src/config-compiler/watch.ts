@@ -5,7 +5,7 @@
 import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { BaleErrors } from "../errors.js";
-import { build, newPool, prepare, type BuildReport, type CompileOptions } from "./build.js";
+import { build, newPool, prepare, type BuildReport, type BuildSession, type CompileOptions } from "./build.js";
 import { SKIP_DIRS } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
 import { validateOptions } from "../options.js";
@@ -29,6 +29,14 @@ export interface ConfigWatcher {
 
 export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
   validateOptions("watchConfigs", o);
+  return watchBuilds(o);
+}
+
+/**
+ * @internal The watch loop. `publish` runs in each build once it has succeeded, before `<out>` is replaced
+ * (see BuildSession.beforeWrite and src/fleet/publisher.ts); what it throws fails that build (onError).
+ */
+export function watchBuilds(o: WatchOptions, publish?: (session: BuildSession) => Promise<void>): ConfigWatcher {
   // The pool is made once, with the limits of the project as it is now; each build prepares again
   // (bale.config.json may change while watching; a problem in it is each build's first error).
   const prepared = prepare(o);
@@ -42,7 +50,9 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
 
   const runOnce = async (): Promise<void> => {
     try {
-      const r = await build(prepare(opts), { pool }, true);
+      const session: BuildSession = { pool };
+      if (publish) session.beforeWrite = () => publish(session);
+      const r = await build(prepare(opts), session, true);
       o.onBuild?.(r);
     } catch (e) {
       if (e instanceof BaleErrors) o.onError?.(e);

@@ -22,6 +22,7 @@ import {
   pointerHash,
   readHead,
   readManifest,
+  rememberManifest,
   sha256Hex,
   swapPointer,
   unreachable,
@@ -81,7 +82,8 @@ export interface PublishResult {
   timings: { buildMs: number; readMs: number; blobsMs: number; swapMs: number; totalMs: number };
 }
 
-function setup(o: FleetOptions): { client: EtcdClient; prefix: string; endpoints: string[] } {
+/** @internal An etcd client for the options' endpoints, and the checked prefix. */
+export function setup(o: FleetOptions): { client: EtcdClient; prefix: string; endpoints: string[] } {
   const endpoints = parseEndpoints(o.etcd);
   const prefix = checkPrefix(o.prefix ?? `/bale/${basename(resolve(o.root ?? ".")).replace(/[^A-Za-z0-9._-]/g, "_")}`);
   return { client: new EtcdClient({ endpoints, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) }), prefix, endpoints };
@@ -181,75 +183,98 @@ async function readForReplace(client: EtcdClient, prefix: string, key: string): 
 const isEmpty = (d: Diff): boolean => d.added.length + d.changed.length + d.removed.length === 0;
 
 /** The puts that store a manifest: its root and the shards not in `stored` (shards of manifests already in the store). */
-const manifestPuts = (prefix: string, artifacts: Record<string, FleetArtifact>, stored: ReadonlySet<string>): { hash: string; puts: ImmutablePut[] } => {
+const manifestPuts = (prefix: string, artifacts: Record<string, FleetArtifact>, stored: ReadonlySet<string>): { hash: string; puts: ImmutablePut[]; shards: string[] } => {
   const m = encodeManifest(artifacts);
   const shards = new Map(m.shards.filter((x) => !stored.has(x.hash)).map((x) => [x.hash, x.text]));
   const puts = [...shards].map(([hash, text]) => ({ key: keys.manifest(prefix, hash), value: text, what: `a manifest shard (${hash.slice(0, 12)})` }));
   puts.push({ key: keys.manifest(prefix, m.hash), value: m.text, what: "the manifest root" });
-  return { hash: m.hash, puts };
+  return { hash: m.hash, puts, shards: m.shards.map((x) => x.hash) };
 };
 
 /** Builds (unless build: false) and publishes every artifact, all-or-nothing, guarded against concurrent publishers. */
 export async function publishConfigs(o: PublishOptions): Promise<PublishResult> {
   validateOptions("publishConfigs", o);
   const t0 = performance.now();
-  const root = resolve(o.root ?? ".");
-  const out = resolve(o.out ?? join(root, "out"));
-  const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
-  const target = canary === undefined ? "live" : `canary:${canary}`;
+  const where = publishTarget(o);
   setup(o).client.close(); // check endpoints and prefix before building
-  return withClient({ ...o, root }, async (client, prefix) => {
-    const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
-    // What is live is read while the build runs, or out/ is read and hashed (one waits on etcd, the other
-    // on the disk and CPU); the build's and out/'s own errors still come first. The swap is guarded on the
-    // revision read here, however long the build takes.
-    const live = (async () => {
-      const cur = await readForReplace(client, prefix, key);
-      return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
-    })();
-    live.catch(() => undefined);
-    const session: BuildSession = {};
-    if (o.build !== false) {
+  return withClient({ ...o, root: where.root }, (client, prefix) =>
+    publishWith(client, prefix, where, o, t0, async (session) => {
+      if (o.build === false) return;
       // The compiler (esbuild, ajv, typescript) is loaded only when there is something to build.
       const { build, prepare } = await import("../config-compiler/build.js");
-      await build(prepare({ root, out }), session, true);
+      await build(prepare({ root: where.root, out: where.out }), session, true);
+    }),
+  );
+}
+
+/** Where a publish reads from and writes to. */
+export interface PublishTarget {
+  root: string;
+  out: string;
+  canary: string | undefined;
+  /** "live" or "canary:<name>". */
+  target: string;
+}
+
+/** @internal */
+export function publishTarget(o: Pick<PublishOptions, "root" | "out" | "canary">): PublishTarget {
+  const root = resolve(o.root ?? ".");
+  const canary = o.canary === undefined ? undefined : checkCanaryName(o.canary);
+  return { root, out: resolve(o.out ?? join(root, "out")), canary, target: canary === undefined ? "live" : `canary:${canary}` };
+}
+
+/**
+ * One guarded publish on an open client: what is live is read while `buildStep` runs (it fills the
+ * session, or leaves it empty and out/ is read); then blobs, manifest and pointer swap. @internal
+ */
+export async function publishWith(client: EtcdClient, prefix: string, w: PublishTarget, o: Pick<PublishOptions, "by" | "onProgress">, t0: number, buildStep: (session: BuildSession) => Promise<void>, session: BuildSession = {}): Promise<PublishResult> {
+  const { out, canary, target } = w;
+  const key = canary === undefined ? keys.live(prefix) : keys.canary(prefix, canary);
+  // What is live is read while the build runs, or out/ is read and hashed (one waits on etcd, the other
+  // on the disk and CPU); the build's and out/'s own errors still come first. The swap is guarded on the
+  // revision read here, however long the build takes.
+  const live = (async () => {
+    const cur = await readForReplace(client, prefix, key);
+    return { cur, base: canary === undefined ? cur.head : (cur.head ?? (await readHead(client, prefix, keys.live(prefix)))) };
+  })();
+  live.catch(() => undefined);
+  await buildStep(session);
+  const written = session.written;
+  const t1 = performance.now();
+  const read = written ? undefined : await readOut(out);
+  const { cur, base } = await live;
+  const { artifacts, blobs } = read ?? fromBuild(out, written as NonNullable<typeof written>, [cur.head, base]);
+  const diff = diffManifests(base?.artifacts, artifacts);
+  const t2 = performance.now();
+  if (cur.head && isEmpty(base === cur.head ? diff : diffManifests(cur.head.artifacts, artifacts))) {
+    return { prefix, target, revision: cur.head.kv.modRevision, hash: cur.head.hash, previousHash: cur.head.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: 0, swapMs: 0, totalMs: t2 - t0 } };
+  }
+  const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));
+  for (const [output, a] of Object.entries(artifacts)) if (!have.has(a.sha256) && !blobs.has(a.sha256)) blobs.set(a.sha256, readChecked(out, output, a.sha256));
+  const todo = blobPuts(prefix, blobs, have);
+  const manifest = manifestPuts(prefix, artifacts, new Set([...(cur.head?.shards ?? []), ...(base?.shards ?? [])]));
+  // A small change rides whole in the guarded transaction (blobs + changed shards + root + pointer +
+  // history: one request, one fsync); a big one writes its blobs first, in batches, and the manifest too if it must.
+  let inline: ImmutablePut[];
+  if (fitsOneTxn([...todo, ...manifest.puts], 2)) inline = [...todo, ...manifest.puts];
+  else {
+    const alongside = fitsOneTxn(manifest.puts, 2);
+    const first = alongside ? todo : [...todo, ...manifest.puts];
+    inline = alongside ? manifest.puts : [];
+    try {
+      await writeImmutable(client, first, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
+    } catch (e) {
+      if (!(e instanceof EtcdUnreachable || e instanceof EtcdRequestError)) throw e;
+      throw diag("config-publish-interrupted:artifacts", { reason: e.message, key }, { cause: e });
     }
-    const written = session.written;
-    const t1 = performance.now();
-    const read = written ? undefined : await readOut(out);
-    const { cur, base } = await live;
-    const { artifacts, blobs } = read ?? fromBuild(out, written as NonNullable<typeof written>, [cur.head, base]);
-    const diff = diffManifests(base?.artifacts, artifacts);
-    const t2 = performance.now();
-    if (cur.head && isEmpty(base === cur.head ? diff : diffManifests(cur.head.artifacts, artifacts))) {
-      return { prefix, target, revision: cur.head.kv.modRevision, hash: cur.head.hash, previousHash: cur.head.hash, ...diff, blobsWritten: 0, published: false, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: 0, swapMs: 0, totalMs: t2 - t0 } };
-    }
-    const have = new Set([cur.head, base].flatMap((h) => Object.values(h?.artifacts ?? {}).map((a) => a.sha256)));
-    for (const [output, a] of Object.entries(artifacts)) if (!have.has(a.sha256) && !blobs.has(a.sha256)) blobs.set(a.sha256, readChecked(out, output, a.sha256));
-    const todo = blobPuts(prefix, blobs, have);
-    const manifest = manifestPuts(prefix, artifacts, new Set([...(cur.head?.shards ?? []), ...(base?.shards ?? [])]));
-    // A small change rides whole in the guarded transaction (blobs + changed shards + root + pointer +
-    // history: one request, one fsync); a big one writes its blobs first, in batches, and the manifest too if it must.
-    let inline: ImmutablePut[];
-    if (fitsOneTxn([...todo, ...manifest.puts], 2)) inline = [...todo, ...manifest.puts];
-    else {
-      const alongside = fitsOneTxn(manifest.puts, 2);
-      const first = alongside ? todo : [...todo, ...manifest.puts];
-      inline = alongside ? manifest.puts : [];
-      try {
-        await writeImmutable(client, first, (written, total) => void o.onProgress?.({ phase: "blobs", written, total }));
-      } catch (e) {
-        if (!(e instanceof EtcdUnreachable || e instanceof EtcdRequestError)) throw e;
-        throw diag("config-publish-interrupted:artifacts", { reason: e.message, key }, { cause: e });
-      }
-    }
-    const t3 = performance.now();
-    await o.onProgress?.({ phase: "swap" });
-    const published: Published = { at: new Date().toISOString(), by: o.by ?? defaultBy(), action: "publish", ...(canary !== undefined ? { canary } : {}) };
-    const s = await swapPointer(client, prefix, { key, target, expectModRevision: cur.kv?.modRevision ?? 0, previousHash: cur.hash, hash: manifest.hash, published, diff, puts: inline });
-    const t4 = performance.now();
-    return { prefix, target, revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: todo.length, published: true, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: t3 - t2, swapMs: t4 - t3, totalMs: t4 - t0 } };
-  });
+  }
+  const t3 = performance.now();
+  await o.onProgress?.({ phase: "swap" });
+  const published: Published = { at: new Date().toISOString(), by: o.by ?? defaultBy(), action: "publish", ...(canary !== undefined ? { canary } : {}) };
+  const s = await swapPointer(client, prefix, { key, target, expectModRevision: cur.kv?.modRevision ?? 0, previousHash: cur.hash, hash: manifest.hash, published, diff, puts: inline });
+  rememberManifest(client, prefix, manifest.hash, { version: 2, artifacts, shards: manifest.shards });
+  const t4 = performance.now();
+  return { prefix, target, revision: s.revision, hash: s.hash, previousHash: s.previousHash, ...diff, blobsWritten: todo.length, published: true, timings: { buildMs: t1 - t0, readMs: t2 - t1, blobsMs: t3 - t2, swapMs: t4 - t3, totalMs: t4 - t0 } };
 }
 
 export interface FleetStatus {

@@ -233,8 +233,34 @@ export function encodeManifest(artifacts: Record<string, FleetArtifact>): Encode
   return { hash: sha256Hex(text), text, shards };
 }
 
+/**
+ * Manifests a client has read or written, by prefix and hash. A manifest is content-addressed and bale never
+ * deletes one, so a long-lived client (`publish --watch`) reads only the pointer when the manifest it names
+ * is one it has seen: it skips reading and checking 1000 artifacts' worth of shards on every change.
+ */
+const seen = new WeakMap<EtcdClient, Map<string, FleetManifest & { shards: string[] }>>();
+const SEEN_MAX = 8;
+
+/** Remembers a manifest this client read or wrote (the newest SEEN_MAX). */
+export function rememberManifest(client: EtcdClient, prefix: string, hash: string, m: FleetManifest & { shards: string[] }): void {
+  let map = seen.get(client);
+  if (!map) seen.set(client, (map = new Map()));
+  const k = `${prefix}\n${hash}`;
+  map.delete(k);
+  map.set(k, m);
+  if (map.size > SEEN_MAX) map.delete(map.keys().next().value as string);
+}
+
 /** Reads the manifest with this hash: its root, then its shards in one request (per 128), every value checked against its hash. */
 export async function readManifest(client: EtcdClient, prefix: string, hash: string, from: string): Promise<FleetManifest & { shards: string[] }> {
+  const known = seen.get(client)?.get(`${prefix}\n${hash}`);
+  if (known) return known;
+  const m = await fetchManifest(client, prefix, hash, from);
+  rememberManifest(client, prefix, hash, m);
+  return m;
+}
+
+async function fetchManifest(client: EtcdClient, prefix: string, hash: string, from: string): Promise<FleetManifest & { shards: string[] }> {
   const { kv } = await client.get(keys.manifest(prefix, hash));
   if (!kv) throw missing(prefix, hash, from);
   const root = checkStored(kv, hash);

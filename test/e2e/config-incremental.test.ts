@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CLI, bale, env, tmp } from "../helpers.js";
@@ -96,6 +96,40 @@ test("incremental: editing a shared module used by 3 of 50 configs re-evaluates 
   const t = new Date(Date.now() + 60_000);
   utimesSync(join(root, "shared/common.ts"), t, t);
   assert.deepEqual(build(root).evaluated, []);
+});
+
+test("incremental: an input is trusted by its stat signature only when it is old enough, and a same-size edit with its mtime restored (tar, cp -p) is still seen", async () => {
+  const root = join(tmp("bale-incr-sig-"), "proj");
+  makeProject(root, 4);
+  const cacheStats = (): Record<string, string> => (JSON.parse(readFileSync(join(root, "out/.bale-cache.json"), "utf8")) as { stats?: Record<string, string> }).stats ?? {};
+  build(root);
+  // Everything was written just now: a second write in the same timestamp tick could keep the
+  // signature, so no signature is recorded for any of it yet.
+  assert.equal(cacheStats()[name(1)], undefined);
+  // Once the files are older than the racy window, the next build records their signatures.
+  await new Promise((r) => setTimeout(r, 3200));
+  assert.deepEqual(build(root).evaluated, []);
+  const sig = cacheStats()[name(1)];
+  assert.ok(sig !== undefined, "an old file gets a signature");
+  assert.match(sig, /^\d+:\d+:\d+:\d+ [0-9a-f]{64}$/);
+  // Same size, content changed, mtime put back (what tar and cp -p do): the ctime still moves.
+  const file = join(root, name(1));
+  const ref = join(root, "..", "times-of-c01");
+  execFileSync("cp", ["-p", file, ref]); // keeps its timestamps to the nanosecond
+  const before = statSync(file, { bigint: true });
+  const text = readFileSync(file, "utf8");
+  const edited = text.replace("id: 1 ", "id: 7 ").replace("id: 1,", "id: 7,");
+  assert.equal(edited.length, text.length);
+  assert.notEqual(edited, text);
+  writeFileSync(file, edited);
+  execFileSync("touch", ["-m", "-r", ref, file]);
+  assert.equal(statSync(file, { bigint: true }).mtimeNs, before.mtimeNs);
+  assert.equal(statSync(file).size, Number(before.size));
+  assert.deepEqual(build(root).evaluated, [name(1)]);
+  assert.equal(JSON.parse(readFileSync(join(root, "out/configs/c01.json"), "utf8")).id, 7);
+  // The file just written has no signature again until it is old enough.
+  assert.equal(cacheStats()[name(1)], undefined);
+  assert.ok(cacheStats()[name(2)] !== undefined);
 });
 
 test("incremental: schema, validator, deletion and new scripts", () => {

@@ -41,6 +41,7 @@ const CASES: Record<EntryPoint, { code: string; ok: Record<string, unknown>; wro
   generateBindings: { code: "gen-bad-option", ok: { root: ".", langs: ["ts"] }, wrong: ["langs", "ts", 'generateBindings option "langs" must be an array of strings, not "ts"'] },
   renderBindings: { code: "gen-bad-option", ok: { root: ".", langs: ["ts"] }, wrong: ["root", 7, 'renderBindings option "root" must be a string, not 7'] },
   publishConfigs: { code: "fleet-bad-option", ok: { etcd: "http://127.0.0.1:1" }, wrong: ["build", "false", 'publishConfigs option "build" must be true or false, not "false"'] },
+  watchPublish: { code: "fleet-bad-option", ok: { etcd: "http://127.0.0.1:1" }, wrong: ["debounceMs", -5, 'watchPublish option "debounceMs" must be a whole number >= 0, not -5'] },
   fleetStatus: { code: "fleet-bad-option", ok: { etcd: "http://127.0.0.1:1" }, wrong: ["etcd", 2379, 'fleetStatus option "etcd" must be a string or an array of strings, not 2379'] },
   fleetHistory: { code: "fleet-bad-option", ok: { etcd: "http://127.0.0.1:1" }, wrong: ["limit", -1, 'fleetHistory option "limit" must be a whole number >= 0, not -1'] },
   rollbackConfigs: { code: "fleet-bad-option", ok: { etcd: "http://127.0.0.1:1" }, wrong: ["to", 1234, 'rollbackConfigs option "to" must be a string, not 1234'] },
@@ -53,7 +54,7 @@ const CASES: Record<EntryPoint, { code: string; ok: Record<string, unknown>; wro
 };
 
 /** Every entry point checks its options itself: the test calls the real function. */
-const WIRED = new Set<EntryPoint>(["pack", "compileConfigs", "checkConfigs", "watchConfigs", "generateBindings", "renderBindings", "publishConfigs", "fleetStatus", "fleetHistory", "rollbackConfigs", "promoteCanary", "inspect", "verify", "extract", "cacheList", "cachePrune"]);
+const WIRED = new Set<EntryPoint>(["pack", "compileConfigs", "checkConfigs", "watchConfigs", "generateBindings", "renderBindings", "publishConfigs", "watchPublish", "fleetStatus", "fleetHistory", "rollbackConfigs", "promoteCanary", "inspect", "verify", "extract", "cacheList", "cachePrune"]);
 
 test("every exported function is an entry point with an options table, or takes no options object", () => {
   const fns = Object.entries(bale).filter(([, v]) => typeof v === "function").map(([k]) => k);

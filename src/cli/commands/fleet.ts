@@ -1,7 +1,7 @@
 /** `bale config publish|status|history|rollback|promote`: the fleet half (etcd). Flags map 1:1 onto src/fleet options. */
 import type { Argv, CommandModule } from "yargs";
 import type { FleetOptions, PublishResult } from "../../fleet/index.js";
-import { err, out, printJson } from "../output.js";
+import { err, out, printJson, reportError } from "../output.js";
 
 const lib = () => import("../../fleet/index.js");
 
@@ -43,10 +43,12 @@ export interface PublishArgs extends CommonArgs {
   output?: string;
   build: boolean;
   canary?: string;
+  watch?: boolean;
 }
 
 /** The publish command's work once its arguments are parsed (by yargs, or by the CLI's fast path: src/cli/fast.ts). */
 export async function runPublish(a: PublishArgs): Promise<void> {
+  if (a.watch) return watchPublishing(a);
   const { publishConfigs } = await lib();
   const o = { ...fleetOptions(a), build: a.build, ...(a.output !== undefined ? { out: a.output } : {}), ...(a.canary !== undefined ? { canary: a.canary } : {}) };
   const r = await publishConfigs({
@@ -61,6 +63,38 @@ export async function runPublish(a: PublishArgs): Promise<void> {
   else printResult("published", r);
 }
 
+/** `publish --watch`: publishes now and after every change, until SIGINT or SIGTERM (then exits 0). */
+async function watchPublishing(a: PublishArgs): Promise<void> {
+  const { watchPublish } = await import("../../fleet/publisher.js");
+  let first = true;
+  await new Promise<void>((resolveWatch) => {
+    const w = watchPublish({
+      ...fleetOptions(a),
+      ...(a.output !== undefined ? { out: a.output } : {}),
+      ...(a.canary !== undefined ? { canary: a.canary } : {}),
+      onBuild: (r) => {
+        for (const l of r.logs) err(`${l.source}: console.${l.level}: ${l.message}`);
+      },
+      onPublish: (r) => {
+        const show = first || r.published;
+        first = false;
+        if (!show) return;
+        if (a.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else printResult("published", r);
+      },
+      onError: (e) => {
+        reportError(e);
+        err("bale: this change was not published (the store keeps what it had); watching for changes");
+      },
+    });
+    const stop = (): void => {
+      void w.close().then(() => resolveWatch());
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
 const publishCommand: CommandModule<object, PublishArgs> = {
   command: "publish [root]",
   describe: "Build, then publish every artifact to etcd in one guarded swap (all-or-nothing)",
@@ -68,7 +102,9 @@ const publishCommand: CommandModule<object, PublishArgs> = {
     common(y)
       .option("output", { alias: "o", type: "string", describe: 'compiled output directory (default "<root>/out")' })
       .option("build", { type: "boolean", default: true, describe: "compile first (--no-build publishes out/ as it is, after checking its hashes)" })
-      .option("canary", { type: "string", describe: "publish to this canary only (loaders started with that canary name follow it)" }) as never,
+      .option("canary", { type: "string", describe: "publish to this canary only (loaders started with that canary name follow it)" })
+      .option("watch", { type: "boolean", default: false, describe: "keep running: rebuild and publish after every change (one JSON line per publish with --json)" })
+      .check((a) => !(a.watch && a.build === false) || "--watch publishes what it builds: drop --no-build, or drop --watch to publish out/ as it is") as never,
   handler: runPublish,
 };
 
