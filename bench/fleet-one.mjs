@@ -2,7 +2,8 @@
 // The one-config change as a user makes it: edit one .config.ts of a 1000-config project, then run
 // `bale config publish` (a fresh process: node start, the incremental build of that one script, the
 // guarded swap) against a real single-node etcd on loopback. Also the same change with `--no-build`
-// (out/ already built), which is what the older "one-config CLI" row measured.
+// (out/ already built), which is what the older "one-config CLI" row measured; and the change through a
+// running publisher (`publish --watch`), from the edit to its commit.
 //
 //   npm run build && node bench/fleet-one.mjs [--rounds 7] [--cli path/to/dist/cli/main.js ...]
 //
@@ -99,6 +100,57 @@ export async function measureOneConfig({ url, work, clis, rounds = 7, n = 1000, 
   }));
 }
 
+/**
+ * The same one-config change through a running publisher (`bale config publish --watch --json`, its own
+ * process): from the bench writing the .config.ts to the publisher's JSON line for that publish, which it
+ * prints once etcd has committed the swap. Includes the publisher's debounce, the incremental build and the swap.
+ */
+export async function measureWatchPublish({ url, work, cli, rounds = 15, n = 1000, prefix = "/bench/watch" }) {
+  const proj = join(work, "watch-proj");
+  writeProject(proj, n);
+  const p = spawn(process.execPath, [cli, "config", "publish", proj, "--watch", "--json", "--etcd", url, "--prefix", prefix], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let buf = "";
+  let stderr = "";
+  const waiting = [];
+  p.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
+  p.stdout.setEncoding("utf8").on("data", (c) => {
+    const t = performance.now();
+    buf += c;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      waiting.shift()?.({ t, res: JSON.parse(line) });
+    }
+  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no publish within 20 s: ${stderr}`)), 20_000);
+      waiting.push((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      });
+    });
+  const ms = [];
+  try {
+    await next(); // the first publish of the whole project
+    for (let r = 0; r < rounds; r++) {
+      await new Promise((res) => setTimeout(res, 300));
+      const got = next();
+      const t0 = performance.now();
+      writeFileSync(join(proj, "configs/c0003.config.ts"), script(3, 1000 + r));
+      const { t, res } = await got;
+      if (!res.published || res.changed.length !== 1 || res.added.length + res.removed.length !== 0) throw new Error(`not a one-config change: ${JSON.stringify(res.changed)}`);
+      ms.push(t - t0);
+    }
+  } finally {
+    p.kill("SIGTERM");
+    await new Promise((r) => p.on("close", r));
+  }
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { configs: n, rounds, medianMs: median(ms), maxMs: sorted.at(-1), minMs: sorted[0], ms: ms.map(Math.round) };
+}
+
 /** A single etcd node on loopback in `work`; returns its URL and a stop function. */
 export async function startEtcd(work) {
   const [cport, pport] = [await freePort(), await freePort()];
@@ -122,8 +174,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const work = mkdtempSync(join(tmpdir(), "bale-fleet-one-"));
   const etcd = await startEtcd(work);
   try {
-    const res = await measureOneConfig({ url: etcd.url, work, clis: clis.length ? clis : [join(ROOT, "dist/cli/main.js")], rounds: Number(arg("--rounds")[0] ?? 7) });
-    process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+    const cliList = clis.length ? clis : [join(ROOT, "dist/cli/main.js")];
+    const res = await measureOneConfig({ url: etcd.url, work, clis: cliList, rounds: Number(arg("--rounds")[0] ?? 7) });
+    const watch = await measureWatchPublish({ url: etcd.url, work, cli: cliList[0] });
+    process.stdout.write(`${JSON.stringify({ fresh: res, watch }, null, 2)}\n`);
   } finally {
     etcd.stop();
     rmSync(work, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { freePort, healthy } from "../scripts/lib/etcd.mjs";
-import { measureOneConfig } from "./fleet-one.mjs";
+import { measureOneConfig, measureWatchPublish } from "./fleet-one.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist/cli/main.js");
@@ -156,6 +156,8 @@ export async function runFleetBench(opts = {}) {
     }
     // The one-config change as a user makes it: edit a .config.ts, run `bale config publish` (with its build).
     const [real] = await measureOneConfig({ url, work, clis: [CLI], rounds: 7, prefix: `${prefix}-real` });
+    // The same change through a running publisher (`bale config publish --watch`): edit to commit.
+    const watchPub = await measureWatchPublish({ url, work, cli: CLI, rounds: 15, prefix: `${prefix}-watch` });
     // Where a fresh process spends it: node itself, and the CLI's argument parsing (yargs) as `bale --version` loads it.
     const nodeStart = [];
     const cliVersion = [];
@@ -251,6 +253,10 @@ export async function runFleetBench(opts = {}) {
         editPublishMinMs: Math.min(...real.publishMs),
         editPublishBuildMsMedian: real.buildMsMedian,
         editPublishInProcessMsMedian: real.inProcessMsMedian,
+        watchMsMedian: watchPub.medianMs,
+        watchMinMs: watchPub.minMs,
+        watchMaxMs: watchPub.maxMs,
+        watchRounds: watchPub.rounds,
       },
       propagation: { watchers: total, processes: procsN, rounds, p50: pct(all, 50), p99: pct(all, 99), lastWatcherP50: pct(lastPerRound, 50), lastWatcherP99: pct(lastPerRound, 99) },
       atRest: { rssMiBPerProcess: rss.map((k) => k / 1024), connectionsPerProcess: conns },
@@ -274,6 +280,7 @@ function table(r) {
     `| publish 1000 configs, library (blobs ${f(r.publish1000.blobsMs)} ms in ${r.publish1000.blobTxns} txns + swap ${f(r.publish1000.swapMs)} ms) | ${f(r.publish1000.libraryMs)} ms | <= 2000 ms |`,
     `| publish 1000 configs, CLI end to end (node start included) | ${f(r.publish1000.cliMs)} ms | <= 2000 ms |`,
     `| one-config change as a user makes it: edit one .config.ts of 1000, then \`bale config publish\` (fresh process: node start, incremental build, publish; median of 7, min ${f(r.oneChange.editPublishMinMs)}; in the process ${f(r.oneChange.editPublishInProcessMsMedian)}, of which the build ${f(r.oneChange.editPublishBuildMsMedian)}) | ${f(r.oneChange.editPublishMsMedian)} ms | <= 100 ms |`,
+    `| one-config change through a running publisher: edit one .config.ts of 1000; \`bale config publish --watch\` (its own process) debounces 20 ms, rebuilds, swaps; until its line for that commit (median of ${r.oneChange.watchRounds}, min ${f(r.oneChange.watchMinMs)}, max ${f(r.oneChange.watchMaxMs)}) | ${f(r.oneChange.watchMsMedian)} ms | <= 100 ms |`,
     `| part of it: the library on a prebuilt out/ (\`build: false\`, no process start; median of 7, min ${f(r.oneChange.libraryMinMs)}; read out/ + live ${f(r.oneChange.readMsMedian)}, swap txn ${f(r.oneChange.swapMsMedian)}) | ${f(r.oneChange.libraryMsMedian)} ms | |`,
     `| part of it: \`bale config publish --no-build\` on a prebuilt out/ (fresh process, no build; median of 7, min ${f(r.oneChange.cliMinMs)}; of which the publish itself ${f(r.oneChange.cliWorkMsMedian)}) | ${f(r.oneChange.cliMsMedian)} ms | |`,
     `| a fresh process: \`node -e 0\` / \`bale --version\` (node + yargs + commands) | ${f(r.oneChange.nodeStartMsMedian)} / ${f(r.oneChange.cliVersionMsMedian)} ms | |`,
