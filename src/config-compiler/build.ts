@@ -118,6 +118,8 @@ export interface BuildSession {
   memoryLimitMb?: number;
   /** Set by a build that wrote `out`: its manifest, and the text of every output evaluated this build (the others are as they were in `out`). A publish uses it instead of reading `out` again. */
   written?: { manifest: Manifest; texts: Map<string, string> };
+  /** Held by a watch session across its builds: the parse of `<out>/.bale-cache.json`, reused while the file's signature is the one it was parsed (or written) at. */
+  cacheMemo?: { sig?: string; cache?: CacheFile };
   /** Runs once the build has succeeded and `written` is set, before `<out>` is replaced; what it throws fails the build and `<out>` stays as it was (the watching publisher publishes here, so a change reaches etcd without waiting for the output swap). */
   beforeWrite?: () => Promise<void>;
 }
@@ -201,7 +203,7 @@ async function buildWith(p: Prepared, session: BuildSession, write: boolean, fou
   clock.lap("discoverMs");
   // A script that is new or whose files changed will be bundled and evaluated: esbuild and a worker are
   // started as soon as one is seen, so that they boot on the other core while the rest is hashed.
-  const inputs = hashInputs(p, files, write && p.incremental, () => {
+  const inputs = hashInputs(p, session, files, write && p.incremental, () => {
     startBundler();
     if (!session.pool) {
       own.pool ??= newPool(p);
@@ -219,10 +221,10 @@ async function buildWith(p: Prepared, session: BuildSession, write: boolean, fou
   const evaluated = await evaluate(p, session.pool ?? (own.pool ??= newPool(p)), plan, set, inputs, clock);
   const logs = await explainFailures(p, plan, set, evaluated);
   const next = nextState(p, files, inputs, set, plan, evaluated, env?.sha ?? "");
-  const removed = (next.oldManifest?.artifacts ?? []).map((a) => a.output).filter((x) => !outputs.has(x)).sort();
+  const removed = next.oldOutputs.filter((x) => !outputs.has(x)).sort();
   if (write) session.written = { manifest: next.manifest, texts: new Map(next.files.flatMap((f) => (f.text === undefined ? [] : [[f.path, f.text] as const]))) };
   if (write) await session.beforeWrite?.();
-  const wrote = write ? emit(p.out, next, inputs.incremental) : false;
+  const wrote = write ? emit(p.out, next, inputs.incremental, session) : false;
   if (write) clock.lap("writeMs");
   return {
     root: p.root,
@@ -290,13 +292,13 @@ function statSig(path: string, nowMs: number): string | undefined {
 /** How recent a change must be for its stat signature not to be trusted (covers 1 s and 2 s timestamp granularity). */
 const RACY_MS = 3000;
 
-function hashInputs(p: Prepared, found: Discovered, incremental: boolean, onFirstChanged: () => void): Inputs {
+function hashInputs(p: Prepared, session: BuildSession, found: Discovered, incremental: boolean, onFirstChanged: () => void): Inputs {
   const hashes = new Map<string, string | null>();
   const texts = new Map<string, string>();
   const stats: Record<string, string> = {};
   const nowMs = Date.now();
   const optionsKey = sha256(JSON.stringify({ allow: p.allowPackages }));
-  const previous = incremental ? readCache(p.out) : undefined;
+  const previous = incremental ? readCache(p.out, session) : undefined;
   const cache = previous !== undefined && previous.version === 1 && previous.bale === VERSION && previous.optionsKey === optionsKey ? previous : undefined;
   const known = cache?.stats ?? {};
   const hash = (file: string): string | null => {
@@ -515,17 +517,21 @@ async function explainFailures(p: Prepared, plan: BuildPlan, set: SchemaSet, ev:
 
 /** The build's result: the manifest, the cache and the files of <out>, and the report of each artifact. */
 interface NextState {
-  oldManifest: Manifest | undefined;
+  /** The previous build's outputs (from its cache, or its manifest when there is no usable cache). */
+  oldOutputs: string[];
   manifest: Manifest;
   reports: ArtifactReport[];
   files: TreeFile[];
-  manifestText: string;
-  cacheText: string;
+  cache: CacheFile;
+  /** The canonical texts are made when `<out>` is written, not before (a watching publisher publishes first). */
+  manifestText(): string;
+  cacheText(): string;
 }
 
 function nextState(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSet, plan: BuildPlan, ev: Evaluation, envSha: string): NextState {
-  const oldManifest = readManifest(p.out);
-  const oldSha = new Map((oldManifest?.artifacts ?? []).map((a) => [a.output, a.sha256]));
+  // What the previous build wrote: its cache and its manifest are written together, so the cache says it
+  // without parsing the manifest; without a usable cache, the manifest.
+  const oldSha = new Map(inputs.cache ? Object.values(inputs.cache.artifacts).map((a) => [a.output, a.sha256] as const) : (readManifest(p.out)?.artifacts ?? []).map((a) => [a.output, a.sha256] as const));
   const validatorDeps = (name: string): string[] => ev.validatorDeps.get(name) ?? plan.validatorDeps(name);
   const artifacts: ManifestArtifact[] = [];
   const reports: ArtifactReport[] = [];
@@ -562,20 +568,39 @@ function nextState(p: Prepared, found: Discovered, inputs: Inputs, set: SchemaSe
     artifacts,
     schemas: Object.fromEntries(set.schemas.map((s) => [s.name, { file: s.file, sha256: s.sha256 }])),
   };
-  return { oldManifest, manifest, reports, files, manifestText: canonicalJson(manifest), cacheText: JSON.stringify(cache) + "\n" };
+  return { oldOutputs: [...oldSha.keys()], manifest, reports, files, cache, manifestText: once(() => canonicalJson(manifest)), cacheText: once(() => JSON.stringify(cache) + "\n") };
+}
+
+function once(f: () => string): () => string {
+  let v: string | undefined;
+  return () => (v ??= f());
 }
 
 /** Replaces <out> atomically, unless its outputs are identical (then at most the cache is refreshed). Returns whether <out> was replaced. */
-function emit(out: string, next: NextState, incremental: boolean): boolean {
+function emit(out: string, next: NextState, incremental: boolean, session: BuildSession): boolean {
+  const wrote = replaceOut(out, next, incremental);
+  // A watch session keeps the cache it just wrote, under the new file's signature (the next build need not parse it).
+  const memo = session.cacheMemo;
+  if (memo !== undefined && incremental) {
+    const sig = fileSig(join(out, CACHE));
+    if (sig !== undefined) {
+      memo.sig = sig;
+      memo.cache = next.cache;
+    }
+  }
+  return wrote;
+}
+
+function replaceOut(out: string, next: NextState, incremental: boolean): boolean {
   const oldManifestText = readText(join(out, MANIFEST));
-  if (oldManifestText === next.manifestText && next.reports.every((r) => !r.changed)) {
-    if (incremental && readText(join(out, CACHE)) !== next.cacheText) {
-      writeFileAtomic(join(out, CACHE), next.cacheText);
+  if (oldManifestText === next.manifestText() && next.reports.every((r) => !r.changed)) {
+    if (incremental && readText(join(out, CACHE)) !== next.cacheText()) {
+      writeFileAtomic(join(out, CACHE), next.cacheText());
     }
     return false;
   }
   assertReplaceable(out);
-  writeTree(out, [...next.files, { path: MANIFEST, text: next.manifestText }, { path: CACHE, text: next.cacheText }]);
+  writeTree(out, [...next.files, { path: MANIFEST, text: next.manifestText() }, { path: CACHE, text: next.cacheText() }]);
   return true;
 }
 
@@ -596,12 +621,27 @@ function readText(file: string): string | undefined {
   }
 }
 
-function readCache(out: string): CacheFile | undefined {
+/** A file's identity for a reuse check: size, mtime, ctime (ns) and inode; undefined when it is missing. A replaced file has a new inode. */
+function fileSig(path: string): string | undefined {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : undefined;
+}
+
+function readCache(out: string, session: BuildSession): CacheFile | undefined {
+  if (!existsSync(join(out, MANIFEST))) return undefined;
+  const memo = session.cacheMemo;
+  const sig = memo !== undefined ? fileSig(join(out, CACHE)) : undefined;
+  if (memo?.cache !== undefined && sig !== undefined && memo.sig === sig) return memo.cache;
   const t = readText(join(out, CACHE));
-  if (t === undefined || !existsSync(join(out, MANIFEST))) return undefined;
+  if (t === undefined) return undefined;
   try {
     const c = JSON.parse(t) as CacheFile;
-    return c && typeof c === "object" && c.artifacts && c.validators ? c : undefined;
+    const ok = c && typeof c === "object" && c.artifacts && c.validators ? c : undefined;
+    if (memo !== undefined && ok && sig !== undefined) {
+      memo.sig = sig;
+      memo.cache = ok;
+    }
+    return ok;
   } catch {
     return undefined;
   }

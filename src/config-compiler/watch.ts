@@ -44,13 +44,15 @@ export function watchBuilds(o: WatchOptions, publish?: (session: BuildSession) =
   const pool = newPool(prepared);
   const opts: CompileOptions = { ...o, root, out };
   let running: Promise<void> | undefined;
+  // The parsed build cache, carried from build to build (see BuildSession.cacheMemo).
+  const cacheMemo: NonNullable<BuildSession["cacheMemo"]> = {};
   let again = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
 
   const runOnce = async (): Promise<void> => {
     try {
-      const session: BuildSession = { pool };
+      const session: BuildSession = { pool, cacheMemo };
       if (publish) session.beforeWrite = () => publish(session);
       const r = await build(prepare(opts), session, true);
       o.onBuild?.(r);
