@@ -146,3 +146,35 @@ test("watchPublish: a publisher that loses the race to another one publishes not
     await w.close();
   }
 });
+
+test("watchPublish with etcd unreachable: the build is reported as not published and out/ is not written; the same project publishes once an etcd answers", async () => {
+  const root = join(tmp("bale-pubdown-"), "proj");
+  writeProject(root, { a: '{ greeting: "down", level: 1 }' });
+  const prefix = "/t/pubdown";
+  const errors: Error[] = [];
+  const published: PublishResult[] = [];
+  // Nothing listens on port 1: a publisher whose endpoints reach no etcd.
+  const w = watchPublish({ root, etcd: ["http://127.0.0.1:1"], prefix, onError: (e) => errors.push(e), onPublish: (r) => published.push(r) });
+  try {
+    await w.ready;
+    assert.equal(published.length, 0);
+    const e = errors[0];
+    assert.ok(e instanceof BaleErrors, String(e));
+    assert.equal(e.errors[0]?.code, "config-fleet-unreachable");
+    assert.match(e.errors[0]?.oneLine() ?? "", /cannot reach etcd/);
+    // Nothing was published, so out/ was not written either.
+    assert.throws(() => readFileSync(join(root, "out/configs/a.json")), /ENOENT/);
+  } finally {
+    await w.close();
+  }
+  // A publisher on the reachable etcd publishes the same project (nothing of the failed attempt is in the way).
+  const ok = watchPublish({ root, etcd: etcd.endpoints, prefix, onPublish: (r) => published.push(r), onError: (e2) => errors.push(e2) });
+  try {
+    await ok.ready;
+    assert.equal(published.length, 1);
+    assert.deepEqual(published[0]?.added, ["configs/a.json"]);
+    assert.equal((await live(prefix)).hash, published[0]?.hash);
+  } finally {
+    await ok.close();
+  }
+});
