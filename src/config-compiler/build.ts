@@ -285,8 +285,7 @@ interface Inputs {
 function statSig(path: string, nowMs: number): string | undefined {
   const st = statSync(path, { bigint: true });
   if (!st.isFile()) return undefined;
-  const newest = st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs;
-  if (Number(newest) > nowMs - RACY_MS) return undefined;
+  if (Math.max(Number(st.mtimeMs), Number(st.ctimeMs)) > nowMs - RACY_MS) return undefined;
   return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
 }
 /** How recent a change must be for its stat signature not to be trusted (covers 1 s and 2 s timestamp granularity). */
@@ -310,7 +309,7 @@ function hashInputs(p: Prepared, session: BuildSession, found: Discovered, incre
         // The signature is taken before the read: a write in between changes it, so the next build reads the file again.
         const sig = incremental && !schema ? statSig(path, nowMs) : undefined;
         const prev = sig === undefined ? undefined : known[file];
-        if (prev !== undefined && prev.startsWith(`${sig} `)) v = prev.slice((sig as string).length + 1);
+        if (prev?.startsWith(`${sig} `)) v = prev.slice((sig as string).length + 1);
         else {
           const buf = readFileSync(path);
           v = sha256(buf);
