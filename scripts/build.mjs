@@ -2,7 +2,7 @@
 // extractor (the JS embedded in every archive) into one small minified file.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, chmodSync, existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
-import { deflateRawSync } from "node:zlib";
+import { brotliCompressSync, constants as zlibConstants } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -39,13 +39,16 @@ if (existsSync(extractorSrc)) {
   // The bootstrap in the prelude evaluates this text and calls it with `require` and the decoder's bytes.
   const js = Buffer.from(`(function(require,baleWasm){var module={exports:{}},exports=module.exports;${result.outputFiles[0].text}})`);
   writeFileSync(outfile, js);
-  // The extractor segment of every archive: raw deflate (node's zlib inflates it everywhere) of
-  // <JS length, 10 digits><JS><the WebAssembly zstd decoder>.
+  // The extractor segment of every archive: brotli (node's zlib decodes it on every Node >= 20; 18 %
+  // smaller than raw deflate at level 9) of <JS length, 10 digits><JS><the WebAssembly zstd decoder>.
   const wasm = readFileSync(join(root, "src/runtime-stub/unzstd.wasm"));
   copyFileSync(join(root, "src/runtime-stub/unzstd.wasm"), join(root, "dist/runtime-stub/unzstd.wasm"));
-  const segment = deflateRawSync(Buffer.concat([Buffer.from(String(js.length).padStart(10, "0")), js, wasm]), { level: 9, memLevel: 9 });
+  const raw = Buffer.concat([Buffer.from(String(js.length).padStart(10, "0")), js, wasm]);
+  const segment = brotliCompressSync(raw, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_LGWIN]: 24, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  });
   writeFileSync(join(root, "dist/runtime-stub/extractor.bin"), segment);
-  process.stdout.write(`extractor: ${js.length} bytes of JS + ${wasm.length} bytes of wasm, ${segment.length} bytes deflated\n`);
+  process.stdout.write(`extractor: ${js.length} bytes of JS + ${wasm.length} bytes of wasm, ${segment.length} bytes compressed\n`);
 }
 const { buildDecoders } = await import("./build-decoder.mjs");
 const decoders = buildDecoders(root, join(root, "dist/runtime-stub"));

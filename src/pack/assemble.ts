@@ -15,7 +15,7 @@ import { VERSION } from "../version.js";
 import { diag, userIo } from "../diagnostics/create.js";
 
 let extractorCache: Buffer | undefined;
-/** The built extractor segment (deflated JS + wasm decoder): beside this module in dist/, or in dist/ when running from src/ (tests). */
+/** The built extractor segment (brotli of the JS + wasm decoder): beside this module in dist/, or in dist/ when running from src/ (tests). */
 export function extractorCode(): Buffer {
   if (extractorCache) return extractorCache;
   const here = dirname(fileURLToPath(import.meta.url));

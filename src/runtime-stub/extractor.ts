@@ -3,7 +3,7 @@
  *
  * The sh prelude runs it only on a cold start, as
  *   node -e <bootstrap> -- <archive> <cache root> <app id> <index sha256> <node path>
- * where the bootstrap reads the extractor segment by offset, checks its sha256, inflates it and
+ * where the bootstrap reads the extractor segment by offset, checks its sha256, decompresses it (brotli) and
  * calls the function this file compiles to with `require` and the WebAssembly zstd decoder's bytes
  * (both travel in the segment). It extracts the
  * payload into <cache root>/<app id> atomically and exits; the prelude then

@@ -129,7 +129,7 @@ function bootstrap(o: PreludeOptions): string {
     `if(n!==L||require("crypto").createHash("sha256").update(b)${pin("extractorSha256", o.extractorSha256)}` +
     `process.stderr.write("bale: "+a+": the archive is truncated or corrupt (its extractor is damaged). ` +
     `Fix: copy the archive again or rebuild it with bale pack.\\n");process.exit(1)}` +
-    `var u=require("zlib").inflateRawSync(b),J=+u.toString("latin1",0,10);` +
+    `var u=require("zlib").brotliDecompressSync(b),J=+u.toString("latin1",0,10);` +
     `require("vm").runInThisContext(u.toString("utf8",10,10+J),{filename:a+"[bale-extractor]"})(require,u.subarray(10+J))`;
   if (js.includes("'")) throw new Error("internal: bootstrap must not contain single quotes");
   return js;
