@@ -6,7 +6,7 @@
  * The publish runs before `<out>` is replaced, so `<out>` holds the last build that was published: a
  * failed publish fails the build, `<out>` keeps its previous tree, and the next change tries again.
  */
-import type { BuildReport } from "../config-compiler/build.js";
+import type { BuildReport, BuildSession } from "../config-compiler/build.js";
 import { watchBuilds, type ConfigWatcher } from "../config-compiler/watch.js";
 import type { BaleErrors } from "../errors.js";
 import { validateOptions } from "../options.js";
@@ -44,24 +44,31 @@ export function watchPublish(o: PublishWatchOptions): ConfigWatcher {
   validateOptions("watchPublish", o);
   const where = publishTarget(o);
   const { client, prefix, endpoints } = setup({ ...o, root: where.root });
-  const w = watchBuilds(
-    {
-      root: where.root,
-      out: where.out,
-      debounceMs: o.debounceMs ?? PUBLISH_DEBOUNCE_MS,
-      ...(o.onBuild ? { onBuild: o.onBuild } : {}),
-      ...(o.onError ? { onError: o.onError } : {}),
-    },
-    async (session) => {
-      let r: PublishResult;
-      try {
-        r = await publishWith(client, prefix, where, o, performance.now(), async () => undefined, session);
-      } catch (e) {
-        throw e instanceof EtcdUnreachable ? unreachable(e, endpoints) : e;
-      }
-      o.onPublish?.(r);
-    },
-  );
+  const publish = async (session: BuildSession): Promise<void> => {
+    let r: PublishResult;
+    try {
+      r = await publishWith(client, prefix, where, o, performance.now(), async () => undefined, session);
+    } catch (e) {
+      throw e instanceof EtcdUnreachable ? unreachable(e, endpoints) : e;
+    }
+    o.onPublish?.(r);
+  };
+  let w: ConfigWatcher;
+  try {
+    w = watchBuilds(
+      {
+        root: where.root,
+        out: where.out,
+        debounceMs: o.debounceMs ?? PUBLISH_DEBOUNCE_MS,
+        ...(o.onBuild ? { onBuild: o.onBuild } : {}),
+        ...(o.onError ? { onError: o.onError } : {}),
+      },
+      publish,
+    );
+  } catch (e) {
+    client.close();
+    throw e;
+  }
   return {
     ready: w.ready,
     idle: () => w.idle(),

@@ -178,3 +178,16 @@ test("watchPublish with etcd unreachable: the build is reported as not published
     await ok.close();
   }
 });
+
+test("--watch on a root that does not exist is the build's one-line config-root-missing (exit 1), for build and publish, not an internal error", () => {
+  const missing = join(tmp("bale-watch-missing-"), "nope");
+  for (const args of [
+    ["config", "build", missing, "--watch"],
+    ["config", "publish", missing, "--watch", "--etcd", etcd.etcd, "--prefix", "/t/missing"],
+  ]) {
+    const r = bale(args, { timeoutMs: 20_000 });
+    assert.equal(r.status, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /nope: the project root does not exist or is not a directory\. Fix: .*\[config-root-missing\]/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  }
+});
