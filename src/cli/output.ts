@@ -24,6 +24,23 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 }
 
+/** What config scripts wrote with console.*, on stderr, one line each. */
+export function printScriptLogs(logs: readonly { source: string; level: string; message: string }[]): void {
+  for (const l of logs) err(`${l.source}: console.${l.level}: ${l.message}`);
+}
+
+/** Starts a watcher and keeps it running until SIGINT or SIGTERM, then closes it (the command then exits 0). A start that throws rejects. */
+export function untilSignal(start: () => { close(): Promise<void> }): Promise<void> {
+  return new Promise<void>((resolveWatch) => {
+    const w = start();
+    const stop = (): void => {
+      void w.close().then(() => resolveWatch());
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
 /** Exit code for user errors and failed checks (the CLI contract). */
 export const EXIT_USER = 1;
 /** Exit code for usage errors (bad flags or arguments). */

@@ -4,7 +4,7 @@
  * (bundle, run in workers, validate) -> explain failures -> next state -> emit (atomic output).
  * Pure library code: returns a report or throws BaleError/BaleErrors; never prints.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../atomic.js";
 import { BaleError } from "../errors.js";
@@ -286,8 +286,11 @@ function statSig(path: string, nowMs: number): string | undefined {
   const st = statSync(path, { bigint: true });
   if (!st.isFile()) return undefined;
   if (Math.max(Number(st.mtimeMs), Number(st.ctimeMs)) > nowMs - RACY_MS) return undefined;
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+  return sigText(st);
 }
+
+/** size:mtimeNs:ctimeNs:inode, the form of both statSig and fileSig. */
+const sigText = (st: BigIntStats): string => `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
 /** How recent a change must be for its stat signature not to be trusted (covers 1 s and 2 s timestamp granularity). */
 const RACY_MS = 3000;
 
@@ -623,7 +626,7 @@ function readText(file: string): string | undefined {
 /** A file's identity for a reuse check: size, mtime, ctime (ns) and inode; undefined when it is missing. A replaced file has a new inode. */
 function fileSig(path: string): string | undefined {
   const st = statSync(path, { bigint: true, throwIfNoEntry: false });
-  return st ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : undefined;
+  return st ? sigText(st) : undefined;
 }
 
 function readCache(out: string, session: BuildSession): CacheFile | undefined {

@@ -40,10 +40,15 @@ export function toPosix(p: string): string {
  * Walks `root`. `outAbs` (the output directory) and its temp siblings are skipped wherever
  * they are, as are node_modules, out, gen and dot-directories.
  */
-export function discover(root: string, outAbs: string): Discovered {
+/** A project root must be a directory: `config-root-missing` otherwise (a build, and a watch before it starts). */
+export function checkRoot(root: string): void {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw diag("config-root-missing", {}, { file: root });
   }
+}
+
+export function discover(root: string, outAbs: string): Discovered {
+  checkRoot(root);
   const schemas = listSchemaFiles(root);
   const validators: string[] = [];
   const scripts: string[] = [];

@@ -6,10 +6,9 @@ import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { BaleErrors } from "../errors.js";
 import { build, newPool, prepare, type BuildReport, type BuildSession, type CompileOptions } from "./build.js";
-import { SKIP_DIRS } from "./discover.js";
+import { checkRoot, SKIP_DIRS } from "./discover.js";
 import { ENV_DTS } from "./env-dts.js";
 import { validateOptions } from "../options.js";
-import { diag } from "../diagnostics/create.js";
 
 export interface WatchOptions extends CompileOptions {
   /** Called after every build (the first one included). */
@@ -39,8 +38,7 @@ export function watchConfigs(o: WatchOptions = {}): ConfigWatcher {
  */
 export function watchBuilds(o: WatchOptions, publish?: (session: BuildSession) => Promise<void>): ConfigWatcher {
   // A root that is not a directory is the user's error (as in a build), found before anything is started.
-  const root0 = resolve(o.root ?? ".");
-  if (!statSync(root0, { throwIfNoEntry: false })?.isDirectory()) throw diag("config-root-missing", {}, { file: root0 });
+  checkRoot(resolve(o.root ?? "."));
   // The pool is made once, with the limits of the project as it is now; each build prepares again
   // (bale.config.json may change while watching; a problem in it is each build's first error).
   const prepared = prepare(o);

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from "yargs";
 import { relative } from "node:path";
 import type { BuildReport, CompileOptions } from "../../config-compiler/index.js";
 import { BaleErrors } from "../../errors.js";
-import { EXIT_USER, err, out, printJson, reportError } from "../output.js";
+import { EXIT_USER, err, out, printJson, printScriptLogs, reportError, untilSignal } from "../output.js";
 import { fleetCommands } from "./fleet.js";
 
 /** Loaded when a config command runs, so other commands (and --help) do not pay for esbuild and ajv. */
@@ -21,10 +21,6 @@ interface CheckArgs {
 
 function shown(p: string): string {
   return relative(process.cwd(), p) || ".";
-}
-
-function printLogs(r: BuildReport): void {
-  for (const l of r.logs) err(`${l.source}: console.${l.level}: ${l.message}`);
 }
 
 function summary(r: BuildReport): string {
@@ -48,17 +44,17 @@ const buildCommand: CommandModule<object, BuildArgs> = {
     if (!a.watch) {
       const { compileConfigs } = await lib();
       const r = await compileConfigs(o);
-      printLogs(r);
+      printScriptLogs(r.logs);
       if (a.json) printJson(r);
       else out(summary(r));
       return;
     }
     const { watchConfigs } = await lib();
-    await new Promise<void>((resolveWatch) => {
-      const w = watchConfigs({
+    await untilSignal(() =>
+      watchConfigs({
         ...o,
         onBuild: (r) => {
-          printLogs(r);
+          printScriptLogs(r.logs);
           if (a.json) return printJson(r);
           const changed = r.changed.length ? `; changed: ${r.changed.join(", ")}` : "";
           const removed = r.removed.length ? `; removed: ${r.removed.join(", ")}` : "";
@@ -68,13 +64,8 @@ const buildCommand: CommandModule<object, BuildArgs> = {
           reportError(e);
           if (e instanceof BaleErrors) err("bale: the previous output was kept; watching for changes");
         },
-      });
-      const stop = (): void => {
-        void w.close().then(() => resolveWatch());
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+      }),
+    );
   },
 };
 

@@ -1,7 +1,7 @@
 /** `bale config publish|status|history|rollback|promote`: the fleet half (etcd). Flags map 1:1 onto src/fleet options. */
 import type { Argv, CommandModule } from "yargs";
 import type { FleetOptions, PublishResult } from "../../fleet/index.js";
-import { err, out, printJson, reportError } from "../output.js";
+import { err, out, printJson, printScriptLogs, reportError, untilSignal } from "../output.js";
 
 const lib = () => import("../../fleet/index.js");
 
@@ -67,14 +67,12 @@ export async function runPublish(a: PublishArgs): Promise<void> {
 async function watchPublishing(a: PublishArgs): Promise<void> {
   const { watchPublish } = await import("../../fleet/publisher.js");
   let first = true;
-  await new Promise<void>((resolveWatch) => {
-    const w = watchPublish({
+  await untilSignal(() =>
+    watchPublish({
       ...fleetOptions(a),
       ...(a.output !== undefined ? { out: a.output } : {}),
       ...(a.canary !== undefined ? { canary: a.canary } : {}),
-      onBuild: (r) => {
-        for (const l of r.logs) err(`${l.source}: console.${l.level}: ${l.message}`);
-      },
+      onBuild: (r) => printScriptLogs(r.logs),
       onPublish: (r) => {
         const show = first || r.published;
         first = false;
@@ -86,13 +84,8 @@ async function watchPublishing(a: PublishArgs): Promise<void> {
         reportError(e);
         err("bale: this change was not published (the store keeps what it had); watching for changes");
       },
-    });
-    const stop = (): void => {
-      void w.close().then(() => resolveWatch());
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+    }),
+  );
 }
 
 const publishCommand: CommandModule<object, PublishArgs> = {
