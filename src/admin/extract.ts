@@ -5,7 +5,7 @@ import { deadTempsBeside, removeAll, tempBeside } from "../atomic.js";
 import { extractPayload } from "../archive/extract.js";
 import { type ArchiveIndex, corrupt, readIndexFromFd, type RuntimeInfo } from "../archive/format.js";
 import { openArchive } from "../archive/io.js";
-import { EXTRACTED_RUNTIME } from "../archive/paths.js";
+import { EXTRACTED_RUNTIME, FILES } from "../archive/paths.js";
 import { embeddedRuntime } from "./runtime.js";
 import { validateOptions } from "../options.js";
 import { diag, userIo } from "../diagnostics/create.js";
@@ -39,10 +39,15 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
     let stats: Awaited<ReturnType<typeof extractPayload>>;
     try {
       stats = await extractPayload(fd, index, tmp, o.archive);
+      // The cache's file list (the payload's last member) is not one of the app's files.
+      const list = stats.listing.find(([type, , path]) => type === "file" && path === FILES);
+      if (list) {
+        rmSync(join(tmp, FILES));
+        stats = { ...stats, files: stats.files - 1, bytes: stats.bytes - list[1] };
+      }
       if (index.runtime) writeRuntime(fd, index, index.runtime, tmp, o.archive);
       if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir
       renameSync(tmp, out); // published with one rename
-
     } catch (e) {
       userIo(e, "extract-output-unwritable", {}, o.output);
     }

@@ -54,7 +54,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
       if (e instanceof BaleError) return { archive: o.archive, ok: false, problems: [e.message], index: null };
       throw e;
     }
-    const { index, indexSha256 } = opened;
+    const { index, indexSha256, indexBytes } = opened;
     const problems: string[] = [];
     const sameBale = index.build.bale === VERSION;
     const ex = index.segments.extractor;
@@ -63,7 +63,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
     else if (sameBale && !exBuf.equals(extractorCode())) problems.push(`the embedded extractor is not the one bale ${VERSION} builds (modified)`);
     const pre = index.segments.prelude;
     const actual = readExactly(fd, Math.min(pre.length, 1 << 20), 0);
-    const expected = Buffer.from(preludeForIndex(index, indexSha256), "utf8");
+    const expected = Buffer.from(preludeForIndex(index, indexBytes), "utf8");
     if (!actual.equals(expected)) {
       const at = firstDifference(actual, expected);
       const line = actual.subarray(0, at).toString("latin1").split("\n").length;

@@ -103,6 +103,8 @@ export interface OpenedArchive {
   index: ArchiveIndex;
   /** sha256 (hex) of the index JSON bytes, which the prelude pins. */
   indexSha256: string;
+  /** The index JSON bytes as stored. */
+  indexBytes: Buffer;
   /** Total size of the archive file in bytes. */
   size: number;
   /** Where the index JSON starts. */
@@ -136,7 +138,7 @@ export function readIndexFromFd(fd: number, file: string): OpenedArchive {
     throw corrupt(file, "the index is not valid JSON (corrupted)");
   }
   checkIndex(index, file, indexOffset);
-  return { index, indexSha256: sha256(raw), size, indexOffset };
+  return { index, indexSha256: sha256(raw), indexBytes: raw, size, indexOffset };
 }
 
 export function readIndex(file: string): OpenedArchive {

@@ -81,6 +81,10 @@ export function assemble(a: AssembleInput): Assembled {
         extractorOffset: offset,
         extractorLength: extractor.length,
         extractorSha256: extractorSha,
+        payloadOffset: 0,
+        payloadLength: a.payload.length,
+        bale: VERSION,
+        tailSha256: "0".repeat(64),
         indexSha256,
         runtime: rt
           ? {
@@ -121,7 +125,7 @@ export function assemble(a: AssembleInput): Assembled {
     build: { bale: VERSION, sourceDateEpoch: a.sourceDateEpoch },
   };
   const indexBytes = Buffer.from(JSON.stringify(index), "utf8");
-  const prelude = Buffer.from(preludeForIndex(index, sha256(indexBytes)), "utf8");
+  const prelude = Buffer.from(preludeForIndex(index, indexBytes), "utf8");
   if (prelude.length !== preludeLength) throw new Error("internal: prelude length depends on its content");
   const parts = [prelude, extractor, ...(rt ? [rt.decoder, rt.compressed] : []), a.payload, indexBytes, encodeTrailer(indexBytes.length)];
   return { index, parts, size: parts.reduce((n, p) => n + p.length, 0) };

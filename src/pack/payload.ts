@@ -7,6 +7,8 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "no
 import { join } from "node:path";
 import { pack as tarPack } from "tar-stream";
 import { checkLinkTarget, checkTreeLinks, safeEntryPath } from "../archive/tar.js";
+import { FILES } from "../archive/paths.js";
+import { filesText } from "../runtime-stub/cache.js";
 import { diag } from "../diagnostics/create.js";
 
 export type PayloadEntry =
@@ -94,17 +96,21 @@ export async function writeTar(tree: PayloadTree, sourceDateEpoch: number): Prom
   });
   let files = 0;
   let unpackedSize = 0;
+  const listing: Array<[string, number, string]> = [];
   const base = { mtime, uid: 0, gid: 0, uname: "", gname: "" };
   for (const name of names) {
     const e = all.get(name) as PayloadEntry | { type: "directory" };
     if (e.type === "directory") {
       pack.entry({ ...base, name, type: "directory", mode: 0o755 });
+      listing.push(["directory", 0, name]);
     } else if (e.type === "symlink") {
       pack.entry({ ...base, name, type: "symlink", linkname: e.target, mode: 0o777 });
+      listing.push(["symlink", 0, name]);
     } else {
       const data = typeof e.source === "string" ? readFileSync(e.source) : e.source;
       files++;
       unpackedSize += data.length;
+      listing.push(["file", data.length, name]);
       await new Promise<void>((res, rej) =>
         pack.entry({ ...base, name, type: "file", size: data.length, mode: e.executable ? 0o755 : 0o644 }, data, (err) =>
           err ? rej(err) : res(),
@@ -112,7 +118,13 @@ export async function writeTar(tree: PayloadTree, sourceDateEpoch: number): Prom
       );
     }
   }
+  // Last, the entry's file list (what `cache list --check` and cold starts check the extraction against):
+  // in the payload, so the sh fast path (zstd | tar) and the node extractor publish the same list.
+  const list = Buffer.from(filesText(listing), "utf8");
+  files++;
+  unpackedSize += list.length;
+  pack.entry({ ...base, name: FILES, type: "file", size: list.length, mode: 0o644 }, list);
   pack.finalize();
   await done;
-  return { tar: Buffer.concat(chunks), entries: names.length, files, unpackedSize };
+  return { tar: Buffer.concat(chunks), entries: names.length + 1, files, unpackedSize };
 }

@@ -225,8 +225,14 @@ export function discardEntry(root: string, appId: string, inUse: boolean): "remo
 
 // ---- the file list of a cache entry (cheap damage detection) ----
 
+const FILE_LIST_TYPE: Record<string, string> = { file: "f", directory: "d", symlink: "l" };
+
+/**
+ * The file list of an entry, one "<f|d|l> <size> <path>" line per payload entry in tar order. The packer
+ * writes it into the payload as its last member (FILES), so every extractor publishes the same list.
+ */
 export function filesText(listing: ReadonlyArray<readonly [string, number, string]>): string {
-  return listing.map(([type, size, path]) => `${type[0]} ${size} ${path}\n`).join("");
+  return listing.map(([type, size, path]) => `${FILE_LIST_TYPE[type] ?? "?"} ${size} ${path}\n`).join("");
 }
 
 /**
@@ -243,14 +249,15 @@ export function entryProblem(dir: string): string | null {
   }
   for (const line of text.split("\n")) {
     if (line === "") continue;
-    const m = /^([fdl]) (\d+) (.+)$/.exec(line);
+    // "s" is how bale 0.1 archives wrote a symlink (a bug that made every such entry look damaged).
+    const m = /^([fdls]) (\d+) (.+)$/.exec(line);
     if (!m) return `its file list is damaged (${JSON.stringify(line.slice(0, 80))})`;
     const [, type, size, path] = m as unknown as [string, string, string, string];
     const st = lstatOrNull(join(dir, path));
     if (st === null) return `${path} is missing`;
     if (type === "f" && (!st.isFile() || st.size !== Number(size))) return `${path} has changed (expected a ${size}-byte file)`;
     if (type === "d" && !st.isDirectory()) return `${path} is not a directory any more`;
-    if (type === "l" && !st.isSymbolicLink()) return `${path} is not a symlink any more`;
+    if ((type === "l" || type === "s") && !st.isSymbolicLink()) return `${path} is not a symlink any more`;
   }
   return null;
 }

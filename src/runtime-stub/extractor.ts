@@ -101,7 +101,10 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
     try {
       const stats = await extractPayload(fd, index, work, archive);
       if (stats.listing.some(([type, , path]) => type === "file" && path.endsWith(".node"))) checkExecMount(work, root, index.name);
-      writeFileSync(join(work, FILES), filesText(stats.listing), { mode: 0o644, flag: "wx" });
+      // Archives since bale 0.2 carry the list as their last payload member; older ones get it written here.
+      if (!stats.listing.some(([type, , path]) => type === "file" && path === FILES)) {
+        writeFileSync(join(work, FILES), filesText(stats.listing), { mode: 0o644, flag: "wx" });
+      }
       const marker: Parameters<typeof markerText>[0] = { appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale };
       if (index.runtime) marker.runtime = index.runtime.sha256; // `bale cache prune` keeps the runtime while this app is cached
       writeFileSync(join(work, MARKER), markerText(marker), { mode: 0o600, flag: "wx" });

@@ -20,14 +20,24 @@
  * not older than it), then `exec` node on the entry. The app is node's main
  * module, so argv, stdin, signals and exit codes are its own.
  *
- * Cold path: run node on the embedded extractor, reading only its bytes (by
+ * Cold path, fast (`fastPath`): where the host has zstd, tar and sha256sum, the prelude extracts the
+ * payload itself — `tail | head | zstd -d | tar -x` into a private work dir, the payload's sha256 checked
+ * against the app id on the way, the cache's file list taken from the payload, the marker written, the
+ * tree synced, then published with one rename under the same lock file the extractor takes. It declines
+ * (cleaning up) at anything unusual — a tool missing or failing, an entry already there, a lock held, a
+ * node outside the range, a noexec mount, a cache directory that is not safe — and the extractor runs.
+ *
+ * Cold path, general: run node on the embedded extractor, reading only its bytes (by
  * offset, checked against their sha256), which checks the Node version,
  * extracts (or re-checks and repairs) atomically, stamps the node binary and
- * returns; then exec exactly as on the warm path.
+ * returns; then exec exactly as on the warm path. It says what went wrong where the fast path declined.
  */
 
-import { MARKER, NODE_STAMP, RUNTIMES } from "../archive/paths.js";
-import type { ArchiveIndex, RuntimeInfo } from "../archive/format.js";
+import { CACHEDIR_TAG_NAME, FILES, MARKER, NODE_STAMP, RUNTIMES, workPrefix } from "../archive/paths.js";
+import { type ArchiveIndex, encodeTrailer, type RuntimeInfo } from "../archive/format.js";
+import { sha256 } from "../archive/io.js";
+import { CACHEDIR_TAG, markerText } from "./cache.js";
+import { rangeToSh } from "./node-version.js";
 
 /** Where the archive's own Node.js runtime is: its identity and the two segments that make it. */
 export interface PreludeRuntime {
@@ -49,6 +59,13 @@ export interface PreludeOptions {
   extractorOffset: number;
   extractorLength: number;
   extractorSha256: string;
+  /** Where the payload is (its sha256 is the app id): the sh fast path reads it with tail | head. */
+  payloadOffset: number;
+  payloadLength: number;
+  /** sha256 of the archive's tail from the index on (index JSON + trailer): the fast path checks it. */
+  tailSha256: string;
+  /** The bale version that packed the archive (the cache marker records it). */
+  bale: string;
   /** sha256 of the index JSON: the extractor refuses an index that does not match. */
   indexSha256: string;
   /** The embedded runtime (format 2), or null to run on the host's node. */
@@ -73,7 +90,10 @@ function shMessageText(s: string): string {
 const NUM_WIDTH = 15;
 const pad = (n: number): string => String(n).padStart(NUM_WIDTH, " ");
 /** Zero-padded where the number is glued to other text (`tail -c +N`) and for the decoder's arguments. */
-const pad0 = (n: number): string => String(n).padStart(NUM_WIDTH, "0");
+const pad0 = (n: number): string => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`internal: ${n} is not a byte count`);
+  return String(n).padStart(NUM_WIDTH, "0");
+};
 
 /**
  * The values the prelude pins, each spelled by one template: `pin` renders it, `readPins` parses it
@@ -207,7 +227,8 @@ function systemNode(o: PreludeOptions, name: string, range: string): string {
     `fi\n` +
     `if [ "$_bale_ns" != "$_bale_np" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
-    `  NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}"$_bale_np" || exit\n` +
+    fastPath(o) +
+    `  _bale_fx || NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}"$_bale_np" || exit\n` +
     `fi\n`
   );
 }
@@ -272,13 +293,96 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}" || ${unwritable}\n` +
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
-    `  NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
+      fastPath(o) +
+    `  _bale_fx || NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
     `fi\n`
   );
 }
 
-/** The prelude an index implies: what `bale pack` wrote, and what `bale verify` compares byte for byte. */
-export function preludeForIndex(index: ArchiveIndex, indexSha256: string): string {
+/**
+ * The sh fast path of a cold start, as the function `_bale_fx`: a subshell (its umask, cwd, traps and
+ * positional parameters stay its own) that exits 0 once it has published the entry `$_bale_d`, and 1,
+ * having removed everything it made, wherever it declines. See the file comment; every step mirrors
+ * the extractor (src/runtime-stub/extractor.ts), and a test extracts each archive both ways and compares
+ * the trees (types, sizes, modes, bytes, links, marker, file list, stamp).
+ *
+ * Modes: tar runs under the caller's umask with --no-same-permissions (root too), as the extractor
+ * creates files; -m leaves mtimes to the clock, as the extractor does; -o keeps the caller's ownership.
+ * A tar without these options (busybox) fails at once, and the extractor runs.
+ */
+function fastPath(o: PreludeOptions): string {
+  const marker = markerText({
+    appId: o.appId,
+    name: o.name,
+    entry: o.entry,
+    extractedAt: -1,
+    bale: o.bale,
+    ...(o.runtime ? { runtime: o.runtime.info.sha256 } : {}),
+  }).split("\n")[1] as string;
+  const [head, after] = marker.split(`"extractedAt":-1`) as [string, string];
+  const before = `${head}"extractedAt":`;
+  const range = (offset: number, length?: number): string => `tail -c +${pad0(offset + 1)} "$A"${length === undefined ? "" : ` | head -c ${pad0(length)}`}`;
+  const seg = range(o.payloadOffset, o.payloadLength);
+  const tag = CACHEDIR_TAG.split("\n").slice(0, -1).map(shQuote).join(" ");
+  const tagTemp = `"$c/.${CACHEDIR_TAG_NAME}.tmp-$$-sh"`;
+  const version =
+    o.runtime !== null
+      ? "" // the embedded runtime's version was checked against the range at pack time
+      : `v=$(NODE_OPTIONS= "$_bale_np" --version 2>/dev/null </dev/null) || exit 1\n` +
+        `v=\${v#v}; M=\${v%%.*}; v=\${v#*.}; m=\${v%%.*}; p=\${v#*.}\n` +
+        `for a in "$M" "$m" "$p"; do case $a in ''|*[!0-9]*|????*|0?*) exit 1 ;; esac; done\n` +
+        `K=$((M * 1000000 + m * 1000 + p))\n` +
+        `if ${rangeToSh(o.node)}; then :; else exit 1; fi\n`;
+  // A subshell: its short variable names, umask, cwd, traps and positional parameters stay its own.
+  const body =
+    `[ "\${BALE_EXTRACTOR:-}" != node ] && [ -r /proc/self/stat ] && [ -r /proc/self/mountinfo ] || exit 1\n` +
+    `for a in zstd tar sha256sum tail head; do command -v $a >/dev/null 2>&1 || exit 1; done\n` +
+    version +
+    // The cache root, as ensureCacheRoot makes and checks it: ours, no symlink, not writable by group or others.
+    `c=$_bale_c; n=\n` +
+    `if [ ! -e "$c" ] && [ ! -L "$c" ]; then (umask 077; mkdir -p "$c") 2>/dev/null || exit 1; n=1; fi\n` +
+    `[ -d "$c" ] && [ ! -L "$c" ] && [ -O "$c" ] || exit 1\n` +
+    `[ -n "$n" ] || case $(ls -ld "$c" 2>/dev/null) in ?????w*|????????w*|'') exit 1 ;; esac\n` +
+    `[ -e "$c/${CACHEDIR_TAG_NAME}" ] || (umask 077; printf '%s\\n' ${tag} > ${tagTemp} && mv -f ${tagTemp} "$c/${CACHEDIR_TAG_NAME}") 2>/dev/null || exit 1\n` +
+    // Native addons cannot load from a noexec mount: the extractor says so (the longest mount point above the cache wins).
+    `cd -P "$c" 2>/dev/null || exit 1\n` +
+    `o=; n=0\n` +
+    `while read -r a a a a p r a; do case $PWD/ in "\${p%/}"/*) if [ \${#p} -ge $n ]; then n=\${#p}; o=$r; fi ;; esac; done < /proc/self/mountinfo\n` +
+    `case ,$o, in *,noexec,*) exit 1 ;; esac\n` +
+    // The extractor's lock, with a token it can judge ("<pid> <start time>" of this subshell, from /proc/self).
+    `read -r r < /proc/self/stat || exit 1\n` +
+    `i=\${r%% *}; set -f; set -- \${r##*) }; set +f\n` +
+    `l=$c/$_bale_id.lock; w=$c/${workPrefix("$_bale_id")}$i-sh\n` +
+    `set -C; { echo "$i \${20:--}" > "$l"; } 2>/dev/null; a=$?; set +C\n` +
+    `[ $a -eq 0 ] || exit 1\n` +
+    `trap 'rm -rf "$w" "$w.sha" "$l"; exit 130' INT TERM HUP\n` +
+    `q() { rm -rf "$w" "$w.sha" "$l"; exit 1; }\n` +
+    // Under the lock, as the extractor's cleanStale: work dirs and trash of this app whose process is gone.
+    `for a in "$c"/.work-$_bale_id-* "$c"/.trash-$_bale_id-*; do r=\${a##*-$_bale_id-}; r=\${r%%-*}; case $r in ''|*[!0-9]*) ;; *) [ -d /proc/$r ] || rm -rf "$a" ;; esac; done\n` +
+    `[ ! -e "$_bale_d" ] && [ ! -L "$_bale_d" ] && mkdir -m 700 "$w" 2>/dev/null || q\n` +
+    // Meanwhile (on the other core), the sha256 of every segment the extractor would check: the extractor, the
+    // payload (its hash is the app id) and the index with its trailer. A damaged archive runs no app code either way.
+    `A=$BALE_ARCHIVE\n` +
+    `{ ${range(o.extractorOffset, o.extractorLength)} | sha256sum; ${seg} | sha256sum; ${range(o.payloadOffset + o.payloadLength)} | sha256sum; } > "$w.sha" 2>/dev/null &\n` +
+    `${seg} 2>/dev/null | zstd -dcq 2>/dev/null | tar -xmo --no-same-permissions -f - -C "$w" 2>/dev/null || { wait; q; }\n` +
+    `wait $! && { read -r a r && [ "$a" = ${o.extractorSha256} ] && read -r a r && [ "$a" = "$_bale_id" ] && read -r a r && [ "$a" = ${o.tailSha256} ]; } < "$w.sha" || q\n` +
+    `[ -f "$w"/${shQuote(o.entry)} ] && [ -f "$w/${FILES}" ] && [ ! -e "$w/${MARKER}" ] || q\n` +
+    // The stamp as writeFileAtomic writes it (0644 whatever the umask), the marker as the extractor does (0600).
+    (o.runtime === null ? `umask 022; printf '%s\\n' "$_bale_np" > "$w/${NODE_STAMP}" || q\n` : "") +
+    // extractedAt in ms as Date.now() gives it (`cache prune` keeps the newest): GNU date's %N, else whole seconds.
+    `r=$(date +%s%N 2>/dev/null) || q\n` +
+    `case $r in *[!0-9]*|'') r=$(date +%s)000 ;; *) r=\${r%??????} ;; esac\n` +
+    `umask 077; printf '%s\\n%s%s%s\\n' "$_bale_id" ${shQuote(before)} "$r" ${shQuote(after)} > "$w/${MARKER}" || q\n` +
+    `if [ "\${BALE_NO_FSYNC:-}" != 1 ]; then sync -f "$w" 2>/dev/null || sync || q; fi\n` +
+    `mv "$w" "$_bale_d" 2>/dev/null || q\n` +
+    `rm -f "$w.sha" "$l"\n` +
+    `[ "\${BALE_TRACE:-}" != 1 ] || echo "bale: extracted ${shMessageText(o.name)} with zstd and tar into $_bale_d" >&2\n`;
+  return `  _bale_fx() (\n${body.replace(/^/gm, "  ")})\n`;
+}
+
+/** The prelude an index (its JSON bytes) implies: what `bale pack` wrote, and what `bale verify` compares byte for byte. */
+export function preludeForIndex(index: ArchiveIndex, indexBytes: Buffer): string {
+  const indexSha256 = sha256(indexBytes);
   return renderPrelude({
     name: index.name,
     appId: index.appId,
@@ -289,6 +393,10 @@ export function preludeForIndex(index: ArchiveIndex, indexSha256: string): strin
     extractorOffset: index.segments.extractor.offset,
     extractorLength: index.segments.extractor.length,
     extractorSha256: index.segments.extractor.sha256,
+    payloadOffset: index.segments.payload.offset,
+    payloadLength: index.segments.payload.length,
+    bale: index.build.bale,
+    tailSha256: sha256(Buffer.concat([indexBytes, encodeTrailer(indexBytes.length)])),
     indexSha256,
     runtime:
       index.runtime && index.segments.decoder && index.segments.runtime

@@ -204,7 +204,7 @@ test("item 10: overwriting the archive in place during its first run under bash 
     `#!/bin/sh\nif [ "$1" = -e ]; then : > ${marks}/started; n=0; while [ ! -e ${marks}/go ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done; fi\nexec ${process.execPath} "$@"\n`,
     { mode: 0o755 },
   );
-  const p = spawn("bash", [a, "x"], { env: env({ BALE_CACHE_DIR: join(dir, "c-ow"), BALE_NODE: wrapper }), stdio: ["ignore", "pipe", "pipe"] });
+  const p = spawn("bash", [a, "x"], { env: env({ BALE_CACHE_DIR: join(dir, "c-ow"), BALE_NODE: wrapper, BALE_EXTRACTOR: "node" }), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   p.stdout.on("data", (c: Buffer) => (stdout += c));

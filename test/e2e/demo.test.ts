@@ -16,7 +16,7 @@ test("the demo runs the whole flow and every step checks its result", () => {
     /built examples\/greeter -> examples\/greeter\/out: 3 artifacts, 3 evaluated/,
     /bale gen: \d+ files in .*examples\/greeter\/gen \(ts, python, openapi\)/,
     /packed greeter -> examples\/greeter\/dist\/greeter/,
-    /bale: extracted greeter \(\d+ files/,
+    /bale: extracted greeter (\(\d+ files|with zstd and tar)/,
     /greeter \(prod\) listening on http:\/\/127\.0\.0\.1:\d+/,
     /Bonjour, Ada! \[fr\]/,
     /HTTP 200 application\/json\n\{"message":"Hello, Grace!","language":"en"\}/,

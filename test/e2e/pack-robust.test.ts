@@ -253,10 +253,15 @@ test("the runtime works under Node 20, 22 and 24 (built-in zstd on 22/24, the We
     [24, NODE24, "wasm", true],
   ] as const) {
     const cache = join(dir, `c-node-${n}-${decoder}`);
-    const e = env({ BALE_CACHE_DIR: cache, BALE_NODE: node, BALE_TRACE: "1", ...(force ? { BALE_ZSTD_DECODER: "wasm" } : {}) });
+    // The node extractor (as where the host has no zstd), then the sh fast path on a second cache.
+    const e = env({ BALE_CACHE_DIR: cache, BALE_NODE: node, BALE_TRACE: "1", BALE_EXTRACTOR: "node", ...(force ? { BALE_ZSTD_DECODER: "wasm" } : {}) });
     const r = run(hello, ["a b"], { env: e });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`decoder ${decoder}\\)`), node);
+    const fast = run(hello, ["a b"], { env: env({ BALE_CACHE_DIR: `${cache}-fast`, BALE_NODE: node, BALE_TRACE: "1" }) });
+    assert.equal(fast.status, 0, fast.stderr);
+    assert.match(fast.stderr, /bale: extracted hello with zstd and tar into /, `${node}: the fast path reads its version`);
+    assert.equal(fast.stdout, r.stdout);
     assert.equal(r.stdout, 'Hello from a bale archive (1 argument)\n["a b"]\n');
     const v = run(hello, ["--exit", "0"], { env: env({ BALE_CACHE_DIR: cache, BALE_NODE: node }) });
     assert.equal(v.status, 0);

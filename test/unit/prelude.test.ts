@@ -20,6 +20,10 @@ const opts = {
   extractorLength: 26000,
   extractorSha256: "b".repeat(64),
   indexSha256: "c".repeat(64),
+  payloadOffset: 30000,
+  payloadLength: 2000,
+  bale: "0.1.0",
+  tailSha256: "9".repeat(64),
   runtime: null,
 };
 

@@ -34,8 +34,14 @@ test("tar written by the packer reads back identically, in any chunking, long na
   tree.add("app/link", { type: "symlink", target: "bin/tool" });
   tree.add("app/empty.txt", { type: "file", source: Buffer.alloc(0), executable: false });
   const { tar, files, unpackedSize } = await writeTar(tree, 0);
-  assert.equal(files, 4);
-  assert.equal(unpackedSize, 15 + 10 + 4);
+  // Four app files, and last the cache's file list ("<f|d|l> <size> <path>" per entry, in tar order).
+  assert.equal(files, 5);
+  const list = readAll(tar, 1 << 20).data.get(".bale-files") ?? "";
+  assert.equal(unpackedSize, 15 + 10 + 4 + list.length);
+  assert.match(list, /^d 0 app\n/);
+  assert.match(list, /^l 0 app\/link\n/m);
+  assert.match(list, /^f 15 app\/main\.cjs\n/m);
+  assert.equal(readAll(tar, 1 << 20).entries.at(-1)?.path, ".bale-files");
   for (const chunk of [1, 7, 512, 1 << 20]) {
     const { entries, data } = readAll(tar, chunk);
     const byPath = new Map(entries.map((e) => [e.path, e]));
@@ -46,8 +52,9 @@ test("tar written by the packer reads back identically, in any chunking, long na
     assert.equal(data.get(long), "deep");
     assert.equal(data.get("app/main.cjs"), "console.log(1)\n");
     assert.equal(data.get("app/empty.txt"), "");
-    // Parents come before children, paths are sorted.
+    // Parents come before children, paths are sorted; the file list comes last.
     const paths = entries.map((e) => e.path);
+    assert.equal(paths.pop(), ".bale-files");
     assert.deepEqual(paths, [...paths].sort());
   }
 });
