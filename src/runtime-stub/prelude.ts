@@ -208,6 +208,7 @@ export function renderPrelude(o: PreludeOptions): string {
 
 /** Runs on the host's node (format 1): find it on PATH or BALE_NODE; the stamp says it was checked. */
 function systemNode(o: PreludeOptions, name: string, range: string): string {
+  const boot = bootstrap(o); // first: it checks every value it pins
   return (
     // Find node without forking: BALE_NODE (a path, or a name looked up on PATH), else node on PATH.
     `_bale_n=\${BALE_NODE:-node}\n` +
@@ -228,7 +229,7 @@ function systemNode(o: PreludeOptions, name: string, range: string): string {
     `if [ "$_bale_ns" != "$_bale_np" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
     fastPath(o) +
-    `  _bale_fx || NODE_OPTIONS= "$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}"$_bale_np" || exit\n` +
+    `  _bale_fx || NODE_OPTIONS= "$_bale_np" -e '${boot}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}"$_bale_np" || exit\n` +
     `fi\n`
   );
 }
@@ -251,6 +252,7 @@ const WRAP = '${BALE_EXEC_WRAPPER:+"$BALE_EXEC_WRAPPER"} ';
  * file and rename identical bytes, so no lock is needed. Then the JS extractor runs on that node.
  */
 function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
+  const boot = bootstrap(o); // first: it checks every value it pins
   const meta = JSON.stringify({ version: rt.info.version, platform: rt.info.platform, size: rt.info.size });
   if (meta.includes("'")) throw new Error("internal: runtime metadata must not contain single quotes");
   const unwritable = `_bale_x "cannot write the Node.js runtime into $_bale_rd. Fix: set BALE_CACHE_DIR to a directory on a file system with room that you can write." cache-unwritable`;
@@ -294,7 +296,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
       fastPath(o) +
-    `  _bale_fx || NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${bootstrap(o)}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
+    `  _bale_fx || NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${boot}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
     `fi\n`
   );
 }
