@@ -351,6 +351,14 @@ for (const app of apps) {
       run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: dir, BALE_NODE: bin })),
       after: () => rmSync(dir, { recursive: true, force: true }),
     });
+    // The general cold path: the node extractor, as on a host without zstd and tar.
+    let xdir;
+    perNode.push({
+      id: `coldx${v}`,
+      before: () => (xdir = freshDir("bale-cold-")),
+      run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: xdir, BALE_NODE: bin, BALE_EXTRACTOR: "node" })),
+      after: () => rmSync(xdir, { recursive: true, force: true }),
+    });
     perNode.push({ id: `warm${v}`, run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: work("bale-warm-node", v, app.id), BALE_NODE: bin })) });
   }
   if (app.big && NODE["22"]) {

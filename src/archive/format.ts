@@ -85,6 +85,8 @@ export interface ArchiveIndex {
     files: number;
     /** Sum of regular file sizes. */
     unpackedSize: number;
+    /** true when the zstd frame carries a content checksum (bale >= 0.2 packs with one): the prelude's fast cold path needs it. */
+    checksum?: true;
   };
   build: {
     bale: string;
@@ -192,7 +194,7 @@ function checkIndex(v: unknown, file: string, indexOffset: number): asserts v is
   const missing = [
     !i.nodeOptions.every((x) => typeof x === "string") && "nodeOptions",
     !(i.configDir === null || typeof i.configDir === "string") && "configDir",
-    !(count(p.entries) && count(p.files) && count(p.unpackedSize) && Number.isSafeInteger(p.level)) && "payload",
+    !(count(p.entries) && count(p.files) && count(p.unpackedSize) && Number.isSafeInteger(p.level) && (p.checksum === undefined || p.checksum === true)) && "payload",
     !(typeof b === "object" && b !== null && typeof b.bale === "string" && count(b.sourceDateEpoch)) && "build",
   ].filter((x): x is string => typeof x === "string");
   if (missing.length > 0) throw corrupt(file, `the index has missing or malformed fields: ${missing.join(", ")} (corrupted, or written by another tool)`);

@@ -33,6 +33,8 @@ export interface AssembleInput {
   nodeOptions: string[];
   configDir: string | null;
   payload: Buffer;
+  /** The payload's zstd frame carries a content checksum (see Compressed.checksum). */
+  checksum: boolean;
   level: number;
   entries: number;
   files: number;
@@ -85,6 +87,7 @@ export function assemble(a: AssembleInput): Assembled {
         payloadLength: a.payload.length,
         bale: VERSION,
         tailSha256: "0".repeat(64),
+        fastPath: a.checksum,
         indexSha256,
         runtime: rt
           ? {
@@ -121,7 +124,7 @@ export function assemble(a: AssembleInput): Assembled {
     configDir: a.configDir,
     ...(rt ? { runtime: rt.info } : {}),
     segments,
-    payload: { compression: "zstd", level: a.level, entries: a.entries, files: a.files, unpackedSize: a.unpackedSize },
+    payload: { compression: "zstd", level: a.level, entries: a.entries, files: a.files, unpackedSize: a.unpackedSize, ...(a.checksum ? { checksum: true as const } : {}) },
     build: { bale: VERSION, sourceDateEpoch: a.sourceDateEpoch },
   };
   const indexBytes = Buffer.from(JSON.stringify(index), "utf8");

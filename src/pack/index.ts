@@ -605,6 +605,7 @@ async function writeArchive(c: Checked, rt: EmbeddedRuntime, plan: Plan, entry: 
     nodeOptions: [...(plan.sourcemap ? ["--enable-source-maps"] : []), ...c.nodeOptions.split(/\s+/).filter(Boolean)],
     configDir: c.configDir === null ? null : CONFIG,
     payload: z.data,
+    checksum: z.checksum,
     level: c.level,
     entries: tar.entries,
     files: tar.files,

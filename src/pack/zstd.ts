@@ -23,6 +23,8 @@ export interface Compressed {
   data: Buffer;
   /** Which implementation compressed it (recorded nowhere in the archive; for diagnostics and benches). */
   implementation: "zstd-napi" | "node-zlib" | "zstd-wasm";
+  /** The frame carries a checksum of its content (XXH64), which every zstd decoder verifies: the sh fast path relies on it. */
+  checksum: boolean;
 }
 
 interface NapiBinding {
@@ -71,7 +73,7 @@ export async function compress(src: Buffer, level = DEFAULT_LEVEL): Promise<Comp
 async function compressWith(src: Buffer, level: number, ldm: boolean): Promise<Compressed> {
   checkLevel(level);
   const napi = loadNapi();
-  if (napi) return { data: napiCompress(napi, src, level, { ldm, checksum: false }), implementation: "zstd-napi" };
+  if (napi) return { data: napiCompress(napi, src, level, { ldm, checksum: true }), implementation: "zstd-napi", checksum: true };
   const z = zlib as unknown as {
     zstdCompress?: (b: Buffer, o: object, cb: (e: Error | null, r: Buffer) => void) => void;
     constants: Record<string, number>;
@@ -88,21 +90,22 @@ async function compressWith(src: Buffer, level: number, ldm: boolean): Promise<C
             [C.ZSTD_c_compressionLevel as number]: level,
             [C.ZSTD_c_windowLog as number]: WINDOW_LOG,
             [C.ZSTD_c_enableLongDistanceMatching as number]: ldm ? 1 : 0,
-            [C.ZSTD_c_checksumFlag as number]: 0,
+            [C.ZSTD_c_checksumFlag as number]: 1,
             [C.ZSTD_c_contentSizeFlag as number]: 1,
           },
         },
         (e, r) => (e ? reject(e) : resolve(r)),
       ),
     );
-    return { data, implementation: "node-zlib" };
+    return { data, implementation: "node-zlib", checksum: true };
   }
   const wasm = (await import("@bokuweb/zstd-wasm")) as unknown as {
     init(): Promise<void>;
     compress(b: Uint8Array, level: number): Uint8Array;
   };
   await wasm.init();
-  return { data: Buffer.from(wasm.compress(src, level)), implementation: "zstd-wasm" };
+  // The wasm build takes no parameters: no checksum (archives packed this way extract with the node extractor only).
+  return { data: Buffer.from(wasm.compress(src, level)), implementation: "zstd-wasm", checksum: false };
 }
 
 /** Level of the runtime segment: node binaries are packed once per version and cached, so smallest wins. */

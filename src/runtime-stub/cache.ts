@@ -102,7 +102,9 @@ const str = (v: unknown, or = ""): string => (typeof v === "string" ? v : or);
 export function readMarker(root: string, appId: string): MarkerInfo | null {
   const meta = readMarkerFile(entryDir(root, appId), appId) as Partial<MarkerInfo> | null;
   if (meta === null) return null;
-  const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: meta.extractedAt ?? 0, bale: meta.bale ?? "" };
+  // When it was extracted: the marker's mtime (it is written then); markers before bale 0.2 also recorded it inside.
+  const at = typeof meta.extractedAt === "number" ? meta.extractedAt : Math.round(lstatOrNull(join(entryDir(root, appId), MARKER))?.mtimeMs ?? 0);
+  const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: at, bale: meta.bale ?? "" };
   if (typeof meta.runtime === "string" && HEX64.test(meta.runtime)) info.runtime = meta.runtime;
   return info;
 }
@@ -121,8 +123,9 @@ export function readRuntimeMarker(root: string, sha256: string): RuntimeMarker |
   return { version: str(meta.version, "?"), platform: str(meta.platform, "?"), size: typeof meta.size === "number" ? meta.size : -1 };
 }
 
-export function markerText(info: MarkerInfo): string {
-  const meta = { name: info.name, entry: info.entry, extractedAt: info.extractedAt, bale: info.bale, ...(info.runtime ? { runtime: info.runtime } : {}) };
+/** The marker's text: the app id, then its metadata (the time of extraction is the file's mtime). */
+export function markerText(info: Omit<MarkerInfo, "extractedAt">): string {
+  const meta = { name: info.name, entry: info.entry, bale: info.bale, ...(info.runtime ? { runtime: info.runtime } : {}) };
   return `${info.appId}\n${JSON.stringify(meta)}\n`;
 }
 

@@ -105,7 +105,7 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
       if (!stats.listing.some(([type, , path]) => type === "file" && path === FILES)) {
         writeFileSync(join(work, FILES), filesText(stats.listing), { mode: 0o644, flag: "wx" });
       }
-      const marker: Parameters<typeof markerText>[0] = { appId: id, name: index.name, entry: index.entry, extractedAt: Date.now(), bale: index.build.bale };
+      const marker: Parameters<typeof markerText>[0] = { appId: id, name: index.name, entry: index.entry, bale: index.build.bale };
       if (index.runtime) marker.runtime = index.runtime.sha256; // `bale cache prune` keeps the runtime while this app is cached
       writeFileSync(join(work, MARKER), markerText(marker), { mode: 0o600, flag: "wx" });
       // Everything in the work dir is on disk before the rename publishes it (the marker says "complete").

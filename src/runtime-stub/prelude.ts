@@ -64,6 +64,8 @@ export interface PreludeOptions {
   payloadLength: number;
   /** sha256 of the archive's tail from the index on (index JSON + trailer): the fast path checks it. */
   tailSha256: string;
+  /** Render the sh fast cold path (the payload's frame has a content checksum, which it relies on). */
+  fastPath: boolean;
   /** The bale version that packed the archive (the cache marker records it). */
   bale: string;
   /** sha256 of the index JSON: the extractor refuses an index that does not match. */
@@ -313,39 +315,30 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
  * A tar without these options (busybox) fails at once, and the extractor runs.
  */
 function fastPath(o: PreludeOptions): string {
-  const marker = markerText({
-    appId: o.appId,
-    name: o.name,
-    entry: o.entry,
-    extractedAt: -1,
-    bale: o.bale,
-    ...(o.runtime ? { runtime: o.runtime.info.sha256 } : {}),
-  }).split("\n")[1] as string;
-  const [head, after] = marker.split(`"extractedAt":-1`) as [string, string];
-  const before = `${head}"extractedAt":`;
+  if (!o.fastPath) return `  _bale_fx() { return 1; }\n`;
+  const marker = markerText({ appId: o.appId, name: o.name, entry: o.entry, bale: o.bale, ...(o.runtime ? { runtime: o.runtime.info.sha256 } : {}) }).split("\n")[1] as string;
   const range = (offset: number, length?: number): string => `tail -c +${pad0(offset + 1)} "$A"${length === undefined ? "" : ` | head -c ${pad0(length)}`}`;
   const seg = range(o.payloadOffset, o.payloadLength);
   const tag = CACHEDIR_TAG.split("\n").slice(0, -1).map(shQuote).join(" ");
-  const tagTemp = `"$c/.${CACHEDIR_TAG_NAME}.tmp-$$-sh"`;
   const version =
     o.runtime !== null
       ? "" // the embedded runtime's version was checked against the range at pack time
-      : `v=$(NODE_OPTIONS= "$_bale_np" --version 2>/dev/null </dev/null) || exit 1\n` +
-        `v=\${v#v}; M=\${v%%.*}; v=\${v#*.}; m=\${v%%.*}; p=\${v#*.}\n` +
-        `for a in "$M" "$m" "$p"; do case $a in ''|*[!0-9]*|????*|0?*) exit 1 ;; esac; done\n` +
-        `K=$((M * 1000000 + m * 1000 + p))\n` +
-        `if ${rangeToSh(o.node)}; then :; else exit 1; fi\n`;
+      : `  v=$(NODE_OPTIONS= "$_bale_np" --version 2>/dev/null) || exit 1\n` +
+        `  v=\${v#v}; M=\${v%%.*}; v=\${v#*.}; m=\${v%%.*}; p=\${v#*.}\n` +
+        `  for a in "$M" "$m" "$p"; do case $a in ''|*[!0-9]*|????*|0?*) exit 1 ;; esac; done\n` +
+        `  K=$((M * 1000000 + m * 1000 + p))\n` +
+        `  if ${rangeToSh(o.node)}; then :; else exit 1; fi\n`;
   // A subshell: its short variable names, umask, cwd, traps and positional parameters stay its own.
   const body =
     `[ "\${BALE_EXTRACTOR:-}" != node ] && [ -r /proc/self/stat ] && [ -r /proc/self/mountinfo ] || exit 1\n` +
     `for a in zstd tar sha256sum tail head; do command -v $a >/dev/null 2>&1 || exit 1; done\n` +
-    version +
     // The cache root, as ensureCacheRoot makes and checks it: ours, no symlink, not writable by group or others.
     `c=$_bale_c; n=\n` +
     `if [ ! -e "$c" ] && [ ! -L "$c" ]; then (umask 077; mkdir -p "$c") 2>/dev/null || exit 1; n=1; fi\n` +
     `[ -d "$c" ] && [ ! -L "$c" ] && [ -O "$c" ] || exit 1\n` +
     `[ -n "$n" ] || case $(ls -ld "$c" 2>/dev/null) in ?????w*|????????w*|'') exit 1 ;; esac\n` +
-    `[ -e "$c/${CACHEDIR_TAG_NAME}" ] || (umask 077; printf '%s\\n' ${tag} > ${tagTemp} && mv -f ${tagTemp} "$c/${CACHEDIR_TAG_NAME}") 2>/dev/null || exit 1\n` +
+    // (A cut-short tag is harmless: it only marks the directory for backup tools.)
+    `[ -e "$c/${CACHEDIR_TAG_NAME}" ] || (umask 077; set -C; printf '%s\\n' ${tag} > "$c/${CACHEDIR_TAG_NAME}") 2>/dev/null\n` +
     // Native addons cannot load from a noexec mount: the extractor says so (the longest mount point above the cache wins).
     `cd -P "$c" 2>/dev/null || exit 1\n` +
     `o=; n=0\n` +
@@ -357,27 +350,31 @@ function fastPath(o: PreludeOptions): string {
     `l=$c/$_bale_id.lock; w=$c/${workPrefix("$_bale_id")}$i-sh\n` +
     `set -C; { echo "$i \${20:--}" > "$l"; } 2>/dev/null; a=$?; set +C\n` +
     `[ $a -eq 0 ] || exit 1\n` +
-    `trap 'rm -rf "$w" "$w.sha" "$l"; exit 130' INT TERM HUP\n` +
-    `q() { rm -rf "$w" "$w.sha" "$l"; exit 1; }\n` +
+    `trap 'wait; rm -rf "$w" "$l"; exit 130' INT TERM HUP\n` +
+    `q() { wait; rm -rf "$w" "$l"; exit 1; }\n` +
     // Under the lock, as the extractor's cleanStale: work dirs and trash of this app whose process is gone.
     `for a in "$c"/.work-$_bale_id-* "$c"/.trash-$_bale_id-*; do r=\${a##*-$_bale_id-}; r=\${r%%-*}; case $r in ''|*[!0-9]*) ;; *) [ -d /proc/$r ] || rm -rf "$a" ;; esac; done\n` +
     `[ ! -e "$_bale_d" ] && [ ! -L "$_bale_d" ] && mkdir -m 700 "$w" 2>/dev/null || q\n` +
-    // Meanwhile (on the other core), the sha256 of every segment the extractor would check: the extractor, the
-    // payload (its hash is the app id) and the index with its trailer. A damaged archive runs no app code either way.
+    // In the background, node's version against the range and the sha256 of the small segments the extractor
+    // checks (itself, the index with its trailer); meanwhile zstd | tar, each one's exit status reported on
+    // fd 3. The payload's integrity is zstd's: its frame carries a checksum of the content, which zstd -d
+    // verifies. A damaged archive runs no app code either way.
     `A=$BALE_ARCHIVE\n` +
-    `{ ${range(o.extractorOffset, o.extractorLength)} | sha256sum; ${seg} | sha256sum; ${range(o.payloadOffset + o.payloadLength)} | sha256sum; } > "$w.sha" 2>/dev/null &\n` +
-    `${seg} 2>/dev/null | zstd -dcq 2>/dev/null | tar -xmo --no-same-permissions -f - -C "$w" 2>/dev/null || { wait; q; }\n` +
-    `wait $! && { read -r a r && [ "$a" = ${o.extractorSha256} ] && read -r a r && [ "$a" = "$_bale_id" ] && read -r a r && [ "$a" = ${o.tailSha256} ]; } < "$w.sha" || q\n` +
+    `(\n` +
+    version +
+    `  r=$(${range(o.extractorOffset, o.extractorLength)} | sha256sum) && [ "\${r%% *}" = ${o.extractorSha256} ] || exit 1\n` +
+    `  r=$(${range(o.payloadOffset + o.payloadLength)} | sha256sum) && [ "\${r%% *}" = ${o.tailSha256} ] || exit 1\n` +
+    `) </dev/null >/dev/null 2>&1 &\n` +
+    `p=$!\n` +
+    `r=$({ { ${seg} | zstd -dcq; echo z$? >&3; } | tar -xmo --no-same-permissions -f - -C "$w"; echo t$?; } 3>&1 2>/dev/null </dev/null)\n` +
+    `wait $p && case $r in z0?t0|t0?z0) ;; *) false ;; esac || q\n` +
     `[ -f "$w"/${shQuote(o.entry)} ] && [ -f "$w/${FILES}" ] && [ ! -e "$w/${MARKER}" ] || q\n` +
     // The stamp as writeFileAtomic writes it (0644 whatever the umask), the marker as the extractor does (0600).
     (o.runtime === null ? `umask 022; printf '%s\\n' "$_bale_np" > "$w/${NODE_STAMP}" || q\n` : "") +
-    // extractedAt in ms as Date.now() gives it (`cache prune` keeps the newest): GNU date's %N, else whole seconds.
-    `r=$(date +%s%N 2>/dev/null) || q\n` +
-    `case $r in *[!0-9]*|'') r=$(date +%s)000 ;; *) r=\${r%??????} ;; esac\n` +
-    `umask 077; printf '%s\\n%s%s%s\\n' "$_bale_id" ${shQuote(before)} "$r" ${shQuote(after)} > "$w/${MARKER}" || q\n` +
+    `umask 077; printf '%s\\n%s\\n' "$_bale_id" ${shQuote(marker)} > "$w/${MARKER}" || q\n` +
     `if [ "\${BALE_NO_FSYNC:-}" != 1 ]; then sync -f "$w" 2>/dev/null || sync || q; fi\n` +
     `mv "$w" "$_bale_d" 2>/dev/null || q\n` +
-    `rm -f "$w.sha" "$l"\n` +
+    `rm -f "$l"\n` +
     `[ "\${BALE_TRACE:-}" != 1 ] || echo "bale: extracted ${shMessageText(o.name)} with zstd and tar into $_bale_d" >&2\n`;
   return `  _bale_fx() (\n${body.replace(/^/gm, "  ")})\n`;
 }
@@ -399,6 +396,7 @@ export function preludeForIndex(index: ArchiveIndex, indexBytes: Buffer): string
     payloadLength: index.segments.payload.length,
     bale: index.build.bale,
     tailSha256: sha256(Buffer.concat([indexBytes, encodeTrailer(indexBytes.length)])),
+    fastPath: index.payload.checksum === true,
     indexSha256,
     runtime:
       index.runtime && index.segments.decoder && index.segments.runtime

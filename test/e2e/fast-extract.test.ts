@@ -38,7 +38,7 @@ function craftApp(): string {
   return out;
 }
 
-/** Every entry under `root`: type, mode, owner, size and sha256 of files, link targets; the marker with its time masked. */
+/** Every entry under `root`: type, mode, owner, size and sha256 of files (the marker's too), link targets. */
 function tree(root: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (rel: string): void => {
@@ -49,9 +49,7 @@ function tree(root: string): Map<string, string> {
       let d = `${st.isDirectory() ? "dir" : st.isSymbolicLink() ? "link" : "file"} ${(st.mode & 0o7777).toString(8)} uid=${st.uid}`;
       if (st.isSymbolicLink()) d += ` -> ${readlinkSync(abs)}`;
       else if (st.isFile()) {
-        let bytes = readFileSync(abs);
-        if (n === ".bale-ok") bytes = Buffer.from(bytes.toString("utf8").replace(/"extractedAt":\d{13},/, '"extractedAt":T,'));
-        d += ` ${st.size} ${createHash("sha256").update(bytes).digest("hex")}`;
+        d += ` ${st.size} ${createHash("sha256").update(readFileSync(abs)).digest("hex")}`;
       }
       out.set(p, d);
       if (st.isDirectory()) walk(p);

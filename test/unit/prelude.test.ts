@@ -24,6 +24,7 @@ const opts = {
   payloadLength: 2000,
   bale: "0.1.0",
   tailSha256: "9".repeat(64),
+  fastPath: true,
   runtime: null,
 };
 
