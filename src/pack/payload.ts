@@ -18,6 +18,8 @@ export type PayloadEntry =
 /** Archive path (POSIX, relative) -> entry. */
 export class PayloadTree {
   readonly entries = new Map<string, PayloadEntry>();
+  /** For each symlink entry, the path on disk it was read from. */
+  private readonly linkFrom = new Map<string, string>();
 
   add(path: string, entry: PayloadEntry, origin?: string): void {
     const clean = safeEntryPath(path, origin ?? path);
@@ -27,9 +29,24 @@ export class PayloadTree {
         (prev.type === "file" && entry.type === "file" && prev.source === entry.source) ||
         (prev.type === "symlink" && entry.type === "symlink" && prev.target === entry.target);
       if (same) return;
+      // One path on disk, met as a link (the tracer's, or a tree walk's) and as the file it points to (an
+      // --include, which dereferences): the link is what the project has, and its target is packed.
+      const onDisk = (e: PayloadEntry, from: string | undefined): string | undefined => (e.type === "file" ? (typeof e.source === "string" ? e.source : undefined) : from);
+      const a = onDisk(prev, this.linkFrom.get(clean));
+      if (a !== undefined && a === onDisk(entry, origin) && prev.type !== entry.type) {
+        if (entry.type === "symlink") {
+          checkLinkTarget(clean, entry.target, origin ?? clean);
+          this.entries.set(clean, entry);
+          if (origin !== undefined) this.linkFrom.set(clean, origin);
+        }
+        return;
+      }
       throw diag("pack-duplicate-path", { path: clean }, { file: origin ?? clean });
     }
-    if (entry.type === "symlink") checkLinkTarget(clean, entry.target, origin ?? clean);
+    if (entry.type === "symlink") {
+      checkLinkTarget(clean, entry.target, origin ?? clean);
+      if (origin !== undefined) this.linkFrom.set(clean, origin);
+    }
     this.entries.set(clean, entry);
   }
 

@@ -320,3 +320,17 @@ test("workspace and pnpm layouts: linked workspace packages and .pnpm sibling li
   assert.equal(s.stdout, "shared:hi foo+bar\n");
   assert.match(s.files, /app\/node_modules\/\.pnpm\/foo@1\.0\.0\/node_modules\/bar -> \.\.\/\.\.\/bar@1\.0\.0\/node_modules\/bar/);
 });
+
+test("a symlink the app reads and the project also lists in --include (or the bale block) packs as the link it is", () => {
+  const dir = tmp();
+  app(dir, {
+    "project/package.json": { name: "linked", version: "1.0.0", bale: { include: ["data.txt", "current.txt"] } },
+    "project/data.txt": "v2\n",
+    "project/main.js": 'const fs = require("fs"), p = require("path");\nconst f = p.join(__dirname, "current.txt");\nconsole.log(fs.readFileSync(f, "utf8").trim(), fs.lstatSync(f).isSymbolicLink(), fs.readlinkSync(f));\n',
+  });
+  symlinkSync("data.txt", join(dir, "project/current.txt"));
+  // bale before 0.2 refused this: "two different files want the same place in the archive: app/current.txt".
+  const r = same(dir, "main.js");
+  assert.equal(r.stdout, "v2 true data.txt\n");
+  assert.match(r.files, /app\/current\.txt -> data\.txt/);
+});
