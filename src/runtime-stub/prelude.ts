@@ -340,7 +340,10 @@ function fastPath(o: PreludeOptions): string {
     // (A cut-short tag is harmless: it only marks the directory for backup tools.)
     `[ -e "$c/${CACHEDIR_TAG_NAME}" ] || (umask 077; set -C; printf '%s\\n' ${tag} > "$c/${CACHEDIR_TAG_NAME}") 2>/dev/null\n` +
     // Native addons cannot load from a noexec mount: the extractor says so (the longest mount point above the cache wins).
+    // (mountinfo escapes a space, tab or backslash in a mount point as \040, \011, \134: such a cache path is
+    // left to the extractor rather than matched wrongly.)
     `cd -P "$c" 2>/dev/null || exit 1\n` +
+    `case $PWD in *[\\\\' \t']*) exit 1 ;; esac\n` +
     `o=; n=0\n` +
     `while read -r a a a a p r a; do case $PWD/ in "\${p%/}"/*) if [ \${#p} -ge $n ]; then n=\${#p}; o=$r; fi ;; esac; done < /proc/self/mountinfo\n` +
     `case ,$o, in *,noexec,*) exit 1 ;; esac\n` +

@@ -389,6 +389,19 @@ test("item 16: disk full, a too-long path, a lock in the way and a noexec cache 
     const n = run(native, [], { env: env({ BALE_CACHE_DIR: join(mnt, "ncache") }) });
     assert.equal(n.status, 1, n.stderr);
     assert.match(n.stderr, /native addons .* mounted noexec.*Fix: set BALE_CACHE_DIR .*\[cache-noexec\]/);
+    // The same under a mount point with a space (mountinfo spells it \040): the sh fast path must not
+    // take the parent mount's options for it, and leaves it to the extractor, which says the same.
+    const spaced = join(dir, "noexec mnt");
+    mkdirSync(spaced);
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m,noexec", "tmpfs", spaced]).status === 0) {
+      try {
+        const s = run(native, [], { env: env({ BALE_CACHE_DIR: join(spaced, "cache") }) });
+        assert.equal(s.status, 1, s.stdout + s.stderr);
+        assert.match(s.stderr, /native addons .* mounted noexec.*\[cache-noexec\]/);
+      } finally {
+        spawnSync("umount", [spaced]);
+      }
+    }
   } finally {
     spawnSync("umount", [mnt]);
   }
