@@ -58,7 +58,9 @@ export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheE
     const m = readMarker(root, name);
     if (!m) continue;
     const path = entryDir(root, name);
-    const e: CacheEntry = { appId: name, name: m.name, path, bytes: dirSize(path), extractedAt: m.extractedAt, inUseBy: processesUsing(procs, root, name) };
+    // When it was extracted: the marker's mtime (it is written then), or what a marker before bale 0.2 recorded.
+    const extractedAt = m.extractedAt ?? Math.round(lstatOrNull(join(path, MARKER))?.mtimeMs ?? 0);
+    const e: CacheEntry = { appId: name, name: m.name, path, bytes: dirSize(path), extractedAt, inUseBy: processesUsing(procs, root, name) };
     if (m.runtime) {
       e.runtime = m.runtime;
       users.set(m.runtime, [...(users.get(m.runtime) ?? []), name]);

@@ -2,7 +2,7 @@
 import { closeSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { deadTempsBeside, removeAll, tempBeside } from "../atomic.js";
-import { extractPayload } from "../archive/extract.js";
+import { carriedFileList, extractPayload } from "../archive/extract.js";
 import { type ArchiveIndex, corrupt, readIndexFromFd, type RuntimeInfo } from "../archive/format.js";
 import { openArchive } from "../archive/io.js";
 import { EXTRACTED_RUNTIME, FILES } from "../archive/paths.js";
@@ -40,10 +40,10 @@ export async function extract(o: ExtractOptions): Promise<{ output: string; file
     try {
       stats = await extractPayload(fd, index, tmp, o.archive);
       // The cache's file list (the payload's last member) is not one of the app's files.
-      const list = stats.listing.find(([type, , path]) => type === "file" && path === FILES);
-      if (list) {
+      const list = carriedFileList(stats.listing);
+      if (list !== null) {
         rmSync(join(tmp, FILES));
-        stats = { ...stats, files: stats.files - 1, bytes: stats.bytes - list[1] };
+        stats = { ...stats, files: stats.files - 1, bytes: stats.bytes - list };
       }
       if (index.runtime) writeRuntime(fd, index, index.runtime, tmp, o.archive);
       if (existsSync(out)) rmSync(out, { recursive: true }); // an empty dir

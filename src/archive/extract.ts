@@ -14,6 +14,7 @@ import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { BaleError } from "../errors.js";
 import type { ArchiveIndex } from "./format.js";
+import { FILES } from "./paths.js";
 import { TarReader, TarError, TreeModel, type TarEntry } from "./tar.js";
 import { WasmZstdDecoder } from "./zstd-wasm.js";
 
@@ -24,6 +25,11 @@ export interface ExtractStats {
   decoder: "node-zlib" | "wasm";
   /** What was written: [type, size, path] per entry (for the cache entry's file list). */
   listing: Array<[TarEntry["type"], number, string]>;
+}
+
+/** The size of the cache's file list when the payload carries it (FILES, its last member since bale 0.2), else null. */
+export function carriedFileList(listing: ExtractStats["listing"]): number | null {
+  return listing.find(([type, , path]) => type === "file" && path === FILES)?.[1] ?? null;
 }
 
 const READ_CHUNK = 1 << 20;

@@ -36,10 +36,6 @@ export function toPosix(p: string): string {
   return sep === "/" ? p : p.split(sep).join("/");
 }
 
-/**
- * Walks `root`. `outAbs` (the output directory) and its temp siblings are skipped wherever
- * they are, as are node_modules, out, gen and dot-directories.
- */
 /** A project root must be a directory: `config-root-missing` otherwise (a build, and a watch before it starts). */
 export function checkRoot(root: string): void {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -47,6 +43,10 @@ export function checkRoot(root: string): void {
   }
 }
 
+/**
+ * Walks `root`. `outAbs` (the output directory) and its temp siblings are skipped wherever
+ * they are, as are node_modules, out, gen and dot-directories.
+ */
 export function discover(root: string, outAbs: string): Discovered {
   checkRoot(root);
   const schemas = listSchemaFiles(root);

@@ -67,7 +67,8 @@ export interface MarkerInfo {
   appId: string;
   name: string;
   entry: string;
-  extractedAt: number;
+  /** When it was extracted, as markers before bale 0.2 recorded it; since then the marker's mtime says it (`cache list`). */
+  extractedAt?: number;
   bale: string;
   /** sha256 of the embedded runtime the app runs on (format 2 archives). */
   runtime?: string;
@@ -102,9 +103,8 @@ const str = (v: unknown, or = ""): string => (typeof v === "string" ? v : or);
 export function readMarker(root: string, appId: string): MarkerInfo | null {
   const meta = readMarkerFile(entryDir(root, appId), appId) as Partial<MarkerInfo> | null;
   if (meta === null) return null;
-  // When it was extracted: the marker's mtime (it is written then); markers before bale 0.2 also recorded it inside.
-  const at = typeof meta.extractedAt === "number" ? meta.extractedAt : Math.round(lstatOrNull(join(entryDir(root, appId), MARKER))?.mtimeMs ?? 0);
-  const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", extractedAt: at, bale: meta.bale ?? "" };
+  const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", bale: meta.bale ?? "" };
+  if (typeof meta.extractedAt === "number") info.extractedAt = meta.extractedAt;
   if (typeof meta.runtime === "string" && HEX64.test(meta.runtime)) info.runtime = meta.runtime;
   return info;
 }

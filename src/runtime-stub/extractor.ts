@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { BaleError } from "../errors.js";
 import { discardDir, ioErrorToUser, publishDir, syncPath, syncTree, tempIn, userIoError, writeFileAtomic } from "../atomic.js";
 import { type ArchiveIndex, corrupt, readIndexFromFd } from "../archive/format.js";
-import { extractPayload } from "../archive/extract.js";
+import { carriedFileList, extractPayload } from "../archive/extract.js";
 import { entryDir, FILES, lockPath, MARKER, NODE_STAMP, trashPrefix, workPrefix } from "../archive/paths.js";
 import { acquireLock, cleanStale, ensureCacheRoot, entryProblem, filesText, lstatOrNull, markerText, readMarker } from "./cache.js";
 import { satisfies } from "./node-version.js";
@@ -102,7 +102,7 @@ async function intoCache(fd: number, index: ArchiveIndex, archive: string, root:
       const stats = await extractPayload(fd, index, work, archive);
       if (stats.listing.some(([type, , path]) => type === "file" && path.endsWith(".node"))) checkExecMount(work, root, index.name);
       // Archives since bale 0.2 carry the list as their last payload member; older ones get it written here.
-      if (!stats.listing.some(([type, , path]) => type === "file" && path === FILES)) {
+      if (carriedFileList(stats.listing) === null) {
         writeFileSync(join(work, FILES), filesText(stats.listing), { mode: 0o644, flag: "wx" });
       }
       const marker: Parameters<typeof markerText>[0] = { appId: id, name: index.name, entry: index.entry, bale: index.build.bale };

@@ -21,9 +21,10 @@
  * module, so argv, stdin, signals and exit codes are its own.
  *
  * Cold path, fast (`fastPath`): where the host has zstd, tar and sha256sum, the prelude extracts the
- * payload itself — `tail | head | zstd -d | tar -x` into a private work dir, the payload's sha256 checked
- * against the app id on the way, the cache's file list taken from the payload, the marker written, the
- * tree synced, then published with one rename under the same lock file the extractor takes. It declines
+ * payload itself — `tail | head | zstd -d | tar -x` into a private work dir (the payload's integrity is
+ * its frame's content checksum, which zstd verifies; the extractor and the index are checked against
+ * their pinned sha256), the cache's file list taken from the payload, the marker written, the tree
+ * synced, then published with one rename under the same lock file the extractor takes. It declines
  * (cleaning up) at anything unusual — a tool missing or failing, an entry already there, a lock held, a
  * node outside the range, a noexec mount, a cache directory that is not safe — and the extractor runs.
  *
@@ -33,7 +34,7 @@
  * returns; then exec exactly as on the warm path. It says what went wrong where the fast path declined.
  */
 
-import { CACHEDIR_TAG_NAME, FILES, MARKER, NODE_STAMP, RUNTIMES, workPrefix } from "../archive/paths.js";
+import { CACHEDIR_TAG_NAME, FILES, MARKER, NODE_STAMP, RUNTIMES, trashPrefix, workPrefix } from "../archive/paths.js";
 import { type ArchiveIndex, encodeTrailer, type RuntimeInfo } from "../archive/format.js";
 import { sha256 } from "../archive/io.js";
 import { CACHEDIR_TAG, markerText } from "./cache.js";
@@ -297,7 +298,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}" || ${unwritable}\n` +
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
-      fastPath(o) +
+    fastPath(o) +
     `  _bale_fx || NODE_OPTIONS= ${WRAP}"$_bale_np" -e '${boot}' -- "$BALE_ARCHIVE" "$_bale_c"${pin("indexSha256", o.indexSha256)}|| exit\n` +
     `fi\n`
   );
@@ -312,7 +313,7 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
  *
  * Modes: tar runs under the caller's umask with --no-same-permissions (root too), as the extractor
  * creates files; -m leaves mtimes to the clock, as the extractor does; -o keeps the caller's ownership.
- * A tar without these options (busybox) fails at once, and the extractor runs.
+ * A tar without these options (a busybox built without long options) fails at once, and the extractor runs.
  */
 function fastPath(o: PreludeOptions): string {
   if (!o.fastPath) return `  _bale_fx() { return 1; }\n`;
@@ -356,7 +357,7 @@ function fastPath(o: PreludeOptions): string {
     `trap 'wait; rm -rf "$w" "$l"; exit 130' INT TERM HUP\n` +
     `q() { wait; rm -rf "$w" "$l"; exit 1; }\n` +
     // Under the lock, as the extractor's cleanStale: work dirs and trash of this app whose process is gone.
-    `for a in "$c"/.work-$_bale_id-* "$c"/.trash-$_bale_id-*; do r=\${a##*-$_bale_id-}; r=\${r%%-*}; case $r in ''|*[!0-9]*) ;; *) [ -d /proc/$r ] || rm -rf "$a" ;; esac; done\n` +
+    `for a in "$c"/${workPrefix("$_bale_id")}* "$c"/${trashPrefix("$_bale_id")}*; do r=\${a##*-$_bale_id-}; r=\${r%%-*}; case $r in ''|*[!0-9]*) ;; *) [ -d /proc/$r ] || rm -rf "$a" ;; esac; done\n` +
     `[ ! -e "$_bale_d" ] && [ ! -L "$_bale_d" ] && mkdir -m 700 "$w" 2>/dev/null || q\n` +
     // In the background, node's version against the range and the sha256 of the small segments the extractor
     // checks (itself, the index with its trailer); meanwhile zstd | tar, each one's exit status reported on
