@@ -238,3 +238,15 @@ test("a cold start on an intact entry with symlinks does not call it damaged (th
     assert.equal(bale(["cache", "list", "--check", "--json"], { env: e }).status, 0);
   }
 });
+
+test("a node whose --version is not a plain x.y.z (a nightly) is left to the extractor, which checks the version node itself reports", { skip: !HAS_TOOLS && "needs zstd" }, () => {
+  const archive = existsSync(join(dir, "shapes")) ? join(dir, "shapes") : craftApp();
+  const nightly = join(dir, "node-nightly");
+  writeFileSync(nightly, `#!/bin/sh\nif [ "$1" = --version ]; then echo v${process.versions.node}-nightly20261203; exit 0; fi\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  const c = coldRun(archive, "nightly-cache", { BALE_NODE: nightly });
+  assert.equal(c.r.status, 0, c.r.stderr);
+  assert.doesNotMatch(c.r.stderr, FAST);
+  assert.match(c.r.stderr, NODE_PATH);
+  assert.equal(c.r.stdout, "linked 1\n");
+  assert.deepEqual(leftovers(c.cache), []);
+});
