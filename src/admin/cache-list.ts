@@ -1,9 +1,9 @@
 /** `bale cache list [--check]`: the apps and runtimes in the cache, who holds them, and (--check) damage repaired. */
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { discardDir } from "../atomic.js";
-import { cacheRoot, entryDir, type Env, HEX64, MARKER, runtimesDir, trashPrefix } from "../archive/paths.js";
-import { checkCacheRoot, discardEntry, entryProblem, lstatOrNull, readMarker } from "../runtime-stub/cache.js";
+import { cacheRoot, entryDir, type Env, HEX64, runtimesDir, trashPrefix } from "../archive/paths.js";
+import { checkCacheRoot, discardEntry, entryProblem, lstatOrNull, markerFile, readMarker, removeMarkers } from "../runtime-stub/cache.js";
 import { processesUsing, scanProcesses } from "./processes.js";
 import { cachedRuntime, type RuntimeEntry, runtimeProblem } from "./runtime.js";
 import { validateOptions } from "../options.js";
@@ -59,7 +59,8 @@ export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheE
     if (!m) continue;
     const path = entryDir(root, name);
     // When it was extracted: the marker's mtime (it is written then), or what a marker before bale 0.2 recorded.
-    const extractedAt = m.extractedAt ?? Math.round(lstatOrNull(join(path, MARKER))?.mtimeMs ?? 0);
+    const marker = markerFile(path);
+    const extractedAt = m.extractedAt ?? Math.round((marker === null ? null : lstatOrNull(marker))?.mtimeMs ?? 0);
     const e: CacheEntry = { appId: name, name: m.name, path, bytes: dirSize(path), extractedAt, inUseBy: processesUsing(procs, root, name) };
     if (m.runtime) {
       e.runtime = m.runtime;
@@ -91,7 +92,7 @@ export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheE
 /** A damaged runtime is unpacked again by the next run that needs it: removed, or (in use) its marker only. */
 function discardRuntime(e: RuntimeEntry): "removed" | "invalidated" {
   if (e.inUseBy.length > 0) {
-    rmSync(join(e.path, MARKER), { force: true });
+    removeMarkers(e.path);
     return "invalidated";
   }
   discardDir(e.path, trashPrefix(e.sha256));

@@ -2,8 +2,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deadTemps, discardDir, isAlive, removeAll } from "../atomic.js";
-import { CACHE_TEMP, HEX64, MARKER, RUNTIME_TEMP, runtimesDir, trashPrefix } from "../archive/paths.js";
-import { discardEntry, lstatOrNull } from "../runtime-stub/cache.js";
+import { CACHE_TEMP, HEX64, RUNTIME_TEMP, runtimesDir, trashPrefix } from "../archive/paths.js";
+import { discardEntry, lstatOrNull, markerFile } from "../runtime-stub/cache.js";
 import { type CacheEntry, cacheList, type CacheOptions } from "./cache-list.js";
 import type { RuntimeEntry } from "./runtime.js";
 import { validateOptions } from "../options.js";
@@ -87,7 +87,7 @@ function cleanRuntimeTemps(root: string): number {
     n += removeAll(dead);
     const live = readdirSync(path).some((f) => RUNTIME_TEMP.test(f));
     // A marker-less dir with nothing in progress, old enough not to be a first run between its mkdir and its decode.
-    if (!live && !existsSync(join(path, MARKER)) && Date.now() - (lstatOrNull(path)?.mtimeMs ?? 0) > 60_000) {
+    if (!live && markerFile(path) === null && Date.now() - (lstatOrNull(path)?.mtimeMs ?? 0) > 60_000) {
       rmSync(path, { recursive: true, force: true });
       n++;
     }

@@ -7,6 +7,8 @@
  *   <cache>/CACHEDIR.TAG
  *   <cache>/<app id>/            a complete extraction (published by rename)
  *   <cache>/<app id>/.bale-ok    marker: app id, then a JSON line of metadata
+ *   <cache>/<app id>/.bale-ok-<boot id>  the same marker, written before the tree was known to be on
+ *                                disk: trusted only during that boot (see bootMarker)
  *   <cache>/<app id>/.bale-files what was extracted ("<type> <size> <path>" lines): `cache list --check`
  *   <cache>/<app id>/.bale-node  the node binary whose version was last checked against the app's range
  *   <cache>/runtimes/<sha256>/node       an embedded Node.js runtime (format 2 archives), shared
@@ -20,6 +22,17 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const MARKER = ".bale-ok";
+/**
+ * The marker of a tree published before it was synced to disk, named for the boot that wrote it:
+ * `.bale-ok-<boot id>`. Until the crash that could lose its data, the page cache serves the tree as
+ * written, so it is trusted while the kernel's boot id is the same; a background `sync -f` then renames
+ * it to MARKER (or removes it if the sync fails). After a restart it names another boot, and the entry
+ * is extracted again. Lets a first run skip waiting for the sync without ever trusting lost data.
+ */
+export const bootMarker = (bootId: string): string => `${MARKER}-${bootId}`;
+/** Where Linux says which boot this is (a UUID, new at every boot). */
+export const BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id";
+export const BOOT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const FILES = ".bale-files";
 export const NODE_STAMP = ".bale-node";
 /** `<cache>/runtimes/<sha256 of node>/{node,.bale-ok}`: Node.js runtimes embedded in archives, shared by them. */

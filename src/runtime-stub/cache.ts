@@ -13,7 +13,7 @@ import type { Stats } from "node:fs";
 import { BaleError } from "../errors.js";
 import { deadTemps, discardDir, isAlive, removeAll, selfToken, userIoError, writeFileAtomic } from "../atomic.js";
 import { mkdirp } from "../fsutil.js";
-import { CACHEDIR_TAG_NAME, entryDir, HEX64, FILES, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
+import { BOOT_ID, BOOT_ID_FILE, bootMarker, CACHEDIR_TAG_NAME, entryDir, HEX64, FILES, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
 
 export const CACHEDIR_TAG =
   "Signature: 8a477f597d28d172789f06886806bc55\n" +
@@ -74,6 +74,40 @@ export interface MarkerInfo {
   runtime?: string;
 }
 
+let bootIdMemo: string | null | undefined;
+/** This boot's id (Linux), or null where the kernel does not say: then only synced markers count. */
+export function bootId(): string | null {
+  if (bootIdMemo === undefined) {
+    let id: string | null = null;
+    try {
+      id = readFileSync(BOOT_ID_FILE, "latin1").trim();
+    } catch {
+      // not Linux, or no /proc
+    }
+    bootIdMemo = id !== null && BOOT_ID.test(id) ? id : null;
+  }
+  return bootIdMemo;
+}
+
+/**
+ * The marker file that makes `dir` complete: the one of this boot (not yet synced), else the synced one;
+ * null when neither exists. In that order because the background sync renames the first to the second.
+ */
+export function markerFile(dir: string): string | null {
+  const boot = bootId();
+  for (const name of boot === null ? [MARKER] : [bootMarker(boot), MARKER]) {
+    const p = join(dir, name);
+    if (lstatOrNull(p)?.isFile()) return p;
+  }
+  return null;
+}
+
+/** Removes every marker of `dir` (synced or of this boot), so that its next run extracts it again. */
+export function removeMarkers(dir: string): void {
+  const boot = bootId();
+  for (const name of boot === null ? [MARKER] : [bootMarker(boot), MARKER]) rmSync(join(dir, name), { force: true });
+}
+
 /**
  * The two lines of the marker of the cache directory `dir` — its name (app id or runtime sha256), then
  * a JSON line — or null unless `dir` is a real directory, ours, whose marker names `id`.
@@ -84,7 +118,9 @@ export function readMarkerFile(dir: string, id: string): Record<string, unknown>
   if (typeof process.getuid === "function" && st.uid !== process.getuid()) return null;
   let text: string;
   try {
-    text = readFileSync(join(dir, MARKER), "utf8");
+    const file = markerFile(dir);
+    if (file === null) return null;
+    text = readFileSync(file, "utf8");
   } catch {
     return null;
   }
@@ -216,7 +252,7 @@ export function discardEntry(root: string, appId: string, inUse: boolean): "remo
   const lock = acquireLock(lockPath(root, appId), () => false);
   try {
     if (inUse) {
-      rmSync(join(entryDir(root, appId), MARKER), { force: true });
+      removeMarkers(entryDir(root, appId));
       return "invalidated";
     }
     discardDir(entryDir(root, appId), trashPrefix(appId));
@@ -248,7 +284,7 @@ export function entryProblem(dir: string): string | null {
   try {
     text = readFileSync(join(dir, FILES), "utf8");
   } catch {
-    return lstatOrNull(join(dir, MARKER)) && lstatOrNull(dir)?.isDirectory() ? null : "it is incomplete";
+    return markerFile(dir) !== null && lstatOrNull(dir)?.isDirectory() ? null : "it is incomplete";
   }
   for (const line of text.split("\n")) {
     if (line === "") continue;

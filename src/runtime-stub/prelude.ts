@@ -34,7 +34,7 @@
  * returns; then exec exactly as on the warm path. It says what went wrong where the fast path declined.
  */
 
-import { CACHEDIR_TAG_NAME, FILES, MARKER, NODE_STAMP, RUNTIMES, trashPrefix, workPrefix } from "../archive/paths.js";
+import { BOOT_ID_FILE, bootMarker, CACHEDIR_TAG_NAME, FILES, MARKER, NODE_STAMP, RUNTIMES, trashPrefix, workPrefix } from "../archive/paths.js";
 import { type ArchiveIndex, encodeTrailer, type RuntimeInfo } from "../archive/format.js";
 import { sha256 } from "../archive/io.js";
 import { CACHEDIR_TAG, markerText } from "./cache.js";
@@ -158,6 +158,21 @@ function bootstrap(o: PreludeOptions): string {
   return js;
 }
 
+/**
+ * The markers in sh (paths.ts's MARKER and bootMarker):
+ *  - `_bale_k DIR`: DIR is complete — its synced marker is there (one `test`, the warm path), or the
+ *    marker of this boot, not yet synced (read only then: dash reads a file one byte per syscall);
+ *  - `_bale_bid`: `_bale_b` = this boot's id, or empty where the kernel does not say;
+ *  - `_bale_sy DIR`: a background job (its output and input detached, so nothing waits for it) that
+ *    syncs DIR's file system, then renames its boot marker to the synced one — or removes it if the
+ *    sync fails, so the next run extracts again. Killed before it ends, or with no `sync` command on
+ *    the host, the marker stays this boot's: trusted until a restart, then extracted again.
+ */
+const MARKERS =
+  `_bale_bid() { _bale_b=; read -r _bale_b 2>/dev/null < ${BOOT_ID_FILE}; case $_bale_b in *[!0-9a-f-]*) _bale_b= ;; ????????-????-????-????-????????????) ;; *) _bale_b= ;; esac; }\n` +
+  `_bale_k() { [ -f "$1/${MARKER}" ] && return; [ -n "\${_bale_b:-}" ] || _bale_bid; [ -n "$_bale_b" ] && [ -f "$1/${bootMarker("$_bale_b")}" ]; }\n` +
+  `_bale_sy() { command -v sync >/dev/null 2>&1 || return 0; ( if sync -f "$1" 2>/dev/null || sync; then mv -f "$1/${bootMarker("$_bale_b")}" "$1/${MARKER}"; else rm -f "$1/${bootMarker("$_bale_b")}"; fi ) </dev/null >/dev/null 2>&1 & }\n`;
+
 /** The prelude's trap line: what a file cut short after it says. */
 const TRAP =
   `{ trap 'echo "bale: $0: this archive is truncated (it ends inside its sh prelude). ` +
@@ -186,6 +201,7 @@ export function renderPrelude(o: PreludeOptions): string {
     `case $0 in /*) BALE_ARCHIVE=$0 ;; *) BALE_ARCHIVE=$PWD/$0 ;; esac\n` +
     `export BALE_ARCHIVE\n` +
     `_bale_x() { echo "bale: $BALE_ARCHIVE: $1 [$2]" >&2; exit \${3:-1}; }\n` +
+    MARKERS +
     // The cache root: the base (XDG_CACHE_HOME, else HOME) must be a directory we own (sudo -E keeps another user's).
     `_bale_h=; if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ]; then _bale_h=1; fi\n` +
     `if [ -n "\${BALE_CACHE_DIR:-}" ]; then _bale_c=$BALE_CACHE_DIR\n` +
@@ -226,7 +242,7 @@ function systemNode(o: PreludeOptions, name: string, range: string): string {
     `  else _bale_x "cannot run ${name}: node is not on PATH. Fix: install Node.js ${range}, or set BALE_NODE to a node binary." node-missing 127; fi\n` +
     `fi\n` +
     `_bale_ns=\n` +
-    `if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ] && [ -f "$_bale_d/${NODE_STAMP}" ] && [ ! "$_bale_np" -nt "$_bale_d/${NODE_STAMP}" ]; then\n` +
+    `if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ] && _bale_k "$_bale_d" && [ -f "$_bale_d"/${shQuote(o.entry)} ] && [ -f "$_bale_d/${NODE_STAMP}" ] && [ ! "$_bale_np" -nt "$_bale_d/${NODE_STAMP}" ]; then\n` +
     `  read -r _bale_ns < "$_bale_d/${NODE_STAMP}"\n` +
     `fi\n` +
     `if [ "$_bale_ns" != "$_bale_np" ]; then\n` +
@@ -264,8 +280,8 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `_bale_np=$_bale_rd/node\n` +
     `_bale_ok=; _bale_rok=\n` +
     `if [ -O "$_bale_c" ] && [ ! -L "$_bale_c" ]; then\n` +
-    `  if [ -O "$_bale_rd" ] && [ ! -L "$_bale_rd" ] && [ ! -L "$_bale_c/${RUNTIMES}" ] && [ -f "$_bale_rd/${MARKER}" ] && [ -f "$_bale_np" ]; then _bale_rok=1; fi\n` +
-    `  if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && [ -f "$_bale_d/${MARKER}" ] && [ -f "$_bale_d"/${shQuote(o.entry)} ]; then _bale_ok=1; fi\n` +
+    `  if [ -O "$_bale_rd" ] && [ ! -L "$_bale_rd" ] && [ ! -L "$_bale_c/${RUNTIMES}" ] && _bale_k "$_bale_rd" && [ -f "$_bale_np" ]; then _bale_rok=1; fi\n` +
+    `  if [ -O "$_bale_d" ] && [ ! -L "$_bale_d" ] && _bale_k "$_bale_d" && [ -f "$_bale_d"/${shQuote(o.entry)} ]; then _bale_ok=1; fi\n` +
     `fi\n` +
     `if [ -z "$_bale_ok" ] || [ -z "$_bale_rok" ]; then\n` +
     `  [ -f "$BALE_ARCHIVE" ] || _bale_x "cannot find the archive file itself ($0). Fix: run the archive as a file (./app or sh ./app), not from standard input." archive-not-a-file\n` +
@@ -295,7 +311,11 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `      [ $_bale_e -ne 126 ] || _bale_x "cannot run programs from the cache directory $_bale_c (is it on a noexec mount?). Fix: set BALE_CACHE_DIR to a directory on a file system that allows executables." cache-noexec\n` +
     `      exit 1\n` +
     `    fi\n` +
-    `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}" || ${unwritable}\n` +
+    // Published unsynced under this boot's marker, synced in the background (see MARKERS); where the
+    // kernel gives no boot id, synced first.
+    `    _bale_b=; [ "\${BALE_NO_FSYNC:-}" = 1 ] || { _bale_bid; [ -n "$_bale_b" ] || sync -f "$_bale_t" 2>&- || sync; }\n` +
+    `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}\${_bale_b:+-$_bale_b}" || ${unwritable}\n` +
+    `    [ -z "$_bale_b" ] || _bale_sy "$_bale_rd"\n` +
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
     fastPath(o) +
@@ -375,10 +395,13 @@ function fastPath(o: PreludeOptions): string {
     `[ -f "$w"/${shQuote(o.entry)} ] && [ -f "$w/${FILES}" ] && [ ! -e "$w/${MARKER}" ] || q\n` +
     // The stamp as writeFileAtomic writes it (0644 whatever the umask), the marker as the extractor does (0600).
     (o.runtime === null ? `umask 022; printf '%s\\n' "$_bale_np" > "$w/${NODE_STAMP}" || q\n` : "") +
-    `umask 077; printf '%s\\n%s\\n' "$_bale_id" ${shQuote(marker)} > "$w/${MARKER}" || q\n` +
-    `if [ "\${BALE_NO_FSYNC:-}" != 1 ]; then sync -f "$w" 2>/dev/null || sync || q; fi\n` +
+    // Published unsynced under this boot's marker and synced in the background (see MARKERS): what the
+    // kernel has not written yet it serves from memory until a crash, after which the boot id differs.
+    `_bale_b=; [ "\${BALE_NO_FSYNC:-}" = 1 ] || { _bale_bid; [ -n "$_bale_b" ] || sync -f "$w" 2>/dev/null || sync || q; }\n` +
+    `umask 077; printf '%s\\n%s\\n' "$_bale_id" ${shQuote(marker)} > "$w/${MARKER}\${_bale_b:+-$_bale_b}" || q\n` +
     `mv "$w" "$_bale_d" 2>/dev/null || q\n` +
     `rm -f "$l"\n` +
+    `[ -z "$_bale_b" ] || _bale_sy "$_bale_d"\n` +
     `[ "\${BALE_TRACE:-}" != 1 ] || echo "bale: extracted ${shMessageText(o.name)} with zstd and tar into $_bale_d" >&2\n`;
   return `  _bale_fx() (\n${body.replace(/^/gm, "  ")})\n`;
 }

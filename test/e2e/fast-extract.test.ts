@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { appDirs, bale, env, packOk, run, tmp, which } from "../helpers.js";
+import { appDirs, bale, env, packOk, run, tmp, waitSynced, which } from "../helpers.js";
 
 const dir = tmp("bale-fast-");
 chmodSync(dir, 0o755); // another user runs archives from here below
@@ -102,6 +102,7 @@ for (const [label, tarCmd] of tars) {
       assert.match(slow.r.stderr, NODE_PATH, "the node extractor ran");
       assert.doesNotMatch(slow.r.stderr, FAST);
       assert.equal(slow.r.stdout, fast.r.stdout);
+      for (const c of [fast.cache, slow.cache]) waitSynced(join(c, appDirs(c)[0] as string));
       const [a, b] = [tree(fast.cache), tree(slow.cache)];
       assert.ok(a.size > 15, `a real tree (${a.size} entries)`);
       assert.deepEqual([...a.entries()], [...b.entries()], who);
@@ -249,4 +250,77 @@ test("a node whose --version is not a plain x.y.z (a nightly) is left to the ext
   assert.match(c.r.stderr, NODE_PATH);
   assert.equal(c.r.stdout, "linked 1\n");
   assert.deepEqual(leftovers(c.cache), []);
+});
+
+/**
+ * A `sync` on PATH that blocks until the test opens its gate, then does what the gate says: "ok" runs
+ * the real sync, anything else fails. (It gives up after a minute, so nothing outlives a failed test.)
+ */
+function gatedSync(name: string): { path: string; open: (how: "ok" | "fail") => void } {
+  const bin = join(dir, `bin-${name}`);
+  const gate = join(dir, `gate-${name}`);
+  mkdirSync(bin);
+  const real = spawnSync("sh", ["-c", "command -v sync"], { encoding: "utf8" }).stdout.trim();
+  writeFileSync(
+    join(bin, "sync"),
+    `#!/bin/sh\nn=0\nwhile [ ! -s ${gate} ]; do sleep 0.05; n=$((n + 1)); [ $n -lt 1200 ] || exit 1; done\n[ "$(cat ${gate})" = ok ] && exec ${real} "$@"\nexit 1\n`,
+    { mode: 0o755 },
+  );
+  return { path: `${bin}:${process.env.PATH}`, open: (how) => writeFileSync(gate, how) };
+}
+
+const BOOT = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+
+test("a first run does not wait for the disk: published under this boot's marker, trusted this boot, synced in the background; a failed sync or another boot's marker means extract again", { skip: !HAS_TOOLS && "needs zstd" }, () => {
+  const archive = existsSync(join(dir, "shapes")) ? join(dir, "shapes") : craftApp();
+  const gate = gatedSync("sync-ok");
+  try {
+    const c = coldRun(archive, "unsynced", { PATH: gate.path });
+    // The sync is still blocked: a run that waited for it would not have returned (old preludes did).
+    assert.equal(c.r.status, 0, c.r.stderr);
+    assert.match(c.r.stderr, FAST);
+    assert.equal(c.r.stdout, "linked 1\n");
+    const id = appDirs(c.cache)[0] as string;
+    const entry = join(c.cache, id);
+    const markers = (): string[] => readdirSync(entry).filter((n) => n.startsWith(".bale-ok")).sort();
+    assert.deepEqual(markers(), [`.bale-ok-${BOOT}`]);
+    // This boot trusts it: the next run is warm (nothing extracted), and the admin commands see it.
+    const warm = run(archive, [], { env: env({ BALE_CACHE_DIR: c.cache, BALE_TRACE: "1", PATH: gate.path }) });
+    assert.equal(warm.status, 0, warm.stderr);
+    assert.equal(warm.stderr, "");
+    assert.equal(warm.stdout, "linked 1\n");
+    const list = JSON.parse(bale(["cache", "list", "--check", "--json"], { env: env({ BALE_CACHE_DIR: c.cache }) }).stdout);
+    assert.deepEqual(list.entries.map((e: { appId: string; damaged: unknown }) => [e.appId, e.damaged]), [[id, null]]);
+    // The sync completes: the marker becomes the synced one.
+    gate.open("ok");
+    waitSynced(entry);
+    assert.deepEqual(markers(), [".bale-ok"]);
+    assert.match(lstatSync(join(entry, ".bale-ok")).mode.toString(8), /600$/);
+    // What a crash before the sync leaves: the marker of a boot that is over. Never trusted: extracted again.
+    const other = BOOT.replace(/^./, (ch) => (ch === "0" ? "1" : "0"));
+    spawnSync("mv", [join(entry, ".bale-ok"), join(entry, `.bale-ok-${other}`)]);
+    assert.deepEqual(JSON.parse(bale(["cache", "list", "--json"], { env: env({ BALE_CACHE_DIR: c.cache }) }).stdout).entries, []);
+    const again = run(archive, [], { env: env({ BALE_CACHE_DIR: c.cache, BALE_TRACE: "1" }) });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, NODE_PATH, "extracted again");
+    assert.equal(again.stdout, "linked 1\n");
+    waitSynced(entry);
+    assert.deepEqual(markers(), [".bale-ok"]);
+  } finally {
+    gate.open("ok");
+  }
+  // A sync that fails takes the marker away: the next run extracts again rather than trust unwritten data.
+  const bad = gatedSync("sync-fail");
+  bad.open("fail");
+  const c = coldRun(archive, "sync-failed", { PATH: bad.path });
+  assert.equal(c.r.status, 0, c.r.stderr);
+  assert.match(c.r.stderr, FAST);
+  const entry = join(c.cache, appDirs(c.cache)[0] as string);
+  const t0 = Date.now();
+  while (readdirSync(entry).some((n) => n.startsWith(".bale-ok")) && Date.now() - t0 < 20_000) spawnSync("sleep", ["0.05"]);
+  assert.deepEqual(readdirSync(entry).filter((n) => n.startsWith(".bale-ok")), [], "the marker is gone");
+  const next = run(archive, [], { env: env({ BALE_CACHE_DIR: c.cache, BALE_TRACE: "1" }) });
+  assert.equal(next.status, 0, next.stderr);
+  assert.match(next.stderr, NODE_PATH);
+  assert.equal(next.stdout, "linked 1\n");
 });

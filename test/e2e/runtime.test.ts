@@ -14,14 +14,14 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { bale, env, NODE22, NODE24, packOk, ROOT, run, runAsync, tmp } from "../helpers.js";
+import { bale, env, NODE22, NODE24, packOk, ROOT, run, runAsync, tmp, waitSynced } from "../helpers.js";
 
 const PACKER = join(tmpdir(), "bale-packer-test");
 const LEVEL = ["--runtime-level", "3"];
 const packEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => env({ BALE_PACK_CACHE_DIR: PACKER, ...extra });
 
 /** The only commands the runtime prelude may use on a host without node. */
-const TOOLS = ["tail", "head", "sha256sum", "mkdir", "mv", "rm", "chmod", "ls"];
+const TOOLS = ["tail", "head", "sha256sum", "mkdir", "mv", "rm", "chmod", "ls", "sync"];
 
 function toolsDir(dir: string): string {
   const bin = join(dir, "tools");
@@ -85,6 +85,7 @@ test("no node on PATH: an archive with an embedded Node 22 runs cold and warm, w
   // One runtime entry whose node is the very binary that was embedded.
   const [rt] = runtimesIn(cache);
   assert.ok(readFileSync(join(cache, "runtimes", rt as string, "node")).equals(readFileSync(NODE22)));
+  waitSynced(join(cache, "runtimes", rt as string));
   assert.deepEqual(readdirSync(join(cache, "runtimes", rt as string)).sort(), [".bale-ok", "node"]);
 });
 
@@ -167,6 +168,7 @@ test("two apps share one runtime: one entry, concurrent first runs of both on an
   }
   assert.equal(runtimesIn(cache).length, 1);
   const rtDir = join(cache, "runtimes", runtimesIn(cache)[0] as string);
+  waitSynced(rtDir);
   assert.deepEqual(readdirSync(rtDir).sort(), [".bale-ok", "node"], "no temp files left by the racing first runs");
   // A third app on the same runtime: its first run leaves the runtime's node untouched (same inode).
   const c = join(dir, "c");
