@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkCorpus, corpusEnv, installCorpus, loadApps, lockCorpus, runProcess, writeResults } from "../test/corpus/lib.mjs";
-import { interleave, stats } from "./lib/harness.mjs";
+import { dropCache, interleave, stats } from "./lib/harness.mjs";
 
 /** A run that must end with the exit code node gave; returns its wall time. */
 async function timedRun(cmd, args, { cwd, env, input, status }) {
@@ -37,7 +37,7 @@ export async function runCorpusBench(opts) {
 }
 
 async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, zstd = true }) {
-  const N = quick ? { warmup: 1, warm: 3, cold: 2, pack: 1 } : { warmup: 1, warm: 7, cold: 3, pack: 3 };
+  const N = quick ? { warmup: 1, warm: 3, cold: 2, pack: 1 } : { warmup: 1, warm: 11, cold: 3, pack: 3 };
   const apps = loadApps(corpus);
   const neutral = join(work, "corpus-neutral");
   mkdirSync(neutral, { recursive: true });
@@ -88,7 +88,7 @@ async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, z
               d1 = mkdtempSync(join(work, "corpus-cold-"));
             },
             run: () => timedRun(archive, app.args, { ...opts, env: corpusEnv({ BALE_CACHE_DIR: d1 }) }),
-            after: () => rmSync(d1, { recursive: true, force: true }),
+            after: () => dropCache(d1),
           },
           zstd && {
             id: "untar",

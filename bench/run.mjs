@@ -20,7 +20,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cleanEnv, dirSize, interleave, runCli, runHttp, stats } from "./lib/harness.mjs";
+import { cleanEnv, dirSize, dropCache, interleave, runCli, runHttp, stats } from "./lib/harness.mjs";
 import { renderMarkdown, renderSvg } from "./lib/report.mjs";
 import { corpusMarkdown, runCorpusBench } from "./corpus.mjs";
 
@@ -311,7 +311,7 @@ for (const app of apps) {
       id: "bale",
       before: () => (dir = freshDir("bale-cold-")),
       run: () => runApp(app, out, [], cleanEnv({ BALE_CACHE_DIR: dir })),
-      after: () => rmSync(dir, { recursive: true, force: true }),
+      after: () => dropCache(dir),
     });
   }
   if (R.caxa?.out) {
@@ -349,7 +349,7 @@ for (const app of apps) {
       id: `cold${v}`,
       before: () => (dir = freshDir("bale-cold-")),
       run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: dir, BALE_NODE: bin })),
-      after: () => rmSync(dir, { recursive: true, force: true }),
+      after: () => dropCache(dir),
     });
     // The general cold path: the node extractor, as on a host without zstd and tar.
     let xdir;
@@ -357,7 +357,7 @@ for (const app of apps) {
       id: `coldx${v}`,
       before: () => (xdir = freshDir("bale-cold-")),
       run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: xdir, BALE_NODE: bin, BALE_EXTRACTOR: "node" })),
-      after: () => rmSync(xdir, { recursive: true, force: true }),
+      after: () => dropCache(xdir),
     });
     perNode.push({ id: `warm${v}`, run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: work("bale-warm-node", v, app.id), BALE_NODE: bin })) });
   }
@@ -367,7 +367,7 @@ for (const app of apps) {
       id: "cold22nofsync",
       before: () => (dir = freshDir("bale-cold-")),
       run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: dir, BALE_NODE: NODE["22"], BALE_NO_FSYNC: "1" })),
-      after: () => rmSync(dir, { recursive: true, force: true }),
+      after: () => dropCache(dir),
     });
   }
   log(`  bale per Node major (cold and warm): 1 warm-up + ${coldRuns} runs each`);
@@ -407,7 +407,7 @@ for (const app of apps) {
             id: "bale22",
             before: () => (d1 = freshDir("bale-cold-")),
             run: () => runApp(app, R.bale.out, [], cleanEnv({ BALE_CACHE_DIR: d1, BALE_NODE: NODE["22"] })),
-            after: () => rmSync(d1, { recursive: true, force: true }),
+            after: () => dropCache(d1),
           },
           {
             id: "zstdtar",

@@ -16,7 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cleanEnv, dirSize, interleave, runCli } from "./lib/harness.mjs";
+import { cleanEnv, dirSize, dropCache, interleave, runCli } from "./lib/harness.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, "..");
@@ -93,7 +93,7 @@ export async function runRuntimeBench({ quick = false, log = (m) => process.stdo
       spawnSync("sync");
       cache = mkdtempSync(join(work, p));
     };
-    const drop = () => rmSync(cache, { recursive: true, force: true });
+    const drop = () => dropCache(cache);
     const cold = [
       { id: "bale", before: fresh("c-bale-"), run: () => runCli(baleFile, [], { env: cleanEnv({ BALE_CACHE_DIR: cache, PATH: "/usr/bin:/bin" }), expect: /hello/ }), after: drop },
     ];

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { lstatSync, readdirSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /** The environment every contender gets: ours minus NODE_EXTRA_CA_CERTS and NODE_OPTIONS, plus `extra`. */
@@ -200,4 +200,29 @@ export function dirSize(dir) {
   };
   walk(dir);
   return { files, bytes };
+}
+
+/**
+ * Removes a bale cache directory after a timed first run (untimed): first waits (up to 20 s) for the
+ * background sync that first run started to rename its markers (.bale-ok-<boot id> -> .bale-ok), so
+ * its work never overlaps the next contender's timed run, nor races the removal.
+ */
+export function dropCache(dir) {
+  const pending = () => {
+    const dirs = [];
+    for (const base of [dir, join(dir, "runtimes")]) {
+      if (!existsSync(base)) continue;
+      for (const n of readdirSync(base)) if (/^[0-9a-f]{64}$/.test(n)) dirs.push(join(base, n));
+    }
+    return dirs.some((d) => {
+      try {
+        return readdirSync(d).some((n) => n.startsWith(".bale-ok-"));
+      } catch {
+        return false;
+      }
+    });
+  };
+  const t0 = Date.now();
+  while (pending() && Date.now() - t0 < 20_000) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 }

@@ -140,7 +140,9 @@ export async function writeTar(tree: PayloadTree, sourceDateEpoch: number): Prom
   const list = Buffer.from(filesText(listing), "utf8");
   files++;
   unpackedSize += list.length;
-  pack.entry({ ...base, name: FILES, type: "file", size: list.length, mode: 0o644 }, list);
+  // Executable (0755) so that the sh fast path can tell a noexec cache with one `test -x` (access(2) refuses
+  // X_OK for any file on a noexec mount), with no read of /proc/self/mountinfo.
+  pack.entry({ ...base, name: FILES, type: "file", size: list.length, mode: 0o755 }, list);
   pack.finalize();
   await done;
   return { tar: Buffer.concat(chunks), entries: names.length + 1, files, unpackedSize };

@@ -351,7 +351,7 @@ function fastPath(o: PreludeOptions): string {
         `  if ${rangeToSh(o.node)}; then :; else exit 1; fi\n`;
   // A subshell: its short variable names, umask, cwd, traps and positional parameters stay its own.
   const body =
-    `[ "\${BALE_EXTRACTOR:-}" != node ] && [ -r /proc/self/stat ] && [ -r /proc/self/mountinfo ] || exit 1\n` +
+    `[ "\${BALE_EXTRACTOR:-}" != node ] && [ -r /proc/self/stat ] || exit 1\n` +
     `for a in zstd tar sha256sum tail head; do command -v $a >/dev/null 2>&1 || exit 1; done\n` +
     // The cache root, as ensureCacheRoot makes and checks it: ours, no symlink, not writable by group or others.
     `c=$_bale_c; n=\n` +
@@ -360,14 +360,6 @@ function fastPath(o: PreludeOptions): string {
     `[ -n "$n" ] || case $(ls -ld "$c" 2>/dev/null) in ?????w*|????????w*|'') exit 1 ;; esac\n` +
     // (A cut-short tag is harmless: it only marks the directory for backup tools.)
     `[ -e "$c/${CACHEDIR_TAG_NAME}" ] || (umask 077; set -C; printf '%s\\n' ${tag} > "$c/${CACHEDIR_TAG_NAME}") 2>/dev/null\n` +
-    // Native addons cannot load from a noexec mount: the extractor says so (the longest mount point above the cache wins).
-    // (mountinfo escapes a space, tab or backslash in a mount point as \040, \011, \134: such a cache path is
-    // left to the extractor rather than matched wrongly.)
-    `cd -P "$c" 2>/dev/null || exit 1\n` +
-    `case $PWD in *[\\\\' \t']*) exit 1 ;; esac\n` +
-    `o=; n=0\n` +
-    `while read -r a a a a p r a; do case $PWD/ in "\${p%/}"/*) if [ \${#p} -ge $n ]; then n=\${#p}; o=$r; fi ;; esac; done < /proc/self/mountinfo\n` +
-    `case ,$o, in *,noexec,*) exit 1 ;; esac\n` +
     // The extractor's lock, with a token it can judge ("<pid> <start time>" of this subshell, from /proc/self).
     `read -r r < /proc/self/stat || exit 1\n` +
     `i=\${r%% *}; set -f; set -- \${r##*) }; set +f\n` +
@@ -392,7 +384,9 @@ function fastPath(o: PreludeOptions): string {
     `p=$!\n` +
     `r=$({ { ${seg} | zstd -dcq; echo z$? >&3; } | tar -xmo --no-same-permissions -f - -C "$w"; echo t$?; } 3>&1 2>/dev/null </dev/null)\n` +
     `wait $p && case $r in z0?t0|t0?z0) ;; *) false ;; esac || q\n` +
-    `[ -f "$w"/${shQuote(o.entry)} ] && [ -f "$w/${FILES}" ] && [ ! -e "$w/${MARKER}" ] || q\n` +
+    // The file list is packed executable (0755): on a noexec mount access(X_OK) refuses it, as the extractor's
+    // probe finds (native addons cannot load there, and the extractor says so).
+    `[ -f "$w"/${shQuote(o.entry)} ] && [ -x "$w/${FILES}" ] && [ ! -e "$w/${MARKER}" ] || q\n` +
     // The stamp as writeFileAtomic writes it (0644 whatever the umask), the marker as the extractor does (0600).
     (o.runtime === null ? `umask 022; printf '%s\\n' "$_bale_np" > "$w/${NODE_STAMP}" || q\n` : "") +
     // Published unsynced under this boot's marker and synced in the background (see MARKERS): what the
