@@ -10,7 +10,7 @@
  * another platform, plan: own files, packages, compiled TS) -> build the payload tree -> write the
  * archive. Warnings go to one Diagnostics collector and come back in `PackResult.warnings`.
  */
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Diagnostics, type BaleWarning } from "../diagnostics/collector.js";
 import { validateOptions } from "../options.js";
@@ -277,7 +277,9 @@ interface Plan {
 function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], skip: Set<string>, d: Diagnostics): Set<string> {
   const own = new Set<string>();
   const inPackage = (f: string): boolean => packageRootOf(f) !== null || packageRoots.some((r) => isBelow(f, r));
-  const included = (f: string): boolean => c.includes.some((i) => f === i || isBelow(f, i));
+  let reached: string[] | null = null; // what the includes reach through their symlinks: walked only if needed
+  const included = (f: string): boolean =>
+    c.includes.some((i) => f === i || isBelow(f, i)) || (reached ??= includedRealRoots(c.includes)).some((r) => f === r || isBelow(f, r));
   for (const [f, info] of trace.files) {
     if (skip.has(f) || inPackage(f)) continue;
     const loaded = info.reasons.some((r) => r === "initial" || r === "dependency");
@@ -289,6 +291,36 @@ function tracedOwnFiles(c: Checked, trace: TraceResult, packageRoots: string[], 
     d.warn("pack-file-outside-project", { file: f, reader: by ? whereNamed(by, f, c.project.root) : "the app", root: c.project.root });
   }
   return own;
+}
+
+/**
+ * The real paths the includes make available: each include's own, and those of the directories that
+ * symlinks inside an included tree point to (PayloadTree.addTree packs them as what the app reads).
+ */
+function includedRealRoots(includes: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, seen: ReadonlySet<string>): void => {
+    for (const name of readdirSync(dir)) {
+      const abs = join(dir, name);
+      const st = lstatSync(abs);
+      if (!st.isDirectory() && !st.isSymbolicLink()) continue;
+      let real: string;
+      try {
+        real = realpathSync(abs);
+      } catch {
+        continue; // a dangling link
+      }
+      if (seen.has(real) || !statSync(real).isDirectory()) continue;
+      if (st.isSymbolicLink()) out.push(real);
+      walk(abs, new Set([...seen, real]));
+    }
+  };
+  for (const inc of includes) {
+    const real = realpathSync(inc);
+    out.push(real);
+    if (statSync(real).isDirectory()) walk(inc, new Set([real]));
+  }
+  return out;
 }
 
 /** `file:line` of the first line of `reader` that names `read`'s base name (the tracer gives no line), else `file`. */

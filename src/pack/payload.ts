@@ -3,7 +3,7 @@
  * parent directories, mtime fixed to SOURCE_DATE_EPOCH (or 0), uid/gid 0, no
  * user/group names, modes normalised to 0644/0755. Same inputs, same bytes.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pack as tarPack } from "tar-stream";
 import { checkLinkTarget, checkTreeLinks, safeEntryPath } from "../archive/tar.js";
@@ -55,8 +55,13 @@ export class PayloadTree {
     this.add(path, { type: "file", source: abs, executable: (st.mode & 0o111) !== 0 }, abs);
   }
 
-  /** Adds a directory tree from disk. `skip(name, abs, isDir)` prunes children. */
-  addTree(path: string, abs: string, skip?: (name: string, abs: string, isDir: boolean) => boolean): void {
+  /**
+   * Adds a directory tree from disk. `skip(name, abs, isDir)` prunes children. A symlink that stays inside
+   * the tree is packed as the link; one that leaves it is packed as what the app reads through it: the
+   * file, or the directory's tree (`seen`: the real directories on the way down, so a link to an ancestor,
+   * a cycle, is not followed).
+   */
+  addTree(path: string, abs: string, skip?: (name: string, abs: string, isDir: boolean) => boolean, seen: ReadonlySet<string> = new Set([realpathSync(abs)])): void {
     for (const name of readdirSync(abs).sort()) {
       const childAbs = join(abs, name);
       const st = lstatSync(childAbs);
@@ -72,9 +77,14 @@ export class PayloadTree {
             ok = false;
           }
         }
+        const to = ok ? null : statSync(childAbs, { throwIfNoEntry: false });
         if (ok) this.add(child, { type: "symlink", target }, childAbs);
-        else if (statSync(childAbs, { throwIfNoEntry: false })?.isFile()) this.addFile(child, childAbs); // dereference
-      } else if (st.isDirectory()) this.addTree(child, childAbs, skip);
+        else if (to?.isFile()) this.addFile(child, childAbs); // dereference
+        else if (to?.isDirectory()) {
+          const real = realpathSync(childAbs);
+          if (!seen.has(real)) this.addTree(child, childAbs, skip, new Set([...seen, real]));
+        }
+      } else if (st.isDirectory()) this.addTree(child, childAbs, skip, new Set([...seen, realpathSync(childAbs)]));
       else if (st.isFile()) this.add(child, { type: "file", source: childAbs, executable: (st.mode & 0o111) !== 0 }, childAbs);
     }
   }

@@ -53,8 +53,10 @@ export async function traceApp(entryFiles: string[], o: TraceOptions = {}): Prom
       let buf: Buffer;
       try {
         buf = await readFile(p);
-      } catch {
-        return null;
+      } catch (e) {
+        // A directory the code names (through a symlink, nft takes it for a module): no code in it to
+        // follow, but not missing either (null makes nft throw "File ... does not exist").
+        return (e as NodeJS.ErrnoException).code === "EISDIR" ? Buffer.alloc(0) : null;
       }
       if (!TS_RE.test(p) || p.endsWith(".d.ts")) return buf;
       try {

@@ -334,3 +334,33 @@ test("a symlink the app reads and the project also lists in --include (or the ba
   assert.equal(r.stdout, "v2 true data.txt\n");
   assert.match(r.files, /app\/current\.txt -> data\.txt/);
 });
+
+test("an included directory's symlinks that leave the project are packed as what the app reads through them (a directory too), with no false 'left out' warning", () => {
+  const dir = tmp();
+  app(dir, {
+    "project/package.json": { name: "outlinks", version: "1.0.0", bale: { include: ["data"] } },
+    "project/data/own.txt": "own\n",
+    "project/main.js":
+      'const fs = require("fs"), p = require("path");\nconst d = p.join(__dirname, "data");\n' +
+      'console.log(fs.readFileSync(p.join(d, "ext/sub/a.txt"), "utf8").trim(), fs.readFileSync(p.join(d, "abs.txt"), "utf8").trim(), fs.readdirSync(p.join(d, "ext")).sort().join(","), fs.readFileSync(p.join(d, "own.txt"), "utf8").trim());\n',
+    "shared/sub/a.txt": "deep\n",
+    "shared/b.txt": "top\n",
+  });
+  symlinkSync("../../shared", join(dir, "project/data/ext")); // a directory outside the project
+  symlinkSync(join(dir, "shared/b.txt"), join(dir, "project/data/abs.txt")); // an absolute link to a file
+  const neutral = tmp("bale-cwd-");
+  const ref = spawnSync(process.execPath, [join(dir, "project/main.js")], { cwd: neutral, encoding: "utf8", env: env() });
+  assert.equal(ref.stdout, "deep top b.txt,sub own\n");
+  const archive = join(dir, "out", "app.bin");
+  // bale before 0.2: an internal error from the tracer ("File .../shared does not exist").
+  const p = bale(["pack", join(dir, "project/main.js"), "-o", archive]);
+  assert.equal(p.status, 0, p.stderr);
+  assert.doesNotMatch(p.stderr, /pack-file-outside-project/, "the include packs what the app reads");
+  renameSync(join(dir, "project"), join(dir, "project.gone"));
+  renameSync(join(dir, "shared"), join(dir, "shared.gone"));
+  for (const phase of ["cold", "warm"]) {
+    const r = run(archive, [], { env: env({ BALE_CACHE_DIR: join(dir, "cache") }), cwd: neutral });
+    assert.equal(r.status, 0, `${phase}: ${r.stderr}`);
+    assert.equal(r.stdout, ref.stdout, phase);
+  }
+});
