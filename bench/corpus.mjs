@@ -1,7 +1,9 @@
 // The real-app corpus bench (test/corpus): for each app, bale's archive packed with no flags vs
 // plain node on the installed app.
 //   - identical: stdout + exit code of the archive (cold and warm, node_modules moved away) == node's
-//   - warm start vs plain node (interleaved runs; ratio of medians), median over the corpus and worst
+//   - warm start vs plain node (interleaved rounds, node and the archive back to back, in alternating
+//     order; per app the median of the per-round ratios, which cancels the drift a round shares), median
+//     over the corpus and worst
 //   - first run minus warm run vs `zstd -dc | tar -x` of the archive's own payload
 //   - archive size vs `tar czf` of the same files (the extracted payload)
 //   - pack time of the eslint app
@@ -37,7 +39,7 @@ export async function runCorpusBench(opts) {
 }
 
 async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, zstd = true }) {
-  const N = quick ? { warmup: 1, warm: 3, cold: 2, pack: 1 } : { warmup: 1, warm: 11, cold: 3, pack: 3 };
+  const N = quick ? { warmup: 1, warm: 3, cold: 2, pack: 1 } : { warmup: 1, warm: 15, cold: 3, pack: 3 };
   const apps = loadApps(corpus);
   const neutral = join(work, "corpus-neutral");
   mkdirSync(neutral, { recursive: true });
@@ -64,10 +66,12 @@ async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, z
           { id: "node", run: () => timedRun(process.execPath, [app.entry, ...app.args], { ...opts, env: corpusEnv() }) },
           { id: "bale", run: () => timedRun(archive, app.args, { ...opts, env: corpusEnv({ BALE_CACHE_DIR: warmCache }) }) },
         ],
-        { warmup: N.warmup, runs: N.warm },
+        { warmup: N.warmup, runs: N.warm, alternate: true },
       );
       row.node = warm.node;
       row.warm = warm.bale;
+      // Paired: each round ran node, then the archive; the ratio per round, then its median.
+      if (warm.node.samples && warm.bale.samples) row.warmPaired = median(warm.bale.samples.map((b, i) => b / warm.node.samples[i]));
       // The archive's payload segment, for the zstd | tar baseline and the size comparison.
       const info = JSON.parse(spawnSync(process.execPath, [cli, "inspect", archive, "--json"], { encoding: "utf8", env: corpusEnv(), maxBuffer: 64 << 20 }).stdout);
       const seg = info.index.segments.payload;
@@ -149,7 +153,7 @@ async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, z
 
 function summarize(rows) {
   const timed = rows.filter((r) => r.pass && !r.error && r.warm?.median && r.node?.median);
-  const warmRatios = timed.map((r) => ({ name: r.name, v: r.warm.median / r.node.median }));
+  const warmRatios = timed.map((r) => ({ name: r.name, v: r.warmPaired ?? r.warm.median / r.node.median }));
   const extract = timed.filter((r) => r.cold?.median && r.untar?.median).map((r) => ({ name: r.name, v: (r.cold.median - r.warm.median) / r.untar.median }));
   const size = timed.filter((r) => r.tgz).map((r) => ({ name: r.name, v: r.size / r.tgz }));
   // The same without the fixed ~30 kB of prelude + extractor + index, which dominate tiny apps.
@@ -170,7 +174,7 @@ export function corpusMarkdown(d) {
   L.push("## Real-app corpus (issue 10)", "");
   if (d.skipped) return [...L, `skipped: ${esc(d.skipped)}`, ""].join("\n");
   L.push(
-    `The ${s.total} apps of \`test/corpus\` (npm ci from its lockfile), each packed with \`bale pack\` and no flags. *Identical* = stdout and exit code of the archive, cold and warm, run from another directory with every node_modules of the corpus moved away, equal those of \`node <entry>\`. Warm: ${d.N.warmup} warm-up + ${d.N.warm} interleaved runs each; first run: ${d.N.cold} runs on an empty \`BALE_CACHE_DIR\`, interleaved with \`zstd -dc | tar -x\` of the archive's own payload. Medians.`,
+    `The ${s.total} apps of \`test/corpus\` (npm ci from its lockfile), each packed with \`bale pack\` and no flags. *Identical* = stdout and exit code of the archive, cold and warm, run from another directory with every node_modules of the corpus moved away, equal those of \`node <entry>\`. Warm: ${d.N.warmup} warm-up + ${d.N.warm} interleaved rounds each (node and the archive back to back, in alternating order), *× node* = the median of the per-round ratios; first run: ${d.N.cold} runs on an empty \`BALE_CACHE_DIR\`, interleaved with \`zstd -dc | tar -x\` of the archive's own payload. Medians.`,
     "",
   );
   const goal = (label, a, target, fmt) => {
@@ -201,7 +205,7 @@ export function corpusMarkdown(d) {
     }
     const extra = r.cold?.median - r.warm?.median;
     L.push(
-      `| ${r.name} | yes | ${ms(r.node?.median)} | ${ms(r.warm?.median)} | ${rx(r.warm?.median, r.node?.median)} | ${ms(r.cold?.median)} | ${ms(extra)} | ${ms(r.untar?.median)} | ${rx(extra, r.untar?.median)} | ${mb(r.size)} | ${mb(r.tgz)} | ${rx(r.size, r.tgz)} | ${ms(r.packMs)} |`,
+      `| ${r.name} | yes | ${ms(r.node?.median)} | ${ms(r.warm?.median)} | ${r.warmPaired !== undefined ? `${r.warmPaired.toFixed(2)}×` : rx(r.warm?.median, r.node?.median)} | ${ms(r.cold?.median)} | ${ms(extra)} | ${ms(r.untar?.median)} | ${rx(extra, r.untar?.median)} | ${mb(r.size)} | ${mb(r.tgz)} | ${rx(r.size, r.tgz)} | ${ms(r.packMs)} |`,
     );
   }
   L.push("");

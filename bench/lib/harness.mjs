@@ -155,16 +155,19 @@ export function stats(samples) {
 /**
  * Measures several contenders in interleaved rounds (A B C A B C ...) so machine
  * drift spreads evenly over them. Each contender: { id, run: (i) => Promise<ms>,
- * before?: (i) => void, after?: (i) => void } (before/after are not timed).
+ * before?: (i) => void, after?: (i) => void } (before/after are not timed). With `alternate`, every
+ * other round runs them in reverse order.
  * A contender that throws is dropped with its error recorded; the others go on.
  */
-export async function interleave(contenders, { warmup = 2, runs = 10, log = () => {} } = {}) {
+export async function interleave(contenders, { warmup = 2, runs = 10, log = () => {}, alternate = false } = {}) {
   const results = new Map();
   const live = contenders.filter((c) => c);
   for (const c of live) results.set(c.id, { samples: [], error: null });
   const total = warmup + runs;
   for (let i = 0; i < total; i++) {
-    for (const c of live) {
+    // alternate: every other round runs the contenders in reverse (A B, B A, ...), so that an order effect
+    // (the second run of a round paying for the first one's teardown) lands on each of them equally.
+    for (const c of alternate && i % 2 ? [...live].reverse() : live) {
       const r = results.get(c.id);
       if (r.error) continue;
       try {

@@ -6,6 +6,7 @@ import { CACHE_TEMP, HEX64, RUNTIME_TEMP, runtimesDir, trashPrefix } from "../ar
 import { discardEntry, lstatOrNull, markerFile } from "../runtime-stub/cache.js";
 import { type CacheEntry, cacheList, type CacheOptions } from "./cache-list.js";
 import type { RuntimeEntry } from "./runtime.js";
+import { processesUsing, scanProcesses } from "./processes.js";
 import { validateOptions } from "../options.js";
 
 export interface PruneResult {
@@ -15,7 +16,7 @@ export interface PruneResult {
   /** Runtimes no kept app runs on and no process holds: removed. */
   removedRuntimes: RuntimeEntry[];
   keptRuntimes: RuntimeEntry[];
-  /** Work dirs, trash, locks and half-decoded runtimes left by dead processes that were cleaned. */
+  /** Work dirs, trash, locks and half-decoded runtimes left by dead processes, and app entries with no valid marker (a crash before their sync), that were cleaned. */
   staleCleaned: number;
 }
 
@@ -43,6 +44,18 @@ export function cachePrune(o: CacheOptions = {}): PruneResult {
     }
   }
   let staleCleaned = removeAll(deadTemps(root, CACHE_TEMP));
+  // App entries with no marker that counts (cache list skips them): left by a crash before their background
+  // sync (their marker names a boot that is over), or invalidated by `cache list --check` while in use.
+  // Removed once no process holds them; an extraction never shows one (it publishes with its marker inside).
+  const listed = new Set(entries.map((e) => e.appId));
+  let procs: ReturnType<typeof scanProcesses> | null = null;
+  for (const name of existsSync(root) ? readdirSync(root) : []) {
+    const path = join(root, name);
+    if (!HEX64.test(name) || listed.has(name) || !lstatOrNull(path)?.isDirectory() || markerFile(path) !== null) continue;
+    if (processesUsing((procs ??= scanProcesses()), root, name).length > 0) continue;
+    discardEntry(root, name, false);
+    staleCleaned++;
+  }
   staleCleaned += cleanRuntimeTemps(root);
   const needed = new Set(kept.map((e) => e.runtime).filter((r): r is string => r !== undefined));
   const removedRuntimes: RuntimeEntry[] = [];

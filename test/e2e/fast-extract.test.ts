@@ -306,6 +306,11 @@ test("a first run does not wait for the disk: published under this boot's marker
     assert.equal(again.stdout, "linked 1\n");
     waitSynced(entry);
     assert.deepEqual(markers(), [".bale-ok"]);
+    // Such an entry of an app that never runs again: `bale cache prune` removes it (it is listed nowhere).
+    spawnSync("mv", [join(entry, ".bale-ok"), join(entry, `.bale-ok-${other}`)]);
+    const pr = JSON.parse(bale(["cache", "prune", "--json"], { env: env({ BALE_CACHE_DIR: c.cache }) }).stdout);
+    assert.ok(pr.staleCleaned >= 1, JSON.stringify(pr));
+    assert.deepEqual(appDirs(c.cache), []);
   } finally {
     gate.open("ok");
   }
