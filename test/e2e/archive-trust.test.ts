@@ -7,6 +7,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
@@ -24,6 +25,7 @@ import { join } from "node:path";
 import { appDirs, bale, env, NODE22, packOk, ROOT, run, tmp, which } from "../helpers.js";
 import { craftArchive, tarFile, tarHeader, wrapPayload } from "../craft.js";
 import { readIndex } from "../../src/archive/format.js";
+import { VERSION } from "../../src/version.js";
 
 const HELLO = join(ROOT, "examples/hello");
 let dir: string;
@@ -469,4 +471,28 @@ test("item 16: sh < archive, a cache dir starting with -, HOME unset without id,
   assert.match(p.stderr, /--node-options holds "64", which is not a node option.*attach values with =.*\[pack-node-options\]/);
   assert.equal(existsSync(join(dir, "bad-opts")), false);
   void statSync;
+});
+
+test("verify of an archive another bale version built names that version instead of calling its prelude edited", () => {
+  const { index, indexBytes, indexOffset, indexSha256 } = readIndex(hello);
+  const preludeLen = index.segments.prelude.length;
+  const forVersion = (v: string, name: string): string =>
+    copyWith(name, (b) => {
+      // The index says another bale built it (same length, so every offset holds) and the prelude pins that
+      // index, as that bale's own prelude would; one byte of its comment differs, as another version's text does.
+      const json = indexBytes.toString("utf8").replace(`"bale":"${VERSION}"`, `"bale":"${v}"`);
+      assert.equal(json.length, indexBytes.length);
+      b.write(json, indexOffset, "utf8");
+      const newSha = createHash("sha256").update(json).digest("hex");
+      const prelude = b.subarray(0, preludeLen).toString("latin1").replace(indexSha256, newSha).replace("# Run it like", "# run it like");
+      b.write(prelude, 0, "latin1");
+      return b;
+    });
+  const other = bale(["verify", forVersion("0.1.0", "older")]);
+  assert.equal(other.status, 1, other.stderr);
+  assert.match(other.stderr, /differs at byte \d+ \(line \d+\) from what bale \S+ writes for this index; the archive was built by bale 0\.1\.0: verify it with that version or rebuild it/);
+  assert.doesNotMatch(other.stderr, /edited or damaged/);
+  const same = bale(["verify", forVersion(VERSION, "same-version")]);
+  assert.equal(same.status, 1, same.stderr);
+  assert.match(same.stderr, /sh prelude is not what its index implies: it differs at byte \d+ \(line \d+\) \(edited or damaged\)/);
 });
