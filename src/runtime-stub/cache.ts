@@ -90,12 +90,17 @@ export function bootId(): string | null {
 }
 
 /**
- * The marker file that makes `dir` complete: the one of this boot (not yet synced), else the synced one;
- * null when neither exists. In that order because the background sync renames the first to the second.
+ * The markers that make a directory complete: this boot's (not yet synced), then the synced one. In that
+ * order because the background sync renames the first to the second.
  */
-export function markerFile(dir: string): string | null {
+function markerNames(): string[] {
   const boot = bootId();
-  for (const name of boot === null ? [MARKER] : [bootMarker(boot), MARKER]) {
+  return boot === null ? [MARKER] : [bootMarker(boot), MARKER];
+}
+
+/** The marker file that makes `dir` complete (see markerNames), or null when there is none. */
+export function markerFile(dir: string): string | null {
+  for (const name of markerNames()) {
     const p = join(dir, name);
     if (lstatOrNull(p)?.isFile()) return p;
   }
@@ -104,8 +109,7 @@ export function markerFile(dir: string): string | null {
 
 /** Removes every marker of `dir` (synced or of this boot), so that its next run extracts it again. */
 export function removeMarkers(dir: string): void {
-  const boot = bootId();
-  for (const name of boot === null ? [MARKER] : [bootMarker(boot), MARKER]) rmSync(join(dir, name), { force: true });
+  for (const name of markerNames()) rmSync(join(dir, name), { force: true });
 }
 
 /**
