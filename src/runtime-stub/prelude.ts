@@ -163,15 +163,20 @@ function bootstrap(o: PreludeOptions): string {
  *  - `_bale_k DIR`: DIR is complete — its synced marker is there (one `test`, the warm path), or the
  *    marker of this boot, not yet synced (read only then: dash reads a file one byte per syscall);
  *  - `_bale_bid`: `_bale_b` = this boot's id, or empty where the kernel does not say;
- *  - `_bale_sy DIR`: a background job (its output and input detached, so nothing waits for it) that
- *    syncs DIR's file system, then renames its boot marker to the synced one — or removes it if the
- *    sync fails, so the next run extracts again. Killed before it ends, or with no `sync` command on
- *    the host, the marker stays this boot's: trusted until a restart, then extracted again.
+ *  - `_bale_pm PATH`, before a first run publishes: `_bale_mk` = the marker to write, this boot's where
+ *    the kernel gives a boot id, else the synced one after a sync of PATH's file system (none with
+ *    BALE_NO_FSYNC=1);
+ *  - `_bale_sy DIR`, after it published DIR under this boot's marker: a background job (its output and
+ *    input detached, so nothing waits for it) that syncs DIR's file system, then renames the marker to
+ *    the synced one — or removes it if the sync fails, so the next run extracts again. Killed before it
+ *    ends, or with no `sync` command on the host, the marker stays this boot's: trusted until a restart,
+ *    then extracted again. Nothing to do where `_bale_pm` found no boot id.
  */
 const MARKERS =
   `_bale_bid() { _bale_b=; read -r _bale_b 2>/dev/null < ${BOOT_ID_FILE}; case $_bale_b in *[!0-9a-f-]*) _bale_b= ;; ????????-????-????-????-????????????) ;; *) _bale_b= ;; esac; }\n` +
   `_bale_k() { [ -f "$1/${MARKER}" ] && return; [ -n "\${_bale_b:-}" ] || _bale_bid; [ -n "$_bale_b" ] && [ -f "$1/${bootMarker("$_bale_b")}" ]; }\n` +
-  `_bale_sy() { command -v sync >/dev/null 2>&1 || return 0; ( if sync -f "$1" 2>/dev/null || sync; then mv -f "$1/${bootMarker("$_bale_b")}" "$1/${MARKER}"; else rm -f "$1/${bootMarker("$_bale_b")}"; fi ) </dev/null >/dev/null 2>&1 & }\n`;
+  `_bale_pm() { _bale_b=; [ "\${BALE_NO_FSYNC:-}" = 1 ] || { _bale_bid; [ -n "$_bale_b" ] || sync -f "$1" 2>/dev/null || sync; }; _bale_r=$?; _bale_mk=${MARKER}\${_bale_b:+-$_bale_b}; return $_bale_r; }\n` +
+  `_bale_sy() { [ -n "$_bale_b" ] && command -v sync >/dev/null 2>&1 || return 0; ( if sync -f "$1" 2>/dev/null || sync; then mv -f "$1/${bootMarker("$_bale_b")}" "$1/${MARKER}"; else rm -f "$1/${bootMarker("$_bale_b")}"; fi ) </dev/null >/dev/null 2>&1 & }\n`;
 
 /** The prelude's trap line: what a file cut short after it says. */
 const TRAP =
@@ -313,9 +318,9 @@ function embeddedNode(o: PreludeOptions, rt: PreludeRuntime): string {
     `    fi\n` +
     // Published unsynced under this boot's marker, synced in the background (see MARKERS); where the
     // kernel gives no boot id, synced first.
-    `    _bale_b=; [ "\${BALE_NO_FSYNC:-}" = 1 ] || { _bale_bid; [ -n "$_bale_b" ] || sync -f "$_bale_t" 2>&- || sync; }\n` +
-    `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/${MARKER}\${_bale_b:+-$_bale_b}" || ${unwritable}\n` +
-    `    [ -z "$_bale_b" ] || _bale_sy "$_bale_rd"\n` +
+    `    _bale_pm "$_bale_t"\n` +
+    `    mv -f "$_bale_t" "$_bale_np" && printf '%s\\n%s\\n' ${rt.info.sha256} '${meta}' > "$_bale_t.ok" && mv -f "$_bale_t.ok" "$_bale_rd/$_bale_mk" || ${unwritable}\n` +
+    `    _bale_sy "$_bale_rd"\n` +
     `    trap - INT TERM HUP\n` +
     `  fi\n` +
     fastPath(o) +
@@ -391,11 +396,11 @@ function fastPath(o: PreludeOptions): string {
     (o.runtime === null ? `umask 022; printf '%s\\n' "$_bale_np" > "$w/${NODE_STAMP}" || q\n` : "") +
     // Published unsynced under this boot's marker and synced in the background (see MARKERS): what the
     // kernel has not written yet it serves from memory until a crash, after which the boot id differs.
-    `_bale_b=; [ "\${BALE_NO_FSYNC:-}" = 1 ] || { _bale_bid; [ -n "$_bale_b" ] || sync -f "$w" 2>/dev/null || sync || q; }\n` +
-    `umask 077; printf '%s\\n%s\\n' "$_bale_id" ${shQuote(marker)} > "$w/${MARKER}\${_bale_b:+-$_bale_b}" || q\n` +
+    `_bale_pm "$w" || q\n` +
+    `umask 077; printf '%s\\n%s\\n' "$_bale_id" ${shQuote(marker)} > "$w/$_bale_mk" || q\n` +
     `mv "$w" "$_bale_d" 2>/dev/null || q\n` +
     `rm -f "$l"\n` +
-    `[ -z "$_bale_b" ] || _bale_sy "$_bale_d"\n` +
+    `_bale_sy "$_bale_d"\n` +
     `[ "\${BALE_TRACE:-}" != 1 ] || echo "bale: extracted ${shMessageText(o.name)} with zstd and tar into $_bale_d" >&2\n`;
   return `  _bale_fx() (\n${body.replace(/^/gm, "  ")})\n`;
 }
