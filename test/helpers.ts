@@ -106,17 +106,23 @@ export function appDirs(cache: string): string[] {
   return existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n)) : [];
 }
 
+/** Polls `cond` every 20 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export function waitUntil(cond: () => boolean, timeoutMs = 20_000): boolean {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return true;
+}
+
 /**
  * Waits (up to `timeoutMs`) until the cache directory `dir` (an app entry or a runtime) has its synced
  * marker and no marker of this boot left: a first run's background `sync -f` renames the one to the other.
  */
 export function waitSynced(dir: string, timeoutMs = 20_000): void {
-  const t0 = Date.now();
   const done = (): boolean => existsSync(join(dir, ".bale-ok")) && !readdirSync(dir).some((n) => n.startsWith(".bale-ok-"));
-  while (!done()) {
-    if (Date.now() - t0 > timeoutMs) assert.fail(`${dir}: the background sync did not publish .bale-ok within ${timeoutMs} ms (${readdirSync(dir).join(" ")})`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-  }
+  if (!waitUntil(done, timeoutMs)) assert.fail(`${dir}: the background sync did not publish .bale-ok within ${timeoutMs} ms (${readdirSync(dir).join(" ")})`);
 }
 
 /** Every file and directory under dir (relative path -> bytes as base64; directories as "dir"), dot-files included. */

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { appDirs, bale, env, packOk, run, tmp, waitSynced, which } from "../helpers.js";
+import { appDirs, bale, env, packOk, run, tmp, waitSynced, waitUntil, which } from "../helpers.js";
 
 const dir = tmp("bale-fast-");
 chmodSync(dir, 0o755); // another user runs archives from here below
@@ -321,8 +321,7 @@ test("a first run does not wait for the disk: published under this boot's marker
   assert.equal(c.r.status, 0, c.r.stderr);
   assert.match(c.r.stderr, FAST);
   const entry = join(c.cache, appDirs(c.cache)[0] as string);
-  const t0 = Date.now();
-  while (readdirSync(entry).some((n) => n.startsWith(".bale-ok")) && Date.now() - t0 < 20_000) spawnSync("sleep", ["0.05"]);
+  waitUntil(() => !readdirSync(entry).some((n) => n.startsWith(".bale-ok")));
   assert.deepEqual(readdirSync(entry).filter((n) => n.startsWith(".bale-ok")), [], "the marker is gone");
   const next = run(archive, [], { env: env({ BALE_CACHE_DIR: c.cache, BALE_TRACE: "1" }) });
   assert.equal(next.status, 0, next.stderr);
