@@ -328,3 +328,12 @@ test("a first run does not wait for the disk: published under this boot's marker
   assert.match(next.stderr, NODE_PATH);
   assert.equal(next.stdout, "linked 1\n");
 });
+
+test("a cache path with a space takes the fast path too (the noexec check is a test -x, not a mountinfo match)", { skip: !HAS_TOOLS && "needs zstd" }, () => {
+  const archive = existsSync(join(dir, "shapes")) ? join(dir, "shapes") : craftApp();
+  const c = coldRun(archive, "cache with space");
+  assert.equal(c.r.status, 0, c.r.stderr);
+  assert.match(c.r.stderr, FAST);
+  assert.equal(c.r.stdout, "linked 1\n");
+  assert.deepEqual(leftovers(c.cache), []);
+});
