@@ -101,9 +101,9 @@ export function which(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 }
 
-/** The app entries (64-hex app ids) in a cache directory. */
+/** The app entries in a cache directory (named by the first 32 hex digits of their app ids). */
 export function appDirs(cache: string): string[] {
-  return existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{64}$/.test(n)) : [];
+  return existsSync(cache) ? readdirSync(cache).filter((n) => /^[0-9a-f]{32}$/.test(n)) : [];
 }
 
 /** Polls `cond` every 20 ms until it holds or `timeoutMs` passes; returns whether it held. */

@@ -2,8 +2,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { discardDir } from "../atomic.js";
-import { cacheRoot, entryDir, type Env, HEX64, runtimesDir, trashPrefix } from "../archive/paths.js";
-import { checkCacheRoot, discardEntry, entryProblem, lstatOrNull, markerFile, readMarker, removeMarkers } from "../runtime-stub/cache.js";
+import { cacheRoot, ENTRY_NAME, type Env, HEX64, runtimesDir, trashPrefix } from "../archive/paths.js";
+import { checkCacheRoot, discardEntry, entryProblem, lstatOrNull, markerFile, readEntryMarker, removeMarkers } from "../runtime-stub/cache.js";
 import { processesUsing, scanProcesses } from "./processes.js";
 import { cachedRuntime, type RuntimeEntry, runtimeProblem } from "./runtime.js";
 import { validateOptions } from "../options.js";
@@ -54,21 +54,21 @@ export function cacheList(o: CacheOptions = {}): { root: string; entries: CacheE
   const procs = scanProcesses();
   const users = new Map<string, string[]>();
   for (const name of readdirSync(root).sort()) {
-    if (!HEX64.test(name)) continue;
-    const m = readMarker(root, name);
+    if (!ENTRY_NAME.test(name)) continue;
+    const m = readEntryMarker(root, name);
     if (!m) continue;
-    const path = entryDir(root, name);
+    const path = join(root, name);
     // When it was extracted: the marker's mtime (it is written then), or what a marker before bale 0.2 recorded.
     const marker = markerFile(path);
     const extractedAt = m.extractedAt ?? Math.round((marker === null ? null : lstatOrNull(marker))?.mtimeMs ?? 0);
-    const e: CacheEntry = { appId: name, name: m.name, path, bytes: dirSize(path), extractedAt, inUseBy: processesUsing(procs, root, name) };
+    const e: CacheEntry = { appId: m.appId, name: m.name, path, bytes: dirSize(path), extractedAt, inUseBy: processesUsing(procs, root, name) };
     if (m.runtime) {
       e.runtime = m.runtime;
-      users.set(m.runtime, [...(users.get(m.runtime) ?? []), name]);
+      users.set(m.runtime, [...(users.get(m.runtime) ?? []), m.appId]);
     }
     if (o.check) {
       e.damaged = entryProblem(path) ?? (m.entry && lstatOrNull(join(path, m.entry)) === null ? `${m.entry} is missing` : null);
-      if (e.damaged) e.repair = discardEntry(root, e.appId, e.inUseBy.length > 0);
+      if (e.damaged) e.repair = discardEntry(root, e.appId, e.inUseBy.length > 0, path);
     }
     entries.push(e);
   }

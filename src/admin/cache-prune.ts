@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deadTemps, discardDir, isAlive, removeAll } from "../atomic.js";
-import { CACHE_TEMP, HEX64, RUNTIME_TEMP, runtimesDir, trashPrefix } from "../archive/paths.js";
+import { CACHE_TEMP, ENTRY_NAME, HEX64, RUNTIME_TEMP, runtimesDir, trashPrefix } from "../archive/paths.js";
 import { discardEntry, lstatOrNull, markerFile } from "../runtime-stub/cache.js";
 import { type CacheEntry, cacheList, type CacheOptions } from "./cache-list.js";
 import type { RuntimeEntry } from "./runtime.js";
@@ -39,7 +39,7 @@ export function cachePrune(o: CacheOptions = {}): PruneResult {
     } else if (e.inUseBy.length > 0) {
       kept.push(e);
     } else {
-      discardEntry(root, e.appId, false);
+      discardEntry(root, e.appId, false, e.path);
       removed.push(e);
     }
   }
@@ -47,13 +47,14 @@ export function cachePrune(o: CacheOptions = {}): PruneResult {
   // App entries with no marker that counts (cache list skips them): left by a crash before their background
   // sync (their marker names a boot that is over), or invalidated by `cache list --check` while in use.
   // Removed once no process holds them; an extraction never shows one (it publishes with its marker inside).
-  const listed = new Set(entries.map((e) => e.appId));
+  const listed = new Set(entries.map((e) => e.path));
   let procs: ReturnType<typeof scanProcesses> | null = null;
   for (const name of existsSync(root) ? readdirSync(root) : []) {
     const path = join(root, name);
-    if (!HEX64.test(name) || listed.has(name) || !lstatOrNull(path)?.isDirectory() || markerFile(path) !== null) continue;
+    if (!ENTRY_NAME.test(name) || listed.has(path) || !lstatOrNull(path)?.isDirectory() || markerFile(path) !== null) continue;
     if (processesUsing((procs ??= scanProcesses()), root, name).length > 0) continue;
-    discardEntry(root, name, false);
+    // Its app id is unknown (no marker counts): a whole id names its own lock, as in bale 0.2.
+    discardEntry(root, name, false, path);
     staleCleaned++;
   }
   staleCleaned += cleanRuntimeTemps(root);

@@ -5,12 +5,13 @@
  * cannot disagree. Bundled into the extractor: small, no heavy imports.
  *
  *   <cache>/CACHEDIR.TAG
- *   <cache>/<app id>/            a complete extraction (published by rename)
- *   <cache>/<app id>/.bale-ok    marker: app id, then a JSON line of metadata
- *   <cache>/<app id>/.bale-ok-<boot id>  the same marker, written before the tree was known to be on
+ *   <cache>/<key>/               a complete extraction (published by rename); <key> is the app id's
+ *                                first 32 hex digits (entryName; the whole id before bale 0.3)
+ *   <cache>/<key>/.bale-ok       marker: app id, then a JSON line of metadata
+ *   <cache>/<key>/.bale-ok-<boot id>  the same marker, written before the tree was known to be on
  *                                disk: trusted only during that boot (see bootMarker)
- *   <cache>/<app id>/.bale-files what was extracted ("<type> <size> <path>" lines): `cache list --check`
- *   <cache>/<app id>/.bale-node  the node binary whose version was last checked against the app's range
+ *   <cache>/<key>/.bale-files    what was extracted ("<type> <size> <path>" lines): `cache list --check`
+ *   <cache>/<key>/.bale-node     the node binary whose version was last checked against the app's range
  *   <cache>/runtimes/<sha256>/node       an embedded Node.js runtime (format 2 archives), shared
  *   <cache>/runtimes/<sha256>/.bale-ok   its marker: the sha256, then {"version","platform","size"}
  *   <cache>/runtimes/<sha256>/.tmp-<pid> a runtime being decoded by the sh prelude of process <pid>
@@ -44,7 +45,20 @@ export const EXTRACTED_RUNTIME = ".bale-runtime/node";
 /** App ids and runtime names: sha256 in hex. */
 export const HEX64 = /^[0-9a-f]{64}$/;
 
-export const entryDir = (root: string, appId: string): string => join(root, appId);
+/**
+ * The name of an app's cache entry: the first 128 bits of its id. Node spends time in proportion to
+ * the length of every module path it resolves (the lookup keys join a module's whole chain of
+ * `node_modules` directories), so the app's files sit under a path 32 characters shorter than the
+ * whole id would make it: ~4 % of a warm start for apps of a thousand modules (eslint). 128 bits keep
+ * accidental collisions out of reach; the marker inside still names the whole id, and is checked.
+ */
+export const entryName = (appId: string): string => appId.slice(0, 32);
+/** A cache entry's directory name: entryName of an app id, or (archives of bale 0.2 and before) the whole id. */
+export const ENTRY_NAME = /^[0-9a-f]{32}(?:[0-9a-f]{32})?$/;
+/** True when `name` is the entry directory of `appId` (for this bale, or as bale 0.2 and before named it). */
+export const isEntryOf = (name: string, appId: string): boolean => HEX64.test(appId) && (name === entryName(appId) || name === appId);
+
+export const entryDir = (root: string, appId: string): string => join(root, entryName(appId));
 export const lockPath = (root: string, appId: string): string => join(root, `${appId}.lock`);
 export const runtimesDir = (root: string): string => join(root, RUNTIMES);
 export const runtimeDir = (root: string, sha256: string): string => join(root, RUNTIMES, sha256);
@@ -53,7 +67,7 @@ export const runtimeDir = (root: string, sha256: string): string => join(root, R
 export const workPrefix = (appId: string): string => `.work-${appId}-`;
 export const trashPrefix = (id: string): string => `.trash-${id}-`;
 /** Any cache temp (work or trash) of any app id or runtime; group 1 is the pid. */
-export const CACHE_TEMP = /^\.(?:work|trash)-[0-9a-f]{64}-(\d+)-/;
+export const CACHE_TEMP = /^\.(?:work|trash)-[0-9a-f]{32}(?:[0-9a-f]{32})?-(\d+)-/;
 /** The sh prelude's temps while it decodes a runtime (`.tmp-$$`, `.tmp-$$.unzstd`, `.tmp-$$.ok`); group 1 is the pid. */
 export const RUNTIME_TEMP = /^\.tmp-(\d+)/;
 

@@ -13,7 +13,7 @@ import type { Stats } from "node:fs";
 import { BaleError } from "../errors.js";
 import { deadTemps, discardDir, isAlive, removeAll, selfToken, userIoError, writeFileAtomic } from "../atomic.js";
 import { mkdirp } from "../fsutil.js";
-import { BOOT_ID, BOOT_ID_FILE, bootMarker, CACHEDIR_TAG_NAME, entryDir, HEX64, FILES, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
+import { BOOT_ID, BOOT_ID_FILE, bootMarker, CACHEDIR_TAG_NAME, entryDir, HEX64, FILES, isEntryOf, lockPath, MARKER, runtimeDir, trashPrefix, workPrefix } from "../archive/paths.js";
 
 export const CACHEDIR_TAG =
   "Signature: 8a477f597d28d172789f06886806bc55\n" +
@@ -113,10 +113,11 @@ export function removeMarkers(dir: string): void {
 }
 
 /**
- * The two lines of the marker of the cache directory `dir` — its name (app id or runtime sha256), then
- * a JSON line — or null unless `dir` is a real directory, ours, whose marker names `id`.
+ * The two lines of the marker of the cache directory `dir` — the id it holds (app id or runtime
+ * sha256), then a JSON line — or null unless `dir` is a real directory, ours, whose marker names `id`
+ * (or an id that `id` accepts).
  */
-export function readMarkerFile(dir: string, id: string): Record<string, unknown> | null {
+export function readMarkerFile(dir: string, id: string | ((first: string) => boolean)): Record<string, unknown> | null {
   const st = lstatOrNull(dir);
   if (!st?.isDirectory()) return null;
   if (typeof process.getuid === "function" && st.uid !== process.getuid()) return null;
@@ -128,8 +129,8 @@ export function readMarkerFile(dir: string, id: string): Record<string, unknown>
   } catch {
     return null;
   }
-  const [first, second] = text.split("\n");
-  if (first !== id) return null;
+  const [first = "", second] = text.split("\n");
+  if (typeof id === "string" ? first !== id : !id(first)) return null;
   try {
     return Object(JSON.parse(second ?? "{}")) as Record<string, unknown>;
   } catch {
@@ -139,9 +140,23 @@ export function readMarkerFile(dir: string, id: string): Record<string, unknown>
 
 const str = (v: unknown, or = ""): string => (typeof v === "string" ? v : or);
 
-/** Reads the marker of `<root>/<id>`; null unless the entry is complete, ours and for this id. */
+/** Reads the marker of the entry of `appId`; null unless the entry is complete, ours and for this id. */
 export function readMarker(root: string, appId: string): MarkerInfo | null {
-  const meta = readMarkerFile(entryDir(root, appId), appId) as Partial<MarkerInfo> | null;
+  return markerInfo(appId, readMarkerFile(entryDir(root, appId), appId));
+}
+
+/**
+ * Reads the marker of the entry directory `<root>/<name>` (ENTRY_NAME), whichever app it holds: null
+ * unless it is complete, ours, and its marker names an app id whose entry `name` is.
+ */
+export function readEntryMarker(root: string, name: string): MarkerInfo | null {
+  let appId = "";
+  const meta = readMarkerFile(join(root, name), (first) => isEntryOf(name, (appId = first)));
+  return markerInfo(appId, meta);
+}
+
+function markerInfo(appId: string, m: Record<string, unknown> | null): MarkerInfo | null {
+  const meta = m as Partial<MarkerInfo> | null;
   if (meta === null) return null;
   const info: MarkerInfo = { appId, name: meta.name ?? "", entry: meta.entry ?? "", bale: meta.bale ?? "" };
   if (typeof meta.extractedAt === "number") info.extractedAt = meta.extractedAt;
@@ -249,17 +264,18 @@ export function cleanStale(root: string, appId: string): number {
 }
 
 /**
- * Removes the entry `<root>/<appId>` so that its next run extracts it again: renamed aside at once
- * (under its lock, so never under an extraction), or — while `inUse` — only its marker. Returns which.
+ * Removes the entry of `appId` (at `dir`: where an older bale named it otherwise) so that its next run
+ * extracts it again: renamed aside at once (under its lock, so never under an extraction), or — while
+ * `inUse` — only its marker. Returns which.
  */
-export function discardEntry(root: string, appId: string, inUse: boolean): "removed" | "invalidated" {
+export function discardEntry(root: string, appId: string, inUse: boolean, dir = entryDir(root, appId)): "removed" | "invalidated" {
   const lock = acquireLock(lockPath(root, appId), () => false);
   try {
     if (inUse) {
-      removeMarkers(entryDir(root, appId));
+      removeMarkers(dir);
       return "invalidated";
     }
-    discardDir(entryDir(root, appId), trashPrefix(appId));
+    discardDir(dir, trashPrefix(appId));
     return "removed";
   } finally {
     lock?.release();

@@ -34,7 +34,7 @@
  * returns; then exec exactly as on the warm path. It says what went wrong where the fast path declined.
  */
 
-import { BOOT_ID_FILE, bootMarker, CACHEDIR_TAG_NAME, FILES, MARKER, NODE_STAMP, RUNTIMES, trashPrefix, workPrefix } from "../archive/paths.js";
+import { BOOT_ID_FILE, bootMarker, CACHEDIR_TAG_NAME, entryName, FILES, MARKER, NODE_STAMP, RUNTIMES, trashPrefix, workPrefix } from "../archive/paths.js";
 import { type ArchiveIndex, encodeTrailer, type RuntimeInfo } from "../archive/format.js";
 import { sha256 } from "../archive/io.js";
 import { CACHEDIR_TAG, markerText } from "./cache.js";
@@ -220,7 +220,7 @@ export function renderPrelude(o: PreludeOptions): string {
     `  _bale_c=\${TMPDIR:-/tmp}/bale-$_bale_u\n` +
     `fi\n` +
     `case $_bale_c in /*) ;; *) _bale_c=$PWD/$_bale_c ;; esac\n` +
-    `_bale_d=$_bale_c/$_bale_id\n` +
+    `_bale_d=$_bale_c/${entryName(o.appId)}\n` +
     (o.runtime === null ? systemNode(o, name, range) : embeddedNode(o, o.runtime)) +
     config +
     `BALE_APP_DIR=$_bale_d; export BALE_APP_DIR\n` +

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bale, env, packOk, ROOT, run, tmp } from "../helpers.js";
 
@@ -21,6 +21,11 @@ test("prune removes what no running app holds and keeps the newest per app; list
     assert.equal(run(a, [], { env: e }).status, 0);
     await new Promise((r) => setTimeout(r, 5)); // distinct extraction times
   }
+  const [id1, id2, id3] = archives.map((a) => JSON.parse(bale(["inspect", a, "--json"]).stdout).index.appId as string) as [string, string, string];
+  // Entries are named by the first 32 hex digits of the app id; bale 0.2 named them by the whole id,
+  // and such an entry (v2's, renamed as 0.2 would have made it) is listed and pruned like the others.
+  assert.deepEqual(readdirSync(cache).filter((n) => /^[0-9a-f]+$/.test(n)).sort(), [id1, id2, id3].map((i) => i.slice(0, 32)).sort());
+  renameSync(join(cache, id2.slice(0, 32)), join(cache, id2));
   // v1 is running while we prune.
   const p = spawn(archives[0] as string, ["--wait"], { env: e, stdio: ["ignore", "pipe", "ignore"] });
   await new Promise<void>((res) => p.stdout.on("data", (c: Buffer) => c.toString().includes("waiting") && res()));
@@ -31,7 +36,14 @@ test("prune removes what no running app holds and keeps the newest per app; list
     const list = JSON.parse(bale(["cache", "list", "--json"], { env: e }).stdout);
     assert.equal(list.root, cache);
     assert.equal(list.entries.length, 3);
-    const [id1, id2, id3] = archives.map((a) => JSON.parse(bale(["inspect", a, "--json"]).stdout).index.appId as string);
+    assert.deepEqual(
+      list.entries.map((x: { appId: string; path: string }) => [x.appId, x.path]).sort(),
+      [
+        [id1, join(cache, id1.slice(0, 32))],
+        [id2, join(cache, id2)],
+        [id3, join(cache, id3.slice(0, 32))],
+      ].sort(),
+    );
     const running = list.entries.find((x: { appId: string }) => x.appId === id1);
     assert.ok(running.inUseBy.includes(p.pid), "the running app is seen");
     const pr = bale(["cache", "prune", "--json"], { env: e });
@@ -39,9 +51,9 @@ test("prune removes what no running app holds and keeps the newest per app; list
     const r = JSON.parse(pr.stdout);
     assert.deepEqual(r.removed.map((x: { appId: string }) => x.appId), [id2]);
     assert.equal(r.staleCleaned, 1);
-    assert.ok(existsSync(join(cache, id1 as string)), "in use: kept");
-    assert.ok(!existsSync(join(cache, id2 as string)), "old and unused: removed");
-    assert.ok(existsSync(join(cache, id3 as string)), "newest: kept");
+    assert.ok(existsSync(join(cache, id1.slice(0, 32))), "in use: kept");
+    assert.ok(!existsSync(join(cache, id2)), "old and unused: removed");
+    assert.ok(existsSync(join(cache, id3.slice(0, 32))), "newest: kept");
     assert.ok(!existsSync(stale));
     assert.deepEqual(readdirSync(cache).filter((n) => n.startsWith(".trash-")), []);
     // A pruned app simply extracts again on its next run.

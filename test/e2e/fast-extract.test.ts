@@ -290,7 +290,7 @@ test("a first run does not wait for the disk: published under this boot's marker
     assert.equal(warm.stderr, "");
     assert.equal(warm.stdout, "linked 1\n");
     const list = JSON.parse(bale(["cache", "list", "--check", "--json"], { env: env({ BALE_CACHE_DIR: c.cache }) }).stdout);
-    assert.deepEqual(list.entries.map((e: { appId: string; damaged: unknown }) => [e.appId, e.damaged]), [[id, null]]);
+    assert.deepEqual(list.entries.map((e: { path: string; damaged: unknown }) => [e.path, e.damaged]), [[entry, null]]);
     // The sync completes: the marker becomes the synced one.
     gate.open("ok");
     waitSynced(entry);

@@ -44,7 +44,7 @@ test("an app killed by SIGTERM is reported as killed by SIGTERM, like node itsel
   run(archive, [], { env: env({ BALE_CACHE_DIR: cache }) }); // warm the cache
   for (const [bin, args] of [
     [archive, ["--wait"]],
-    [process.execPath, [join(cache, readdirSync(cache).find((n) => /^[0-9a-f]{64}$/.test(n)) as string, "app/main.js"), "--wait"]],
+    [process.execPath, [join(cache, readdirSync(cache).find((n) => /^[0-9a-f]{32}$/.test(n)) as string, "app/main.js"), "--wait"]],
   ] as const) {
     const p = spawn(bin, args, { env: env({ BALE_CACHE_DIR: cache }), stdio: ["ignore", "pipe", "pipe"] });
     await new Promise<void>((res) => p.stdout.on("data", (c: Buffer) => c.toString().includes("waiting") && res()));
@@ -87,7 +87,15 @@ test("first run extracts once into the cache; later runs reuse it without the ex
   const names = readdirSync(cache);
   assert.equal(names.length, 2, names.join(","));
   assert.ok(names.includes("CACHEDIR.TAG"));
-  assert.ok(names.some((n) => /^[0-9a-f]{64}$/.test(n)), names.join(","));
+  // The entry is named by the first 32 hex digits of the app id (a shorter path makes node's module
+  // lookups cheaper), and its marker names the whole id.
+  const appId = JSON.parse(bale(["inspect", archive, "--json"]).stdout).index.appId as string;
+  assert.ok(names.includes(appId.slice(0, 32)), names.join(","));
+  const entry = join(cache, appId.slice(0, 32));
+  const marker = readdirSync(entry).find((n) => n.startsWith(".bale-ok")) ?? ".bale-ok";
+  assert.equal(readFileSync(join(entry, marker), "utf8").split("\n")[0], appId);
+  const listed = JSON.parse(bale(["cache", "list", "--json"], { env: env({ BALE_CACHE_DIR: cache }) }).stdout) as { entries: { appId: string; path: string }[] };
+  assert.deepEqual(listed.entries.map((e) => [e.appId, e.path]), [[appId, join(cache, appId.slice(0, 32))]]);
   assert.equal(statSync(cache).mode & 0o777, 0o700);
   assert.match(readFileSync(join(cache, "CACHEDIR.TAG"), "utf8"), /^Signature: 8a477f597d28d172789f06886806bc55/);
 });

@@ -133,7 +133,7 @@ test("a tampered runtime or decoder segment is refused before anything from it r
     // Nothing was published: no node binary, no marker, no app entry.
     const rts = runtimesIn(cache);
     for (const rt of rts) assert.deepEqual(readdirSync(join(cache, "runtimes", rt)), []);
-    assert.ok(!readdirSync(cache).some((n) => /^[0-9a-f]{64}$/.test(n)));
+    assert.ok(!readdirSync(cache).some((n) => /^[0-9a-f]{32}$/.test(n)));
     const v = bale(["verify", file]);
     assert.equal(v.status, 1);
     assert.match(v.stdout + v.stderr, seg === "runtime" ? /embedded runtime does not match its sha256/ : /runtime decoder does not match its sha256/);
@@ -207,7 +207,7 @@ test("prune removes a runtime only when no kept app needs it and no process hold
   assert.equal(pr.removedRuntimes.length, 0, "Node 22 stays: `other` runs on it");
   // Remove `other` by hand (as a user may): now nothing kept needs Node 22, and prune removes it.
   const otherId = JSON.parse(bale(["inspect", other, "--json"]).stdout).index.appId;
-  spawnSync("rm", ["-rf", join(cache, otherId)]);
+  spawnSync("rm", ["-rf", join(cache, otherId.slice(0, 32))]);
   pr = JSON.parse(bale(["cache", "prune", "--json"], { env: cacheEnv }).stdout);
   assert.equal(pr.removedRuntimes.length, 1);
   assert.match(pr.removedRuntimes[0].version, /^22\./);
@@ -221,7 +221,7 @@ test("prune removes a runtime only when no kept app needs it and no process hold
   try {
     for (let i = 0; i < 200 && !readFileSync(join(dir, "up.txt"), "utf8").includes("up"); i++) spawnSync("sleep", ["0.05"]);
     const sleeperId = JSON.parse(bale(["inspect", sleeper, "--json"]).stdout).index.appId;
-    spawnSync("rm", ["-rf", join(cache, sleeperId)]);
+    spawnSync("rm", ["-rf", join(cache, sleeperId.slice(0, 32))]);
     pr = JSON.parse(bale(["cache", "prune", "--json"], { env: cacheEnv }).stdout);
     assert.equal(pr.removedRuntimes.length, 0, "the running sleeper holds Node 22");
     assert.equal(runtimesIn(cache).length, 2);
