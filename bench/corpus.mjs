@@ -11,6 +11,7 @@
 // Every process runs without NODE_EXTRA_CA_CERTS / NODE_OPTIONS (corpusEnv).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkCorpus, corpusEnv, installCorpus, loadApps, lockCorpus, runProcess, writeResults } from "../test/corpus/lib.mjs";
 import { dropCache, interleave, stats } from "./lib/harness.mjs";
@@ -39,7 +40,7 @@ export async function runCorpusBench(opts) {
 }
 
 async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, zstd = true }) {
-  const N = quick ? { warmup: 1, warm: 3, cold: 2, pack: 1 } : { warmup: 1, warm: 15, cold: 3, pack: 3 };
+  const N = quick ? { warmup: 1, warm: 6, cold: 2, pack: 1 } : { warmup: 1, warm: 18, cold: 3, pack: 3 };
   const apps = loadApps(corpus);
   const neutral = join(work, "corpus-neutral");
   mkdirSync(neutral, { recursive: true });
@@ -58,20 +59,27 @@ async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, z
     }
     const archive = c.archive;
     const opts = { cwd: neutral, input: app.stdin, status: c.ref.status };
-    const warmCache = join(work, "corpus-cache", app.name);
+    // The warm cache sits where a user's would: a path as long as the default ~/.cache/bale (node's
+    // module lookups cost in proportion to the length of the paths; the app's own is the installed one).
+    const warmCache = mkdtempSync(join(tmpdir(), "bale-"));
     try {
-      // Warm start: node on the installed app vs the archive with its cache filled, interleaved.
+      // Warm start: node on the installed app vs the archive with its cache filled, interleaved; and node
+      // again, the control: how far two runs of the same command land apart on this machine.
+      const nodeRun = () => timedRun(process.execPath, [app.entry, ...app.args], { ...opts, env: corpusEnv() });
       const warm = await interleave(
         [
-          { id: "node", run: () => timedRun(process.execPath, [app.entry, ...app.args], { ...opts, env: corpusEnv() }) },
+          { id: "node", run: nodeRun },
           { id: "bale", run: () => timedRun(archive, app.args, { ...opts, env: corpusEnv({ BALE_CACHE_DIR: warmCache }) }) },
+          { id: "control", run: nodeRun },
         ],
         { warmup: N.warmup, runs: N.warm, alternate: true },
       );
       row.node = warm.node;
       row.warm = warm.bale;
-      // Paired: each round ran node, then the archive; the ratio per round, then its median.
-      if (warm.node.samples && warm.bale.samples) row.warmPaired = median(warm.bale.samples.map((b, i) => b / warm.node.samples[i]));
+      // Paired: each round ran node, the archive and node again; the ratio per round, then its median.
+      const paired = (x) => (x.samples && warm.node.samples ? median(x.samples.map((b, i) => b / warm.node.samples[i])) : undefined);
+      row.warmPaired = paired(warm.bale);
+      row.controlPaired = paired(warm.control);
       // The archive's payload segment, for the zstd | tar baseline and the size comparison.
       const info = JSON.parse(spawnSync(process.execPath, [cli, "inspect", archive, "--json"], { encoding: "utf8", env: corpusEnv(), maxBuffer: 64 << 20 }).stdout);
       const seg = info.index.segments.payload;
@@ -129,6 +137,8 @@ async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, z
     } catch (e) {
       row.error = String(e.message ?? e).split("\n")[0].slice(0, 300);
       log(`${app.name}: timing failed: ${row.error}`);
+    } finally {
+      dropCache(warmCache);
     }
   }
   // Pack time of the eslint app (eslint's API, the largest pure-JS closure in the corpus).
@@ -154,12 +164,13 @@ async function benchLocked(corpus, { work, cli, quick = false, log = () => {}, z
 function summarize(rows) {
   const timed = rows.filter((r) => r.pass && !r.error && r.warm?.median && r.node?.median);
   const warmRatios = timed.map((r) => ({ name: r.name, v: r.warmPaired ?? r.warm.median / r.node.median }));
+  const controlRatios = timed.filter((r) => r.controlPaired !== undefined).map((r) => ({ name: r.name, v: r.controlPaired }));
   const extract = timed.filter((r) => r.cold?.median && r.untar?.median).map((r) => ({ name: r.name, v: (r.cold.median - r.warm.median) / r.untar.median }));
   const size = timed.filter((r) => r.tgz).map((r) => ({ name: r.name, v: r.size / r.tgz }));
   // The same without the fixed ~30 kB of prelude + extractor + index, which dominate tiny apps.
   const payload = timed.filter((r) => r.tgz && r.payload).map((r) => ({ name: r.name, v: r.payload / r.tgz }));
   const agg = (xs) => (xs.length ? { median: median(xs.map((x) => x.v)), worst: xs.reduce((a, b) => (b.v > a.v ? b : a)) } : null);
-  return { passed: rows.filter((r) => r.pass).length, total: rows.length, warm: agg(warmRatios), extract: agg(extract), size: agg(size), payload: agg(payload) };
+  return { passed: rows.filter((r) => r.pass).length, total: rows.length, warm: agg(warmRatios), control: agg(controlRatios), extract: agg(extract), size: agg(size), payload: agg(payload) };
 }
 
 const ms = (x) => (x === undefined || x === null ? "—" : `${Math.round(x)} ms`);
@@ -174,7 +185,7 @@ export function corpusMarkdown(d) {
   L.push("## Real-app corpus (issue 10)", "");
   if (d.skipped) return [...L, `skipped: ${esc(d.skipped)}`, ""].join("\n");
   L.push(
-    `The ${s.total} apps of \`test/corpus\` (npm ci from its lockfile), each packed with \`bale pack\` and no flags. *Identical* = stdout and exit code of the archive, cold and warm, run from another directory with every node_modules of the corpus moved away, equal those of \`node <entry>\`. Warm: ${d.N.warmup} warm-up + ${d.N.warm} interleaved rounds each (node and the archive back to back, in alternating order), *× node* = the median of the per-round ratios; first run: ${d.N.cold} runs on an empty \`BALE_CACHE_DIR\`, interleaved with \`zstd -dc | tar -x\` of the archive's own payload. Medians.`,
+    `The ${s.total} apps of \`test/corpus\` (npm ci from its lockfile), each packed with \`bale pack\` and no flags. *Identical* = stdout and exit code of the archive, cold and warm, run from another directory with every node_modules of the corpus moved away, equal those of \`node <entry>\`. Warm: ${d.N.warmup} warm-up + ${d.N.warm} interleaved rounds each (node, the archive and node again back to back, the order going through all six), *× node* = the median of the per-round ratios, *control* the same for node's second run (two runs of one command: what this machine's noise alone makes of a ratio); the archive's cache is a fresh \`/tmp/bale-XXXXXX\`, as long a path as the default \`~/.cache/bale\`; first run: ${d.N.cold} runs on an empty \`BALE_CACHE_DIR\`, interleaved with \`zstd -dc | tar -x\` of the archive's own payload. Medians.`,
     "",
   );
   const goal = (label, a, target, fmt) => {
@@ -186,26 +197,27 @@ export function corpusMarkdown(d) {
   L.push("| goal | measured | target | result |", "| --- | --- | --- | --- |");
   L.push(`| corpus identical with no flags | **${s.passed}/${s.total}** | ${s.total}/${s.total} | ${s.passed === s.total ? "PASS" : "MISS"} |`);
   goal("warm start vs plain node", s.warm, 1.03, x);
+  if (s.control) L.push(`| (control: plain node vs itself, the same rounds: this machine's noise) | median ${x(s.control.median)}, worst ${x(s.control.worst.v)} (${s.control.worst.name}) | | |`);
   goal("first run − warm run vs `zstd -dc \\| tar -x` of the payload", s.extract, 1.5, x);
   goal("archive size vs `tar czf` of the same files", s.size, 0.75, x);
   goal("(payload alone, without the fixed prelude + extractor + index, vs `tar czf`)", s.payload, 0.75, x);
   if (d.eslintPack?.error) L.push(`| pack time of the eslint app | failed: ${esc(d.eslintPack.error)} | ≤ 2 s | MISS |`);
   else if (d.eslintPack) L.push(`| pack time of the eslint app (eslint-api) | **${ms(d.eslintPack.median)}** (${d.eslintPack.n} runs) | ≤ 2000 ms | ${d.eslintPack.median <= 2000 ? "PASS" : "MISS"} |`);
   L.push("");
-  L.push("| app | identical | node warm | bale warm | × node | bale first run | first − warm | zstd \\| tar | ratio | archive | tar czf | ratio | pack |");
-  L.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  L.push("| app | identical | node warm | bale warm | × node | control | bale first run | first − warm | zstd \\| tar | ratio | archive | tar czf | ratio | pack |");
+  L.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of d.rows) {
     if (!r.pass) {
-      L.push(`| ${r.name} | **no** (${r.stage}): ${esc(r.reason.slice(0, 120))} | | | | | | | | | | | |`);
+      L.push(`| ${r.name} | **no** (${r.stage}): ${esc(r.reason.slice(0, 120))} | | | | | | | | | | | | |`);
       continue;
     }
     if (r.error) {
-      L.push(`| ${r.name} | yes | timing failed: ${esc(r.error.slice(0, 100))} | | | | | | | | | | |`);
+      L.push(`| ${r.name} | yes | timing failed: ${esc(r.error.slice(0, 100))} | | | | | | | | | | | |`);
       continue;
     }
     const extra = r.cold?.median - r.warm?.median;
     L.push(
-      `| ${r.name} | yes | ${ms(r.node?.median)} | ${ms(r.warm?.median)} | ${r.warmPaired !== undefined ? `${r.warmPaired.toFixed(2)}×` : rx(r.warm?.median, r.node?.median)} | ${ms(r.cold?.median)} | ${ms(extra)} | ${ms(r.untar?.median)} | ${rx(extra, r.untar?.median)} | ${mb(r.size)} | ${mb(r.tgz)} | ${rx(r.size, r.tgz)} | ${ms(r.packMs)} |`,
+      `| ${r.name} | yes | ${ms(r.node?.median)} | ${ms(r.warm?.median)} | ${r.warmPaired !== undefined ? `${r.warmPaired.toFixed(2)}×` : rx(r.warm?.median, r.node?.median)} | ${r.controlPaired !== undefined ? `${r.controlPaired.toFixed(2)}×` : "—"} | ${ms(r.cold?.median)} | ${ms(extra)} | ${ms(r.untar?.median)} | ${rx(extra, r.untar?.median)} | ${mb(r.size)} | ${mb(r.tgz)} | ${rx(r.size, r.tgz)} | ${ms(r.packMs)} |`,
     );
   }
   L.push("");

@@ -152,11 +152,19 @@ export function stats(samples) {
   return { median, min: s[0], max: s[n - 1], n, samples };
 }
 
+/** Round `i`'s order of `xs`: rotation i mod n, reversed in every other cycle of n rounds. */
+function roundOrder(xs, i) {
+  const n = xs.length;
+  const k = i % n;
+  const rotated = [...xs.slice(k), ...xs.slice(0, k)];
+  return Math.floor(i / n) % 2 ? rotated.reverse() : rotated;
+}
+
 /**
  * Measures several contenders in interleaved rounds (A B C A B C ...) so machine
  * drift spreads evenly over them. Each contender: { id, run: (i) => Promise<ms>,
- * before?: (i) => void, after?: (i) => void } (before/after are not timed). With `alternate`, every
- * other round runs them in reverse order.
+ * before?: (i) => void, after?: (i) => void } (before/after are not timed). With `alternate`, the
+ * rounds go through every order of them (roundOrder).
  * A contender that throws is dropped with its error recorded; the others go on.
  */
 export async function interleave(contenders, { warmup = 2, runs = 10, log = () => {}, alternate = false } = {}) {
@@ -165,9 +173,10 @@ export async function interleave(contenders, { warmup = 2, runs = 10, log = () =
   for (const c of live) results.set(c.id, { samples: [], error: null });
   const total = warmup + runs;
   for (let i = 0; i < total; i++) {
-    // alternate: every other round runs the contenders in reverse (A B, B A, ...), so that an order effect
-    // (the second run of a round paying for the first one's teardown) lands on each of them equally.
-    for (const c of alternate && i % 2 ? [...live].reverse() : live) {
+    // alternate: the rounds go through every order of the contenders (rotations, then the same reversed:
+    // A B, B A, B A, A B; with three, all six), so that an order effect (a run paying for the teardown of
+    // the one before it) lands on each of them equally.
+    for (const c of alternate ? roundOrder(live, i) : live) {
       const r = results.get(c.id);
       if (r.error) continue;
       try {
@@ -215,7 +224,7 @@ export function dropCache(dir) {
     const dirs = [];
     for (const base of [dir, join(dir, "runtimes")]) {
       if (!existsSync(base)) continue;
-      for (const n of readdirSync(base)) if (/^[0-9a-f]{64}$/.test(n)) dirs.push(join(base, n));
+      for (const n of readdirSync(base)) if (/^[0-9a-f]{32}(?:[0-9a-f]{32})?$/.test(n)) dirs.push(join(base, n));
     }
     return dirs.some((d) => {
       try {
