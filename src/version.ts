@@ -1,2 +1,2 @@
 /** bale's version, written into every archive's index. Keep in step with package.json. */
-export const VERSION = "0.2.0";
+export const VERSION = "0.3.0";
