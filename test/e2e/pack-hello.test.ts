@@ -2,9 +2,9 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bale, CLI, env, packOk, ROOT, run, tmp } from "../helpers.js";
+import { bale, CLI, env, packOk, ROOT, run, tmp, waitSynced } from "../helpers.js";
 
 const HELLO = join(ROOT, "examples/hello");
 let dir: string;
@@ -92,10 +92,22 @@ test("first run extracts once into the cache; later runs reuse it without the ex
   const appId = JSON.parse(bale(["inspect", archive, "--json"]).stdout).index.appId as string;
   assert.ok(names.includes(appId.slice(0, 32)), names.join(","));
   const entry = join(cache, appId.slice(0, 32));
-  const marker = readdirSync(entry).find((n) => n.startsWith(".bale-ok")) ?? ".bale-ok";
+  waitSynced(entry); // the marker stays .bale-ok while the test rewrites it below
+  const marker = ".bale-ok";
   assert.equal(readFileSync(join(entry, marker), "utf8").split("\n")[0], appId);
   const listed = JSON.parse(bale(["cache", "list", "--json"], { env: env({ BALE_CACHE_DIR: cache }) }).stdout) as { entries: { appId: string; path: string }[] };
   assert.deepEqual(listed.entries.map((e) => [e.appId, e.path]), [[appId, join(cache, appId.slice(0, 32))]]);
+  // `cache list` reports the id the marker names, and skips an entry whose marker names an id that the
+  // directory's name is not the start of.
+  const text = readFileSync(join(entry, marker), "utf8");
+  const flip = (i: number): string => appId.slice(0, i) + (appId[i] === "0" ? "1" : "0") + appId.slice(i + 1);
+  const ids = (): string[] => JSON.parse(bale(["cache", "list", "--json"], { env: env({ BALE_CACHE_DIR: cache }) }).stdout).entries.map((e: { appId: string }) => e.appId);
+  writeFileSync(join(entry, marker), text.replace(appId, flip(40)));
+  assert.deepEqual(ids(), [flip(40)]);
+  writeFileSync(join(entry, marker), text.replace(appId, flip(5)));
+  assert.deepEqual(ids(), []);
+  writeFileSync(join(entry, marker), text);
+  assert.deepEqual(ids(), [appId]);
   assert.equal(statSync(cache).mode & 0o777, 0o700);
   assert.match(readFileSync(join(cache, "CACHEDIR.TAG"), "utf8"), /^Signature: 8a477f597d28d172789f06886806bc55/);
 });
